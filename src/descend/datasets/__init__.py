@@ -1,0 +1,22 @@
+"""Small real data sets, loaded offline-first with SHA-256 checks (``keras.datasets`` style).
+
+Each submodule has a ``load_data(path=None)`` that returns ``(x_train, y_train), (x_test, y_test)``:
+
+- :mod:`descend.datasets.mnist`: handwritten digits, uint8 (60000, 28, 28) / (10000, 28, 28).
+- :mod:`descend.datasets.fashion_mnist`: clothing images, same shapes as MNIST.
+- :mod:`descend.datasets.mnist1d`: MNIST-1D, float64 (4000, 40) / (1000, 40).
+
+Files are looked for under ``path``, else ``$DESCEND_DATASETS``, else ``~/.descend/datasets``,
+in one folder per data set (``mnist/``, ``fashion-mnist/``, ``mnist1d/``).
+
+Examples
+--------
+>>> from descend import datasets
+>>> datasets.mnist.SUBDIR, datasets.fashion_mnist.SUBDIR, datasets.mnist1d.SUBDIR
+('mnist', 'fashion-mnist', 'mnist1d')
+"""
+
+from . import fashion_mnist, mnist, mnist1d
+from ._download import DATASETS_ENV, datasets_root
+
+__all__ = ["DATASETS_ENV", "datasets_root", "fashion_mnist", "mnist", "mnist1d"]
