@@ -1,0 +1,269 @@
+"""Neural-network primitives: activations, softmax, the fused dense layer, fused losses.
+
+These are primitives (not compositions) either because a stable formula needs
+it (sigmoid, softmax, log-softmax, cross-entropy from logits) or because fusing
+saves NumPy calls on the training hot path (dense + bias + activation). Each one
+has its own backward, verified by ``gradcheck`` in the test suite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from descend.autograd.function import Function
+
+
+def stable_sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``1 / (1 + exp(-x))`` without overflow, as ``exp(-log(1 + exp(-x)))``.
+
+    Writes into ``out`` when given (``out`` may be ``x`` itself).
+    """
+    out = np.negative(x, out=out)
+    np.logaddexp(0, out, out=out)
+    np.negative(out, out=out)
+    return np.exp(out, out=out)
+
+
+class Sigmoid(Function):
+    """Logistic sigmoid; d/dx = s·(1 - s)."""
+
+    def forward(self, x):
+        self.out = stable_sigmoid(x)
+        return self.out
+
+    def backward(self, grad):
+        s = self.out
+        return (grad * s * (1 - s),)
+
+
+class Tanh(Function):
+    """Hyperbolic tangent; d/dx = 1 - tanh²."""
+
+    def forward(self, x):
+        self.out = np.tanh(x)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * (1 - self.out * self.out),)
+
+
+class Relu(Function):
+    """``max(x, 0)``; d/dx = 1 where x > 0, else 0."""
+
+    def forward(self, x):
+        self.out = np.maximum(x, 0)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * (self.out > 0),)
+
+
+def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+class Softmax(Function):
+    """``exp(x) / sum(exp(x))`` along ``axis`` (shifted by the max for stability).
+
+    Backward: ``s * (grad - sum(grad * s, axis))``.
+    """
+
+    def forward(self, x, axis: int = -1):
+        self.axis = axis
+        self.out = _softmax(x, axis)
+        return self.out
+
+    def backward(self, grad):
+        s = self.out
+        return (s * (grad - np.sum(grad * s, axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    """``x - logsumexp(x)`` along ``axis``. Backward: ``grad - softmax * sum(grad)``."""
+
+    def forward(self, x, axis: int = -1):
+        self.axis = axis
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        self.out = out
+        return out
+
+    def backward(self, grad):
+        return (grad - np.exp(self.out) * np.sum(grad, axis=self.axis, keepdims=True),)
+
+
+FUSED_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
+
+
+class Dense(Function):
+    """Fused ``activation(x @ kernel + bias)``: the whole dense layer in one node.
+
+    Inputs ``x`` (..., in), ``kernel`` (in, units) and optionally ``bias``
+    (units,); ``activation`` is one of ``FUSED_ACTIVATIONS``. The derivative of
+    the activation is computed from the saved output (relu: out > 0, sigmoid:
+    out·(1-out), tanh: 1-out², softmax: its Jacobian-vector product), so the
+    pre-activation is never kept. The input gradient is skipped when ``x`` needs
+    none (the first layer), saving one matrix product per step.
+    """
+
+    def forward(self, x, kernel, bias=None, activation: str = "linear"):
+        z = np.matmul(x, kernel)
+        if bias is not None:
+            z += bias
+        if activation == "relu":
+            np.maximum(z, 0, out=z)
+        elif activation == "sigmoid":
+            stable_sigmoid(z, out=z)
+        elif activation == "tanh":
+            np.tanh(z, out=z)
+        elif activation == "softmax":
+            z = _softmax(z, -1)
+        if self.needs_grad is not None:
+            self.x, self.kernel, self.out, self.activation = x, kernel, z, activation
+            self.has_bias = bias is not None
+        return z
+
+    def backward(self, grad):
+        act, out = self.activation, self.out
+        if act == "relu":
+            dz = grad * (out > 0)
+        elif act == "sigmoid":
+            dz = grad * out * (1 - out)
+        elif act == "tanh":
+            dz = grad * (1 - out * out)
+        elif act == "softmax":
+            dz = out * (grad - np.sum(grad * out, axis=-1, keepdims=True))
+        else:
+            dz = grad
+        x, kernel = self.x, self.kernel
+        needs = self.needs_grad
+        gx = np.matmul(dz, kernel.T) if needs[0] else None
+        dz2 = dz.reshape(-1, dz.shape[-1]) if dz.ndim != 2 else dz
+        gk = np.matmul(x.reshape(-1, x.shape[-1]).T, dz2) if needs[1] else None
+        if not self.has_bias:
+            return gx, gk
+        gb = dz2.sum(axis=0) if needs[2] else None
+        return gx, gk, gb
+
+
+def _sparse_labels(target: np.ndarray, n_classes: int) -> np.ndarray:
+    return np.asarray(target).reshape(-1).astype(np.intp, copy=False)
+
+
+class SoftmaxCrossEntropy(Function):
+    """Cross-entropy of ``softmax(logits)`` against ``target``, per sample.
+
+    ``target`` (an option, no gradient) holds class ids of shape
+    ``logits.shape[:-1]`` when ``sparse`` is true, else class probabilities of
+    ``logits.shape``. The loss is ``logsumexp(z) - z[label]`` (sparse) or
+    ``-sum(t * log_softmax(z))``; its gradient is ``softmax(z)·sum(t) - t``.
+    The output has shape ``logits.shape[:-1]``.
+    """
+
+    def forward(self, logits, target: Any = None, sparse: bool = True):
+        c = logits.shape[-1]
+        z = logits.reshape(-1, c)
+        shifted = z - np.max(z, axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = np.sum(e, axis=1, keepdims=True)
+        log_total = np.log(total)
+        if sparse:
+            labels = _sparse_labels(target, c)
+            rows = np.arange(z.shape[0])
+            loss = log_total[:, 0] - shifted[rows, labels]
+            self.labels, self.rows = labels, rows
+        else:
+            t = np.asarray(target, dtype=z.dtype).reshape(-1, c)
+            loss = np.sum(t * (log_total - shifted), axis=1)
+            self.t = t
+        if self.needs_grad is not None:
+            e /= total
+            self.softmax, self.sparse, self.shape = e, sparse, logits.shape
+        return loss.reshape(logits.shape[:-1])
+
+    def backward(self, grad):
+        g = grad.reshape(-1, 1)
+        if self.sparse:
+            d = self.softmax.copy()
+            d[self.rows, self.labels] -= 1
+        else:
+            d = self.softmax * np.sum(self.t, axis=1, keepdims=True) - self.t
+        d *= g
+        return (d.reshape(self.shape),)
+
+
+class ProbabilityCrossEntropy(Function):
+    """Keras's categorical cross-entropy on probabilities, per sample.
+
+    ``q = p / sum(p)`` (renormalisation), ``qc = clip(q, eps, 1 - eps)``,
+    ``loss = -sum(t * log(qc))`` (or ``-log(qc[label])`` when ``sparse``). The
+    gradient passes through the clip only where ``eps <= q <= 1 - eps`` and
+    through the renormalisation as ``(dq - sum(dq * q)) / sum(p)``.
+    """
+
+    def forward(self, p, target: Any = None, sparse: bool = True, eps: float = 1e-7):
+        c = p.shape[-1]
+        p2 = p.reshape(-1, c)
+        s = np.sum(p2, axis=1, keepdims=True)
+        q = p2 / s
+        qc = np.clip(q, eps, 1 - eps)
+        if sparse:
+            labels = _sparse_labels(target, c)
+            rows = np.arange(p2.shape[0])
+            loss = -np.log(qc[rows, labels])
+            self.labels, self.rows = labels, rows
+        else:
+            t = np.asarray(target, dtype=p.dtype).reshape(-1, c)
+            loss = -np.sum(t * np.log(qc), axis=1)
+            self.t = t
+        if self.needs_grad is not None:
+            self.s, self.q, self.qc, self.eps = s, q, qc, eps
+            self.sparse, self.shape = sparse, p.shape
+        return loss.reshape(p.shape[:-1])
+
+    def backward(self, grad):
+        q, qc, eps = self.q, self.qc, self.eps
+        inside = (q >= eps) & (q <= 1 - eps)
+        if self.sparse:
+            dq = np.zeros_like(q)
+            dq[self.rows, self.labels] = -1 / qc[self.rows, self.labels]
+        else:
+            dq = -self.t / qc
+        dq *= inside
+        dp = (dq - np.sum(dq * q, axis=1, keepdims=True)) / self.s
+        dp *= grad.reshape(-1, 1)
+        return (dp.reshape(self.shape),)
+
+
+class BinaryCrossEntropy(Function):
+    """Elementwise binary cross-entropy against ``target`` (an option, no gradient).
+
+    From probabilities (Keras): ``pc = clip(p, eps, 1 - eps)``,
+    ``-(t·log(pc) + (1 - t)·log(1 - pc))``, gradient ``(pc - t) / (pc·(1 - pc))``
+    where ``p`` is inside the clip range. From logits ``z``: the stable
+    ``max(z, 0) - z·t + log(1 + exp(-|z|))``, gradient ``sigmoid(z) - t``.
+    """
+
+    def forward(self, x, target: Any = None, from_logits: bool = False, eps: float = 1e-7):
+        t = np.asarray(target, dtype=x.dtype)
+        self.t, self.from_logits = t, from_logits
+        if from_logits:
+            loss = np.maximum(x, 0) - x * t + np.logaddexp(0, -np.abs(x))
+            if self.needs_grad is not None:
+                self.sig = stable_sigmoid(x)
+            return loss
+        pc = np.clip(x, eps, 1 - eps)
+        if self.needs_grad is not None:
+            self.x, self.pc, self.eps = x, pc, eps
+        return -(t * np.log(pc) + (1 - t) * np.log1p(-pc))
+
+    def backward(self, grad):
+        if self.from_logits:
+            return (grad * (self.sig - self.t),)
+        pc, x, eps = self.pc, self.x, self.eps
+        inside = (x >= eps) & (x <= 1 - eps)
+        return (grad * inside * (pc - self.t) / (pc * (1 - pc)),)

@@ -1,0 +1,406 @@
+"""``Tensor``: a NumPy array that remembers how it was computed.
+
+A tensor holds ``data`` (an ``ndarray``), ``grad`` (the gradient of a loss with
+respect to it, filled by :meth:`Tensor.backward`), ``requires_grad`` and the
+:class:`~descend.autograd.function.Function` node that produced it. Calling
+``loss.backward()`` walks the recorded graph from the loss back to the leaves,
+applying the chain rule at each node: this is backpropagation.
+
+Examples
+--------
+>>> from descend.autograd import Tensor
+>>> w = Tensor([0.5, -1.0], requires_grad=True)
+>>> x = Tensor([2.0, 3.0])
+>>> loss = ((w * x).sum() - 1.0) ** 2
+>>> loss.backward()
+>>> w.grad  # d loss / d w = 2 * (w.x - 1) * x
+array([-12., -18.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from descend import config
+from descend.autograd.function import Function, unbroadcast
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is None and not isinstance(data, np.ndarray) and not isinstance(data, np.generic):
+        arr = np.asarray(data)
+        if arr.dtype.kind == "f":
+            return arr.astype(config.floatx(), copy=False)
+    else:
+        arr = np.asarray(data, dtype=dtype)
+    if dtype is None and arr.dtype.kind not in "fc":
+        if arr.dtype.kind not in "biu":
+            raise TypeError(
+                f"Tensor: expected numeric data, received an array of dtype {arr.dtype}. "
+                "Convert it with numpy.asarray(data, dtype='float32') first."
+            )
+        arr = arr.astype(config.floatx())
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Parameters
+    ----------
+    data : array_like
+        The values. Python numbers and lists, and integer or boolean arrays, are
+        converted to the default float type (``descend.config.floatx()``,
+        float32 unless changed); float NumPy arrays keep their dtype.
+    requires_grad : bool, default False
+        Whether operations on this tensor are recorded so that ``backward`` can
+        compute its gradient.
+    dtype : dtype, optional
+        Convert the data to this dtype.
+    name : str, optional
+        A label shown in ``repr`` and in error messages.
+
+    Attributes
+    ----------
+    data : ndarray
+        The values, shape ``shape``.
+    grad : ndarray or None
+        Gradient accumulated by ``backward`` (same shape and dtype as ``data``).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "__weakref__")
+    __array_priority__ = 1000.0  # ndarray <op> Tensor defers to Tensor
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        self.data = _as_array(data, dtype)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx: Function | None = None
+        self.name = name
+
+    @staticmethod
+    def _make(data: np.ndarray, requires_grad: bool, ctx: Function | None) -> Tensor:
+        t = Tensor.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._ctx = ctx
+        t.name = None
+        return t
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of ``data``."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions of ``data``."""
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        """dtype of ``data``."""
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        """Number of elements of ``data``."""
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation."""
+        return self._ctx is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        label = f", name={self.name!r}" if self.name else ""
+        return f"Tensor({np.array2string(self.data, separator=', ')}{extra}{label})"
+
+    def numpy(self) -> np.ndarray:
+        """Return the underlying array (not a copy)."""
+        return self.data
+
+    def item(self) -> float:
+        """Return the value of a one-element tensor as a Python number."""
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """Return a tensor sharing ``data`` but cut from the graph."""
+        return Tensor._make(self.data, False, None)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (sets ``grad`` to ``None``)."""
+        self.grad = None
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    # --------------------------------------------------------------- backward
+    def _accumulate(self, grad: np.ndarray, owned: bool) -> None:
+        """Add ``grad`` into ``self.grad`` (leaf tensors only)."""
+        if self.grad is None:
+            if owned and grad.dtype == self.data.dtype:
+                self.grad = grad
+            else:
+                self.grad = np.array(grad, dtype=self.data.dtype)
+        else:
+            np.add(self.grad, grad, out=self.grad, casting="unsafe")
+
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Backpropagate: accumulate d(self)/d(leaf) into every leaf's ``grad``.
+
+        The graph is walked iteratively in reverse topological order (no
+        recursion limit: a chain of thousands of operations works). Gradients of
+        intermediate tensors are freed as soon as they have been propagated,
+        and, unless ``retain_graph`` is true, so are the saved forward values.
+
+        Parameters
+        ----------
+        grad : array_like, optional
+            Gradient of the final objective with respect to this tensor, same
+            shape. Defaults to 1 for a one-element tensor (a scalar loss).
+        retain_graph : bool, default False
+            Keep the graph so that ``backward`` can be called again.
+
+        Raises
+        ------
+        RuntimeError
+            If the tensor does not require grad.
+        ValueError
+            If ``grad`` is omitted for a tensor with more than one element, or
+            has the wrong shape.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad (no input of the computation "
+                "had requires_grad=True, or it was computed under no_grad())."
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward: grad can be omitted only for a one-element tensor (a scalar "
+                    f"loss); this tensor has shape {self.shape}. Pass grad=ones_like or reduce "
+                    "it with .sum() or .mean() first."
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(
+                    f"backward: grad must have the tensor's shape {self.shape}, received "
+                    f"{grad.shape}."
+                )
+        if self._ctx is None:
+            self._accumulate(grad, owned=False)
+            return
+        order = _topological_order(self)
+        grads: dict[int, np.ndarray] = {id(self): grad}
+        handed_out: set[int] = set()
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
+            ctx = node._ctx
+            if g is None or ctx is None:
+                continue
+            parent_grads = ctx.backward(g)
+            for parent, pg in zip(ctx.parents, parent_grads, strict=True):
+                if pg is None or not parent.requires_grad:
+                    continue
+                if pg.shape != parent.data.shape:
+                    pg = unbroadcast(pg, parent.data.shape)
+                if parent._ctx is None:
+                    key = id(pg)
+                    owned = key not in handed_out and pg.flags.owndata and pg.flags.writeable
+                    handed_out.add(key)
+                    parent._accumulate(pg, owned and pg is not g)
+                else:
+                    key = id(parent)
+                    previous = grads.get(key)
+                    grads[key] = pg if previous is None else previous + pg
+            if not retain_graph:
+                node._ctx = None
+
+    # ------------------------------------------------------------- operators
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.div(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.neg(self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(other, self)
+
+    def __abs__(self) -> Tensor:
+        return _ops.abs(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.getitem(self, index)
+
+    # comparisons give plain boolean arrays: they have no gradient
+    def __lt__(self, other: Any) -> np.ndarray:
+        return self.data < _data(other)
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Any) -> np.ndarray:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return self.data >= _data(other)
+
+    __hash__ = object.__hash__
+
+    # --------------------------------------------------------------- methods
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (all axes by default); see :func:`descend.autograd.ops.sum`."""
+        return _ops.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis``; see :func:`descend.autograd.ops.mean`."""
+        return _ops.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; see :func:`descend.autograd.ops.max`."""
+        return _ops.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Minimum over ``axis``; see :func:`descend.autograd.ops.min`."""
+        return _ops.min(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """Reshape; accepts ``reshape(2, 3)`` or ``reshape((2, 3))``."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops.reshape(self, shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute axes (reverse them when none are given)."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops.transpose(self, axes or None)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802  (NumPy's name)
+        """The tensor with its axes reversed."""
+        return _ops.transpose(self, None)
+
+    def exp(self) -> Tensor:
+        """Elementwise ``e**x``."""
+        return _ops.exp(self)
+
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
+        return _ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        """Elementwise square root."""
+        return _ops.sqrt(self)
+
+    def abs(self) -> Tensor:
+        """Elementwise absolute value."""
+        return _ops.abs(self)
+
+    def clip(self, min_value: Any = None, max_value: Any = None) -> Tensor:
+        """Clip values to ``[min_value, max_value]``."""
+        return _ops.clip(self, min_value, max_value)
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise logistic sigmoid ``1 / (1 + e**-x)``."""
+        return _ops.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent."""
+        return _ops.tanh(self)
+
+    def relu(self) -> Tensor:
+        """Elementwise ``max(x, 0)``."""
+        return _ops.relu(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """Softmax along ``axis``."""
+        return _ops.softmax(self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """Log-softmax along ``axis``."""
+        return _ops.log_softmax(self, axis=axis)
+
+    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """``log(sum(exp(x)))`` along ``axis``, computed stably."""
+        return _ops.logsumexp(self, axis=axis, keepdims=keepdims)
+
+    def astype(self, dtype: Any) -> Tensor:
+        """Cast to ``dtype`` (differentiable)."""
+        return _ops.cast(self, dtype)
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Tensors reachable from ``root`` through recorded nodes, parents first."""
+    order: list[Tensor] = []
+    visited: set[int] = {id(root)}
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is None:
+            continue
+        for parent in ctx.parents:
+            if parent._ctx is not None and parent.requires_grad and id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, False))
+    return order
+
+
+from descend.autograd import ops as _ops  # noqa: E402  (circular: ops build Tensors)

@@ -1,0 +1,64 @@
+"""Global numeric configuration: the default float type and the fuzz factor.
+
+Mirrors ``keras.config``: :func:`floatx` is the dtype new tensors and weights get
+(``"float32"`` by default) and :func:`epsilon` is the small constant used to clip
+probabilities in losses (``1e-7``, Keras's ``backend.epsilon()``).
+
+Examples
+--------
+>>> import descend
+>>> descend.config.floatx()
+'float32'
+>>> descend.config.epsilon()
+1e-07
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_ALLOWED = ("float16", "float32", "float64")
+
+
+def floatx() -> str:
+    """Return the default float type as a string (``"float32"`` unless changed)."""
+    return _FLOATX
+
+
+def set_floatx(value: str) -> None:
+    """Set the default float type.
+
+    Parameters
+    ----------
+    value : {"float16", "float32", "float64"}
+        New default dtype for tensors, weights and data converted by ``fit``.
+    """
+    global _FLOATX
+    name = np.dtype(value).name if isinstance(value, (str, type, np.dtype)) else value
+    if name not in _ALLOWED:
+        raise ValueError(
+            f"set_floatx: expected one of {_ALLOWED}, received {value!r}. "
+            "Pass 'float32' (the default) or 'float64' for exact gradient checks."
+        )
+    _FLOATX = name
+
+
+def epsilon() -> float:
+    """Return the fuzz factor used to clip probabilities in losses (default ``1e-7``)."""
+    return _EPSILON
+
+
+def set_epsilon(value: float) -> None:
+    """Set the fuzz factor returned by :func:`epsilon`.
+
+    Parameters
+    ----------
+    value : float
+        A small positive number.
+    """
+    global _EPSILON
+    if not (isinstance(value, (int, float)) and 0 < value < 1):
+        raise ValueError(f"set_epsilon: expected a float in (0, 1), received {value!r}.")
+    _EPSILON = float(value)
