@@ -73,6 +73,7 @@ class Tensor:
 
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "__weakref__")
     __array_priority__ = 1000.0  # ndarray <op> Tensor defers to Tensor
+    __array_ufunc__ = None  # make numpy binary operators return NotImplemented
 
     def __init__(
         self,

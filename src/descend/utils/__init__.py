@@ -1,0 +1,6 @@
+"""Utilities with Keras names: seeding, label encoding, normalisation, progress bars."""
+
+from descend.utils.numerical_utils import normalize, to_categorical
+from descend.utils.random_seed import set_random_seed
+
+__all__ = ["normalize", "set_random_seed", "to_categorical"]
