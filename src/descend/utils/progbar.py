@@ -47,7 +47,7 @@ def _clock() -> float:
 
 
 def _stdout_is_interactive() -> bool:
-    """Return True when ``sys.stdout`` can redraw a line in place (a terminal or a Jupyter kernel)."""
+    """Return True when ``sys.stdout`` can redraw a line in place (a terminal or Jupyter)."""
     isatty = getattr(sys.stdout, "isatty", None)
     if isatty is not None:
         try:
@@ -59,7 +59,7 @@ def _stdout_is_interactive() -> bool:
 
 
 def _format_time_per_unit(time_per_unit: float, unit_name: str) -> str:
-    """Format a duration per unit as Keras does: ``" 2s/step"``, ``" 15ms/step"``, ``" 80us/step"``."""
+    """Format a time per unit like Keras: ``" 2s/step"``, ``" 15ms/step"``, ``" 8us/step"``."""
     if time_per_unit >= 1 or time_per_unit == 0:
         return f" {time_per_unit:.0f}s/{unit_name}"
     if time_per_unit >= 1e-3:
@@ -68,12 +68,15 @@ def _format_time_per_unit(time_per_unit: float, unit_name: str) -> str:
 
 
 def _format_eta(eta: float) -> str:
-    """Format a remaining time: ``"42s"``, ``"3:07"`` above a minute, ``"1:02:03"`` above an hour."""
+    """Format a remaining time: ``"42s"``, ``"3:07"`` above a minute, ``"1:02:03"`` above an hour.
+
+    Fields are truncated like ``%d``, e.g. 3723.9 s gives ``"1:02:03"``.
+    """
     if eta > 3600:
-        return "%d:%02d:%02d" % (eta // 3600, (eta % 3600) // 60, eta % 60)
+        return f"{int(eta // 3600)}:{int((eta % 3600) // 60):02d}:{int(eta % 60):02d}"
     if eta > 60:
-        return "%d:%02d" % (eta // 60, eta % 60)
-    return "%ds" % eta
+        return f"{int(eta // 60)}:{int(eta % 60):02d}"
+    return f"{int(eta)}s"
 
 
 def _format_value(value: Any, signed_threshold: bool) -> str:
@@ -282,9 +285,9 @@ class Progbar:
 
     def _counter(self, current: int) -> str:
         if self.target is None:
-            return "%7d/Unknown" % current
+            return f"{int(current):7d}/Unknown"
         digits = len(str(int(self.target)))
-        return f"{current:{digits}d}/{self.target}"
+        return f"{int(current):{digits}d}/{int(self.target)}"
 
     def _done_cells(self, current: int) -> int:
         if self.target is None:
