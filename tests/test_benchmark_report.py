@@ -1,0 +1,121 @@
+"""Smoke tests of the benchmark harness's pure-Python parts (no timing, no torch/keras)."""
+
+from __future__ import annotations
+
+import doctest
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import report, run, spec, stats  # noqa: E402
+
+
+def _record(column, workload, round_index, **fields):
+    system = column.split("-")[0]
+    return {"ok": True, "column": column, "system": system, "workload": workload,
+            "round": round_index, **fields}
+
+
+def _records():
+    records = []
+    for r, drift in enumerate((1.0, 0.5, 1.0)):  # round 1 ran on a machine twice as slow
+        for column, speed in (("descend", 300.0), ("torch", 100.0), ("torch-fused", 150.0),
+                              ("keras", 10.0), ("sklearn", 200.0)):
+            records.append(_record(column, "A", r, samples_per_s=speed * drift))
+            records.append(_record(column, "B1024", r, samples_per_s=1e5 * speed / 300 * drift))
+        records.append(_record("machine", "matmul", r, matmul_gflops=200.0 * drift))
+        for column, us in (("descend", 20.0), ("torch", 40.0), ("keras", 800.0)):
+            method = stats.PRIMARY_PREDICT[column]
+            records.append(_record(column, "predict", r, **{
+                f"{method}_us_b1": us / drift, f"{method}_samples_per_s_b1024": 1e5 * drift}))
+        records[-3]["call_us_b1"] = 21.0 / drift
+        records.append({"ok": True, "workload": "import", "column": "descend", "round": r,
+                        "system": "import", "seconds": 0.2})
+    records.append(_record("descend", "mem", 0, peak_rss_bytes=300.0, budget_bytes=250.0,
+                           rss_growth_bytes=0.0))
+    records.append({"ok": False, "column": "descend", "workload": "C", "round": 0,
+                    "system": "descend", "error": "AttributeError: no Conv2D"})
+    return records
+
+
+def test_speed_ratio_is_oriented_so_above_one_means_descend_is_faster():
+    assert stats.speed_ratio(300.0, 100.0, higher_is_better=True) == 3.0
+    assert stats.speed_ratio(20.0, 40.0, higher_is_better=False) == 2.0
+    assert stats.speed_ratio(None, 40.0, higher_is_better=False) is None
+
+
+def test_ratios_are_medians_of_per_round_ratios_and_torch_best_is_the_faster_loop():
+    table = stats.by_round(_records(), "A", lambda r: r.get("samples_per_s"))
+    assert table["torch-best"] == {0: 150.0, 1: 75.0, 2: 150.0}
+    ratio = stats.ratios(table, higher_is_better=True)
+    assert ratio["torch-best"] == pytest.approx(2.0)
+    assert ratio["keras"] == pytest.approx(30.0)
+    assert stats.median([3.0, None, 1.0, 2.0]) == 2.0
+
+
+def test_summary_evaluates_the_targets():
+    summary = stats.summarize(_records())
+    status = {t["target"]: t["status"] for t in summary["targets"]}
+    assert status["A: descend / PyTorch"] == "missed"  # 2x < 4x
+    assert status["A: descend / Keras"] == "met"  # 30x >= 25x
+    assert status["C: descend / PyTorch"] == "not measured"
+    assert status["predict, batch 1, B's network"] == "met"
+    assert status["predict / direct call, batch 1"] == "met"  # 20 us vs 21 us
+    assert status['python -c "import descend"'] == "met"
+    assert status["peak RSS / (data + weights + Adam state), B1024 on 60k"] == "met"
+    fraction = summary["machine"]["b1024_bound_fraction"]["descend"]
+    assert fraction == pytest.approx(1e5 * spec.training_matmul_flops(spec.MLP_SIZES) / 200e9)
+    assert summary["errors"] == [{"round": 0, "column": "descend", "workload": "C",
+                                  "error": "AttributeError: no Conv2D"}]
+
+
+def test_report_renders_tables_targets_and_errors():
+    results = {"started": "2026-01-01T00:00:00+00:00", "finished": "2026-01-01T00:10:00+00:00",
+               "machine": {"cpu": "test cpu", "cpu_count": 2, "platform": "linux"},
+               "versions": {"numpy": "2.0"}, "command": "python benchmarks/run.py --rounds 3",
+               "rounds": 3, "quick": False, "skipped": {"sklearn": "not installed: sklearn"},
+               "records": _records()}
+    markdown = report.render(results, "benchmarks/results/x.json")
+    assert "`python benchmarks/run.py --rounds 3`" in markdown
+    assert "| A: seed network 1→16→32→2, batch 10 | 300 |" in markdown
+    assert "| A: descend / PyTorch | ≥ 4× | 2.00× | **missed** |" in markdown
+    assert "round 1, descend, C: AttributeError: no Conv2D" in markdown
+    assert "sklearn (not installed: sklearn)" in markdown
+
+
+def test_formatting_helpers():
+    assert report.si(27_731.4) == "27.7k"
+    assert report.times(None) == "–"
+    assert report.table(["a"], [["1"]]) == ["| a |", "|---|", "| 1 |"]
+    for module in (report, stats, run):
+        assert doctest.testmod(module).failed == 0
+
+
+def test_workload_arithmetic_and_data():
+    assert spec.training_matmul_flops(spec.MLP_SIZES) == 1_007_104
+    assert spec.dense_parameter_count(spec.MLP_SIZES) == 235_146
+    b32 = spec.get_workload("B32")
+    assert b32.steps == b32.n_samples // 32
+    x, y = spec.make_data("cnn", 8)
+    assert x.dtype == np.float32 and x.shape == (8, 28, 28, 1)
+    assert y.dtype == np.int64 and y.shape == (8,)
+    np.testing.assert_array_equal(spec.make_data("seed", 5)[0], spec.make_data("seed", 5)[0])
+    with pytest.raises(ValueError, match="workload must be one of"):
+        spec.get_workload("D")
+
+
+def test_rounds_are_rotated_and_memory_runs_once():
+    args = run.parse_args(["--workloads", "A,mem,B32", "--systems", "descend,torch"])
+    available = [run.systems.SYSTEMS["descend"], run.systems.SYSTEMS["torch"]]
+    first = [(s.name, v, w) for s, v, w in run.schedule(args, available, 0)]
+    second = [(s.name, v, w) for s, v, w in run.schedule(args, available, 1)]
+    assert first[:3] == [("descend", "", "A"), ("torch", "", "A"), ("torch", "fused", "A")]
+    assert ("descend", "", "mem") in first and ("torch", "fused", "mem") not in first
+    assert all(w != "mem" for _, _, w in second)
+    assert second[0] == ("torch", "", "B32") and second[-1][2] == "A"
+    with pytest.raises(SystemExit):
+        run.parse_args(["--workloads", "Z"])
