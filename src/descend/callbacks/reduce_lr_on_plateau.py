@@ -122,9 +122,9 @@ class ReduceLROnPlateau(MonitorCallback):
             self.wait += 1
             if self.wait >= self.patience:
                 old_lr = float(optimizer.learning_rate)
-                # Compare in float32, the precision of learning-rate variables, so that a rate
-                # already at min_lr is not "reduced" to itself forever.
-                if old_lr > float(np.float32(self.min_lr)):
+                # Compare in float32 (Keras's learning-rate precision) so that a rate already at
+                # min_lr, stored in float32 or float64, is not "reduced" to itself again.
+                if np.float32(old_lr) > np.float32(self.min_lr):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     optimizer.learning_rate = new_lr
                     if self.verbose > 0:
