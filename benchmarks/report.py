@@ -248,8 +248,11 @@ def render(results: dict[str, Any], path: str = "<results.json>") -> str:
     lines += speed_section(summary) + targets_section(summary) + bound_section(summary)
     lines += predict_section(summary) + memory_section(summary) + method_section(results)
     if summary["errors"]:
-        lines += ["## Errors", "", *[f"- round {e['round'] + 1}, {e['column']}, {e['workload']}: "
-                                     f"{e['error']}" for e in summary["errors"]], ""]
+        lines += ["## Errors", ""]
+        for e in summary["errors"]:
+            rounds = ", ".join(str(r + 1) for r in e["rounds"])
+            lines.append(f"- {e['column']}, {e['workload']} (round {rounds}): {e['error']}")
+        lines.append("")
     if NOTES.is_file():
         lines += ["## Notes", "", NOTES.read_text().strip(), ""]
     return "\n".join(lines)

@@ -106,7 +106,7 @@ def time_import(code: str, env: dict[str, str]) -> dict[str, Any]:
                           capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     if done.returncode:
-        return {"ok": False, "error": done.stderr.strip().splitlines()[-1:]}
+        return {"ok": False, "error": (done.stderr.strip().splitlines() or ["?"])[-1]}
     return {"ok": True, "seconds": seconds}
 
 

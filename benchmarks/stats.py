@@ -211,9 +211,17 @@ def evaluate_targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def errors(records: list[Record]) -> list[dict[str, Any]]:
-    """The failed measurements (skips by design are not errors)."""
-    return [{k: r.get(k) for k in ("round", "column", "workload", "error")}
-            for r in records if not r.get("ok") and r.get("error")]
+    """The failed measurements, one entry per distinct error with the rounds it occurred in.
+
+    Skips by design (scikit-learn has no convolution) are not errors.
+    """
+    grouped: dict[tuple[str, str, str], list[int]] = {}
+    for record in records:
+        if not record.get("ok") and record.get("error"):
+            key = (record.get("column", "?"), record.get("workload", "?"), str(record["error"]))
+            grouped.setdefault(key, []).append(record.get("round", 0))
+    return [{"column": c, "workload": w, "error": e, "rounds": sorted(set(r))}
+            for (c, w, e), r in grouped.items()]
 
 
 def summarize(records: list[Record]) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def test_summary_evaluates_the_targets():
     assert status["peak RSS / (data + weights + Adam state), B1024 on 60k"] == "met"
     fraction = summary["machine"]["b1024_bound_fraction"]["descend"]
     assert fraction == pytest.approx(1e5 * spec.training_matmul_flops(spec.MLP_SIZES) / 200e9)
-    assert summary["errors"] == [{"round": 0, "column": "descend", "workload": "C",
+    assert summary["errors"] == [{"rounds": [0], "column": "descend", "workload": "C",
                                   "error": "AttributeError: no Conv2D"}]
 
 
@@ -83,7 +83,7 @@ def test_report_renders_tables_targets_and_errors():
     assert "`python benchmarks/run.py --rounds 3`" in markdown
     assert "| A: seed network 1→16→32→2, batch 10 | 300 |" in markdown
     assert "| A: descend / PyTorch | ≥ 4× | 2.00× | **missed** |" in markdown
-    assert "round 1, descend, C: AttributeError: no Conv2D" in markdown
+    assert "- descend, C (round 1): AttributeError: no Conv2D" in markdown
     assert "sklearn (not installed: sklearn)" in markdown
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
+from benchmarks import spec
 from benchmarks.workers import common, keras_api
 
 _SRC = Path(__file__).resolve().parents[2] / "src"
@@ -22,7 +24,7 @@ def _versions() -> dict[str, str]:
     return {"descend": getattr(descend, "__version__", "unknown"), "descend_path": descend.__file__}
 
 
-def _measure(workload, variant):
+def _measure(workload: spec.Workload, variant: str) -> dict[str, Any]:
     import descend
 
     return keras_api.measure(descend, workload)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
+from benchmarks import spec
 from benchmarks.workers import common, keras_api
 
 os.environ["KERAS_BACKEND"] = "torch"  # before keras is imported, in _measure
@@ -17,7 +19,7 @@ def _versions() -> dict[str, str]:
             "torch": torch.__version__, "torch_threads": str(torch.get_num_threads())}
 
 
-def _measure(workload, variant):
+def _measure(workload: spec.Workload, variant: str) -> dict[str, Any]:
     import keras
 
     return keras_api.measure(keras, workload)
