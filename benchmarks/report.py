@@ -124,9 +124,10 @@ def speed_section(summary: dict[str, Any]) -> list[str]:
     columns = _columns(summary, MEASURED)
     rows = [[_row_label(r)] + [_cell(r, c) for c in columns] for r in summary["rows"]]
     lines = ["## Speed", "", "Samples per second (higher is better) unless marked µs per call. "
-             "The predict rows time each system's usual call: `model.predict` for descend and "
-             "Keras, `model(x)` under `no_grad` for PyTorch (shown in its default column), "
-             "`predict_proba` for scikit-learn.", "",
+             "The predict rows compare descend's `model.predict` with each peer's fast path: "
+             "Keras `predict_on_batch`, PyTorch `model(x)` under `no_grad` (shown in its "
+             "default column), scikit-learn `predict_proba`; every method is listed under "
+             "Inference methods.", "",
              *table(["workload"] + [systems.COLUMN_LABELS[c] for c in columns], rows), ""]
     peers = _columns(summary, PEERS)
     ratio_rows = [[_row_label(r)] + [times(r["ratio"].get(c)) for c in peers]
