@@ -1,0 +1,116 @@
+"""The ``descend`` command line.
+
+``descend`` (or ``descend demo``) trains the seed example — the network of the
+course the seed documents come from — on its built-in data and shows how it
+learns: the epoch log, the final accuracy and a few predictions.
+``descend explain`` prints one training step in numbers (see
+:mod:`descend.explain`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+DESCRIPTION = """\
+descend: how a neural network learns, from first principles.
+
+commands:
+  demo      train the seed network (1 -> 16 -> 32 -> 2, Adam, 20 epochs) on the
+            drug-trial ages and show the log, the accuracy and predictions
+            (the default when no command is given)
+  explain   run one training step of the seed network and print every number:
+            weighted sums, activations, loss, gradients, weight updates
+"""
+
+
+def build_seed_model(learning_rate: float = 1e-4):  # noqa: ANN201
+    """The seed's network: Dense(16, relu) -> Dense(32, relu) -> Dense(2, sigmoid), Adam."""
+    from descend.layers import Dense
+    from descend.models import Sequential
+    from descend.optimizers import Adam
+
+    model = Sequential([
+        Dense(units=16, input_shape=(1,), activation="relu"),
+        Dense(units=32, activation="relu"),
+        Dense(units=2, activation="sigmoid"),
+    ])
+    model.compile(optimizer=Adam(learning_rate=learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def demo(epochs: int = 20, seed: int = 0, plots: str | None = None, verbose: int = 2) -> float:
+    """Train the seed example and report; returns the final training accuracy."""
+    from descend.datasets import side_effects
+    from descend.utils import set_random_seed
+
+    set_random_seed(seed)
+    (x, y), (x_test, y_test) = side_effects.load_data(seed=seed)
+    print("The seed example: does a patient's age predict a side effect of the drug?")
+    print(f"{len(x)} training patients aged 13-100, ages scaled to [0, 1]; labels 1 = side "
+          "effect.\n")
+    model = build_seed_model()
+    model.summary()
+    print()
+    history = model.fit(x=x, y=y, batch_size=10, epochs=epochs, shuffle=True, verbose=verbose)
+    accuracy = history.history["accuracy"][-1]
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
+    print(f"\nfinal training accuracy: {accuracy:.4f}  (loss {history.history['loss'][-1]:.4f})")
+    print(f"accuracy on {len(x_test)} new patients: {test_accuracy:.4f}")
+    ages = np.array([20, 45, 64, 65, 80, 99])
+    probs = model.predict(side_effects.scale(ages), verbose=0)
+    print("\npredictions (probability of no side effect / side effect):")
+    for age, p in zip(ages, probs, strict=True):
+        print(f"  age {age:3d}: {p[0]:.3f} / {p[1]:.3f} -> "
+              f"{'side effect' if p[1] > p[0] else 'no side effect'}")
+    if plots:
+        from descend.explain.demo_plots import write_demo_plots
+
+        for path in write_demo_plots(model, history, x, y, plots):
+            print(f"wrote {path}")
+    return float(accuracy)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``descend`` console script."""
+    parser = argparse.ArgumentParser(
+        prog="descend", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{demo,explain}")
+    p_demo = sub.add_parser("demo", help="train the seed example and show how it learns")
+    p_demo.add_argument("--epochs", type=int, default=20, help="number of epochs (default 20)")
+    p_demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p_demo.add_argument("--plots", metavar="DIR", default=None,
+                        help="also write learning curves, the U-curve and a drawing of the "
+                             "network as PNGs into DIR (needs matplotlib)")
+    p_demo.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2,
+                        help="progress output like Keras's fit(verbose=...) (default 2)")
+    p_explain = sub.add_parser("explain", help="print one training step in numbers")
+    p_explain.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p_explain.add_argument("--batch", type=int, default=4, help="samples in the batch (default 4)")
+    args = parser.parse_args(argv)
+    command = args.command or "demo"
+    if command == "demo":
+        if args.command is None:
+            demo()
+        else:
+            if args.epochs < 1:
+                parser.error("--epochs must be at least 1")
+            demo(epochs=args.epochs, seed=args.seed, plots=args.plots, verbose=args.verbose)
+        return 0
+    if command == "explain":
+        from descend.explain.step import explain_seed
+
+        explain_seed(seed=args.seed, batch=args.batch)
+        return 0
+    parser.print_help()  # pragma: no cover
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

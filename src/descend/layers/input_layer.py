@@ -1,0 +1,154 @@
+"""``Input`` / ``InputLayer`` and the symbolic tensors that describe a network's wiring.
+
+``Input(shape=(784,))`` returns a :class:`KerasTensor`: a placeholder with a shape
+(batch axis ``None``) and no values. Calling a layer on one returns another
+``KerasTensor`` that remembers the layer and its inputs; a functional
+``descend.Model(inputs, outputs)`` replays that record on real data. As the first
+element of a ``Sequential`` model, ``Input`` fixes the input shape so that the
+model is built at once.
+
+Examples
+--------
+>>> from descend import layers
+>>> x = layers.Input(shape=(4,))
+>>> x.shape
+(None, 4)
+>>> layers.Dense(3)(x).shape
+(None, 3)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from descend.layers.layer import Layer, shape_tuple
+
+
+class KerasTensor:
+    """A symbolic tensor: shape and dtype, plus the layer call that produced it.
+
+    Attributes
+    ----------
+    shape : tuple
+        Shape with the batch axis first (``None`` when unknown).
+    dtype : str
+    layer : Layer
+        The layer whose call produced this tensor.
+    inputs : list of KerasTensor
+        The symbolic inputs of that call (empty for an ``Input``).
+    index : int
+        Position among the outputs of that call.
+    call_kwargs : dict
+        Extra keyword arguments of the call, replayed on real data.
+    """
+
+    __slots__ = ("shape", "dtype", "layer", "inputs", "index", "call_kwargs", "name")
+
+    def __init__(self, shape: tuple, dtype: str, layer: Layer, inputs: list[KerasTensor],
+                 index: int = 0, call_kwargs: dict[str, Any] | None = None,
+                 name: str | None = None) -> None:
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.layer = layer
+        self.inputs = inputs
+        self.index = index
+        self.call_kwargs = call_kwargs or {}
+        self.name = name or layer.name
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions, batch axis included."""
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
+    """Record ``layer(inputs)`` on symbolic tensors and return the symbolic output(s)."""
+    many = isinstance(inputs, (list, tuple))
+    items = list(inputs) if many else [inputs]
+    shapes = [t.shape for t in items] if many else items[0].shape
+    if not layer.built:
+        layer._maybe_build(shapes)
+    out_shape = layer.compute_output_shape(shapes)
+    dtype = items[0].dtype
+    if isinstance(out_shape, list):
+        return [KerasTensor(s, dtype, layer, items, i, kwargs) for i, s in enumerate(out_shape)]
+    return KerasTensor(out_shape, dtype, layer, items, 0, kwargs)
+
+
+class InputLayer(Layer):
+    """The entry point of a network: fixes the input shape, passes data through.
+
+    Parameters
+    ----------
+    shape : tuple of int, optional
+        Shape of one sample, without the batch axis (``None`` entries allowed).
+    batch_size : int, optional
+        Fixed batch size, if any.
+    dtype : str, optional
+        Defaults to ``descend.config.floatx()``.
+    batch_shape : tuple, optional
+        Full shape including the batch axis (instead of ``shape``).
+    name : str, optional
+    """
+
+    def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
+                 batch_shape: Any = None, name: str | None = None, **kwargs: Any) -> None:
+        if "input_shape" in kwargs and shape is None:
+            shape = kwargs.pop("input_shape")
+        kwargs.pop("sparse", None)
+        kwargs.pop("ragged", None)
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if batch_shape is not None:
+            batch_shape = tuple(batch_shape)
+            batch_size, shape = batch_shape[0], batch_shape[1:]
+        if shape is None:
+            raise ValueError(
+                "InputLayer: expected `shape` (the shape of one sample, without the batch "
+                "axis), received None. Pass for example Input(shape=(784,))."
+            )
+        self.shape = shape_tuple(shape, "Input shape")
+        self.batch_size = batch_size
+        self.batch_shape = (batch_size, *self.shape)
+        self.built = True
+        self.output = KerasTensor(self.batch_shape, self.dtype, self, [])
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """The input shape, unchanged."""
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments (``batch_shape``, ``dtype``, ``name``)."""
+        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
+
+
+def Input(  # noqa: N802  (Keras's name: a function that looks like a class)
+    shape: Any = None,
+    batch_size: int | None = None,
+    dtype: Any = None,
+    batch_shape: Any = None,
+    name: str | None = None,
+    **kwargs: Any,
+) -> KerasTensor:
+    """Create a symbolic input of ``shape`` (without the batch axis).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of one sample, e.g. ``(784,)`` or ``(28, 28, 1)``.
+    batch_size : int, optional
+    dtype : str, optional
+    batch_shape : tuple, optional
+        Full shape including the batch axis.
+    name : str, optional
+
+    Returns
+    -------
+    KerasTensor
+        With shape ``(batch_size, *shape)``.
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype,
+                       batch_shape=batch_shape, name=name, **kwargs)
+    return layer.output

@@ -1,0 +1,523 @@
+"""``Model``: a layer that can be compiled, trained, evaluated and used to predict.
+
+``Sequential`` and the functional ``Model(inputs, outputs)`` both build on this
+class; it holds what ``compile`` chose (optimizer, loss, metrics) and exposes
+Keras's training API. The loops themselves are in :mod:`descend.models.training`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from descend import metrics as metrics_module
+from descend import optimizers as optimizers_module
+from descend.autograd import Tensor, no_grad
+from descend.callbacks import CallbackList
+from descend.layers.layer import Layer
+from descend.models import data_adapter as data
+from descend.models import training
+from descend.models.compile_utils import CompiledLoss, CompiledMetrics
+
+
+def _verbose(verbose: Any) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received {verbose!r}.")
+    return int(verbose)
+
+
+class Model(Layer):
+    """Base class of trainable models (see ``Sequential`` and the functional API).
+
+    Attributes
+    ----------
+    optimizer : Optimizer or None
+        Set by :meth:`compile`.
+    stop_training : bool
+        Set to True (e.g. by a callback) to end ``fit`` after the current batch.
+    history : History or None
+        The record of the last ``fit``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.optimizer: Any = None
+        self.compiled_loss: CompiledLoss | None = None
+        self.compiled_metrics: CompiledMetrics | None = None
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._compile_config: dict[str, Any] | None = None
+        self.stop_training = False
+        self.history: Any = None
+
+    # ------------------------------------------------------------ structure
+    @property
+    def output_names(self) -> list[str]:
+        """Names of the outputs (the layers producing them)."""
+        raise NotImplementedError
+
+    def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
+        """Fast forward pass on prepared arrays; returns one tensor per output."""
+        raise NotImplementedError
+
+    def _ensure_built(self, xs: list[np.ndarray]) -> None:
+        """Build the model for inputs like ``xs`` if needed."""
+        raise NotImplementedError
+
+    @property
+    def metrics(self) -> list[Any]:
+        """The loss tracker (named ``"loss"``) followed by the compiled metrics."""
+        out = [self._loss_tracker]
+        if self.compiled_metrics is not None:
+            out += self.compiled_metrics.metrics
+        return out
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """Names of :attr:`metrics`, in order."""
+        return [m.name for m in self.metrics]
+
+    # -------------------------------------------------------------- compile
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: Any = "auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
+        """Choose how the model learns: the optimizer, the loss and the metrics to report.
+
+        Parameters
+        ----------
+        optimizer : str or Optimizer, default "rmsprop"
+            E.g. ``"adam"`` or ``descend.optimizers.Adam(learning_rate=1e-4)``.
+        loss : str, Loss or callable
+            E.g. ``"sparse_categorical_crossentropy"``; one per output for
+            several outputs (list or dict).
+        loss_weights : list or dict of float, optional
+            Weights of the outputs' losses in the total.
+        metrics : list, optional
+            E.g. ``["accuracy"]``; ``"accuracy"`` is resolved from the shapes
+            as Keras does. They ignore sample weights.
+        weighted_metrics : list, optional
+            Metrics that use ``sample_weight`` / ``class_weight``.
+        run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
+            Accepted for Keras compatibility; descend always runs eagerly.
+        """
+        self.optimizer = optimizers_module.get(optimizer)
+        if loss is None:
+            raise ValueError(
+                "compile: no loss given. Provide a `loss` argument, e.g. "
+                "loss='sparse_categorical_crossentropy' for integer class labels or "
+                "loss='mse' for regression."
+            )
+        if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
+            raise TypeError(
+                f"compile: `metrics` must be a list (or a dict per output), received "
+                f"{metrics!r}. Write metrics=[{metrics!r}]."
+            )
+        self.compiled_loss = CompiledLoss(loss, loss_weights)
+        self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+        self._compile_config = {
+            "optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+            "metrics": metrics, "weighted_metrics": weighted_metrics,
+        }
+
+    @property
+    def compiled(self) -> bool:
+        """Whether :meth:`compile` has been called."""
+        return self.compiled_loss is not None
+
+    def _assert_compiled(self) -> None:
+        if not self.compiled:
+            raise ValueError(
+                "You must call `compile()` before using the model. For example: "
+                "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
+                "metrics=['accuracy'])."
+            )
+
+    def _prepare(self, xs: list[np.ndarray], ys: list[np.ndarray], training: bool) -> None:
+        """Build the model, resolve loss and metrics from the shapes, validate labels."""
+        self._ensure_built(xs)
+        with no_grad():
+            probe = self._checked_forward([x[:1] for x in xs])
+        shapes = [(None, *t.shape[1:]) for t in probe]
+        names = self.output_names
+        assert self.compiled_loss is not None and self.compiled_metrics is not None
+        key = (tuple(y.shape[1:] for y in ys), tuple(shapes))
+        if getattr(self, "_compiled_for", None) != key:
+            self.compiled_loss.build(ys, shapes, names)
+            self.compiled_metrics.build(ys, shapes, names)
+            self._compiled_for = key
+        else:
+            for loss, y, shape in zip(self.compiled_loss.losses, ys, shapes, strict=True):
+                validate = getattr(loss, "validate", None)
+                if validate is not None:
+                    validate(y, tuple(shape))
+        if training:
+            self.optimizer.build(self.trainable_weights)
+
+    def _checked_forward(self, xs: list[np.ndarray]) -> list[Tensor]:
+        out = self(xs[0] if len(xs) == 1 else xs, training=False)
+        return list(out) if isinstance(out, (list, tuple)) else [out]
+
+    # ------------------------------------------------------- step functions
+    def make_train_function(self) -> Any:
+        """Return ``train_step(xs, ys, sample_weight)``: one step of gradient descent."""
+        compiled_loss, compiled_metrics = self.compiled_loss, self.compiled_metrics
+        optimizer, tracker = self.optimizer, self._loss_tracker
+        penalised = bool(self.losses)
+        constraints = self._constraints()
+        forward = self._forward
+
+        def train_step(xs: list[np.ndarray], ys: list[np.ndarray], sw: np.ndarray | None) -> None:
+            outputs = forward(xs, True)
+            loss = compiled_loss(ys, outputs, sw)
+            if penalised:
+                for penalty in self.losses:
+                    loss = loss + penalty
+            loss.backward()
+            optimizer.step()
+            for variable, constraint in constraints:
+                variable.assign(constraint(variable.data))
+            tracker.update_state(loss.data, sample_weight=len(xs[0]))
+            compiled_metrics.update(ys, [o.data for o in outputs], sw)
+
+        return train_step
+
+    def make_test_function(self) -> Any:
+        """Return ``test_step(xs, ys, sample_weight)``: loss and metrics on one batch."""
+        compiled_loss, compiled_metrics = self.compiled_loss, self.compiled_metrics
+        tracker = self._loss_tracker
+        penalised = bool(self.losses)
+
+        def test_step(xs: list[np.ndarray], ys: list[np.ndarray], sw: np.ndarray | None) -> None:
+            with no_grad():
+                outputs = self._forward(xs, False)
+                loss = compiled_loss(ys, outputs, sw)
+                if penalised:
+                    for penalty in self.losses:
+                        loss = loss + penalty
+            tracker.update_state(loss.data, sample_weight=len(xs[0]))
+            compiled_metrics.update(ys, [o.data for o in outputs], sw)
+
+        return test_step
+
+    def _constraints(self) -> list[tuple[Any, Any]]:
+        out = []
+        for layer in self._flat_layers():
+            for attr, weight in (("kernel_constraint", "kernel"), ("bias_constraint", "bias")):
+                constraint = getattr(layer, attr, None)
+                variable = getattr(layer, weight, None)
+                if constraint is not None and variable is not None:
+                    out.append((variable, constraint))
+        return out
+
+    def _flat_layers(self) -> list[Layer]:
+        out: list[Layer] = []
+        for layer in self._layers:
+            out.append(layer)
+            if isinstance(layer, Model):
+                out += layer._flat_layers()
+        return out
+
+    def reset_metrics(self) -> None:
+        """Reset the loss tracker and every compiled metric (start of an epoch)."""
+        self._loss_tracker.reset_state()
+        if self.compiled_metrics is not None:
+            self.compiled_metrics.reset()
+
+    def get_metrics_result(self) -> dict[str, float]:
+        """Current values of the loss and metrics, keyed by name."""
+        logs = {"loss": float(self._loss_tracker.result())}
+        if self.compiled_metrics is not None:
+            logs.update(self.compiled_metrics.results())
+        return logs
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: Any = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: Any = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: Any = 1,
+    ) -> Any:
+        """Train the model: ``epochs`` passes of mini-batch gradient descent over the data.
+
+        Parameters
+        ----------
+        x : ndarray, shape (samples, ...), or list of arrays for several inputs
+        y : ndarray, shape (samples, ...), or list of arrays for several outputs
+        batch_size : int, default 32
+            Samples per gradient step. ``len(x)``: full-batch gradient descent;
+            1: stochastic gradient descent; anything else: mini-batch.
+        epochs : int, default 1
+            Index of the last epoch (training runs from ``initial_epoch``).
+        verbose : {"auto", 0, 1, 2}, default "auto" (= 1)
+            0 silent, 1 progress bar (one clean line per epoch when stdout is
+            not a terminal), 2 one line per epoch.
+        callbacks : list of Callback, optional
+        validation_split : float, default 0.0
+            Fraction of the data held out for validation: the LAST samples,
+            taken before any shuffling (Keras's rule).
+        validation_data : tuple, optional
+            ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``;
+            overrides ``validation_split``.
+        shuffle : bool or "batch", default True
+            Reshuffle the training samples before every epoch.
+        class_weight : dict, optional
+            ``{class_id: weight}`` applied to the loss.
+        sample_weight : ndarray, shape (samples,), optional
+        initial_epoch : int, default 0
+            Epoch at which to start (to resume training).
+        steps_per_epoch : int, optional
+            Limit the number of batches per epoch.
+        validation_steps : int, optional
+            Accepted for compatibility (arrays are always fully evaluated).
+        validation_batch_size : int, optional
+            Defaults to ``batch_size``.
+        validation_freq : int or list of int, default 1
+
+        Returns
+        -------
+        History
+            ``history.history`` maps ``"loss"``, each metric and the ``val_``
+            versions to a list with one value per epoch.
+        """
+        self._assert_compiled()
+        verbose = _verbose(verbose)
+        batch_size = data.check_batch_size(batch_size) or 32
+        validation_batch_size = data.check_batch_size(validation_batch_size,
+                                                      "validation_batch_size")
+        epochs, initial_epoch = data.check_epochs(epochs, initial_epoch)
+        if y is None:
+            raise ValueError("fit: `y` (the targets) is required, received None.")
+        if shuffle not in (True, False, "batch"):
+            raise ValueError(f"`shuffle` must be True, False or 'batch', received {shuffle!r}.")
+        if not (isinstance(validation_freq, int) and validation_freq > 0) and not (
+                isinstance(validation_freq, (list, tuple))):
+            raise ValueError(f"`validation_freq` must be a positive int or a list of epochs, "
+                             f"received {validation_freq!r}.")
+        xs, ys = data.prepare_inputs(x), data.prepare_targets(y)
+        n = data.check_lengths(xs, ys)
+        sw = self._sample_weights(ys, n, sample_weight, class_weight)
+        validation = None
+        if validation_data is not None:
+            validation = self._validation_arrays(validation_data)
+        elif validation_split:
+            (xs, ys, sw), validation = data.train_validation_split(xs, ys, sw, validation_split)
+        self._prepare(xs, ys, training=True)
+        if validation is not None:
+            self._prepare(validation[0], validation[1], training=False)
+        return training.fit_loop(
+            self, xs, ys, sw, batch_size=batch_size, epochs=epochs,
+            initial_epoch=initial_epoch, shuffle=shuffle, callbacks=callbacks, verbose=verbose,
+            validation=validation, validation_freq=validation_freq,
+            validation_batch_size=validation_batch_size, steps_per_epoch=steps_per_epoch,
+        )
+
+    def _sample_weights(self, ys: list[np.ndarray], n: int, sample_weight: Any,
+                        class_weight: Any) -> np.ndarray | None:
+        if sample_weight is not None and class_weight is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        if class_weight is not None:
+            if len(ys) > 1:
+                raise ValueError("`class_weight` is only supported for models with one output.")
+            return data.class_weight_to_sample_weight(ys[0], class_weight)
+        if sample_weight is not None:
+            return data.prepare_sample_weight(sample_weight, n)
+        return None
+
+    def _validation_arrays(self, validation_data: Any) -> tuple:
+        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                f"sample_weight_val), received {type(validation_data).__name__}"
+                + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__")
+                   else "") + "."
+            )
+        vx = data.prepare_inputs(validation_data[0], "validation_data x")
+        vy = data.prepare_targets(validation_data[1], "validation_data y")
+        n = data.check_lengths(vx, vy)
+        vsw = None
+        if len(validation_data) == 3 and validation_data[2] is not None:
+            vsw = data.prepare_sample_weight(validation_data[2], n, "validation sample_weight")
+        return vx, vy, vsw
+
+    # ------------------------------------------------------------- evaluate
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: Any = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """Loss and metrics of the model on ``(x, y)`` (inference mode, no dropout).
+
+        Parameters
+        ----------
+        x, y : ndarray
+        batch_size : int, default 32
+        verbose : {"auto", 0, 1, 2}, default "auto"
+        sample_weight : ndarray, shape (samples,), optional
+        steps : int, optional
+            Number of batches to evaluate (all by default).
+        callbacks : list of Callback, optional
+        return_dict : bool, default False
+
+        Returns
+        -------
+        float, list or dict
+            The loss alone when no metric was compiled, else ``[loss, *metrics]``
+            in compile order, or a dict when ``return_dict``.
+        """
+        self._assert_compiled()
+        verbose = _verbose(verbose)
+        batch_size = data.check_batch_size(batch_size) or 32
+        if y is None:
+            raise ValueError("evaluate: `y` (the targets) is required, received None.")
+        xs, ys = data.prepare_inputs(x), data.prepare_targets(y)
+        n = data.check_lengths(xs, ys)
+        sw = None if sample_weight is None else data.prepare_sample_weight(sample_weight, n)
+        if steps is not None:
+            limit = steps * batch_size
+            xs, ys = [a[:limit] for a in xs], [a[:limit] for a in ys]
+            sw = None if sw is None else sw[:limit]
+        self._prepare(xs, ys, training=False)
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                           epochs=1, steps=training.steps_for(len(xs[0]), batch_size))
+        logs = training.evaluate_loop(self, xs, ys, sw, batch_size=batch_size, callbacks=cbs)
+        if return_dict:
+            return logs
+        ordered = [logs["loss"]] + [logs[m.name] for m in self.compiled_metrics.metrics]
+        return ordered[0] if len(ordered) == 1 else ordered
+
+    # -------------------------------------------------------------- predict
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
+        callbacks: Any = None,
+    ) -> Any:
+        """Outputs of the model for ``x``, computed in batches, as NumPy arrays.
+
+        Parameters
+        ----------
+        x : ndarray, shape (samples, ...), or list of arrays for several inputs
+        batch_size : int, default 32
+        verbose : {"auto", 0, 1, 2}, default "auto"
+            With one batch or fewer and no callbacks, nothing is printed, so
+            ``predict`` on a few samples costs no more than a direct call.
+        steps : int, optional
+        callbacks : list of Callback, optional
+
+        Returns
+        -------
+        ndarray, or list of arrays for several outputs
+        """
+        verbose = _verbose(verbose)
+        batch_size = data.check_batch_size(batch_size) or 32
+        xs = data.prepare_inputs(x)
+        data.check_lengths(xs, None)
+        if steps is not None:
+            xs = [a[: steps * batch_size] for a in xs]
+        self._ensure_built(xs)
+        n = len(xs[0])
+        cbs = None
+        if callbacks or (verbose and n > batch_size):
+            cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                               epochs=1, steps=training.steps_for(n, batch_size))
+        else:
+            with no_grad():
+                self._checked_forward([a[:1] for a in xs])
+        outs = training.predict_loop(self, xs, batch_size=batch_size, callbacks=cbs)
+        return outs[0] if len(outs) == 1 else outs
+
+    # ------------------------------------------------------ batch-level API
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                       class_weight: dict | None = None, return_dict: bool = False) -> Any:
+        """One gradient-descent step on one batch; returns the loss (and metrics).
+
+        Metrics accumulate across calls until :meth:`reset_metrics` (Keras 3).
+        """
+        self._assert_compiled()
+        xs, ys = data.prepare_inputs(x), data.prepare_targets(y)
+        n = data.check_lengths(xs, ys)
+        sw = self._sample_weights(ys, n, sample_weight, class_weight)
+        self._prepare(xs, ys, training=True)
+        self.make_train_function()(xs, ys, sw)
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                      return_dict: bool = False) -> Any:
+        """Loss (and metrics) on one batch, without updating the weights."""
+        self._assert_compiled()
+        xs, ys = data.prepare_inputs(x), data.prepare_targets(y)
+        n = data.check_lengths(xs, ys)
+        sw = None if sample_weight is None else data.prepare_sample_weight(sample_weight, n)
+        self._prepare(xs, ys, training=False)
+        self.reset_metrics()
+        self.make_test_function()(xs, ys, sw)
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """Outputs for one batch, as NumPy arrays (no batching, no callbacks)."""
+        xs = data.prepare_inputs(x)
+        self._ensure_built(xs)
+        with no_grad():
+            outs = [t.data for t in self._checked_forward(xs)]
+        return outs[0] if len(outs) == 1 else outs
+
+    def _batch_result(self, return_dict: bool) -> Any:
+        logs = self.get_metrics_result()
+        if return_dict:
+            return logs
+        ordered = [logs["loss"]] + [logs[m.name] for m in self.compiled_metrics.metrics]
+        return ordered[0] if len(ordered) == 1 else ordered
+
+    # -------------------------------------------------------------- summary
+    def summary(self, line_length: int | None = None, positions: Any = None,
+                print_fn: Any = None, expand_nested: bool = False,
+                show_trainable: bool = False, layer_range: Any = None) -> None:
+        """Print a table of the layers, their output shapes and parameter counts.
+
+        Parameters
+        ----------
+        line_length : int, optional
+            Total width (default 88).
+        positions : list of float, optional
+            Relative column boundaries (default [0.45, 0.80, 1.0]).
+        print_fn : callable, optional
+            Called with the whole table as one string (default ``print``).
+        expand_nested, show_trainable, layer_range
+            As in Keras (``show_trainable`` adds a "Trainable" column).
+        """
+        from descend.models.summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      show_trainable=show_trainable)

@@ -1,0 +1,240 @@
+"""``Sequential``: a plain stack of layers, each feeding the next.
+
+Examples
+--------
+>>> import numpy as np
+>>> import descend
+>>> from descend.layers import Dense
+>>> model = descend.Sequential([
+...     Dense(units=16, input_shape=(1,), activation="relu"),
+...     Dense(units=32, activation="relu"),
+...     Dense(units=2, activation="sigmoid"),
+... ])
+>>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+...               metrics=["accuracy"])
+>>> x = np.linspace(0, 1, 40).reshape(-1, 1).astype("float32")
+>>> y = (x[:, 0] > 0.5).astype("int64")
+>>> history = model.fit(x, y, batch_size=10, epochs=2, verbose=0)
+>>> sorted(history.history)
+['accuracy', 'loss']
+>>> model.predict(x[:3], verbose=0).shape
+(3, 2)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from descend.autograd import Tensor
+from descend.layers.input_layer import InputLayer, KerasTensor
+from descend.layers.layer import Layer
+from descend.models.model import Model
+
+
+class Sequential(Model):
+    """A linear stack of layers.
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+        The layers, first to last. The first may be ``Input(shape)`` (or a
+        layer given ``input_shape``), in which case the model is built at once.
+    trainable : bool, default True
+    name : str, optional
+        Defaults to ``sequential``, ``sequential_1``, ...
+    """
+
+    def __init__(self, layers: list[Any] | None = None, trainable: bool = True,
+                 name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        self._input_layer: InputLayer | None = None
+        if layers is not None:
+            if not isinstance(layers, (list, tuple)):
+                raise TypeError(
+                    f"Sequential: `layers` must be a list of layers, received "
+                    f"{type(layers).__name__}. Write Sequential([layer1, layer2, ...])."
+                )
+            for layer in layers:
+                self.add(layer, rebuild=False)
+            self._maybe_build_from_input()
+
+    # ---------------------------------------------------------------- layers
+    @property
+    def layers(self) -> list[Layer]:
+        """The model's layers, without the ``InputLayer`` (as Keras shows them)."""
+        return list(self._layers)
+
+    def add(self, layer: Any, rebuild: bool = True) -> None:
+        """Append a layer (or an ``Input(...)``) on top of the stack.
+
+        Raises
+        ------
+        TypeError
+            If ``layer`` is not a Layer.
+        ValueError
+            If its name duplicates another layer's, or a second input is added.
+        """
+        if isinstance(layer, KerasTensor) and isinstance(layer.layer, InputLayer) \
+                and not layer.inputs:
+            layer = layer.layer
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"Sequential.add: expected a Layer instance, received {layer!r} of type "
+                f"{type(layer).__name__}. Did you forget the parentheses, e.g. Dense(10) "
+                "instead of Dense?"
+            )
+        if isinstance(layer, InputLayer):
+            if self._input_layer is not None or self._layers:
+                raise ValueError(
+                    f"Sequential model '{self.name}' has already been configured to use input "
+                    f"shape {self._input_shape()}. You cannot add a different Input layer to it."
+                )
+            self._input_layer = layer
+        else:
+            if any(existing.name == layer.name for existing in self._all_layers()):
+                raise ValueError(
+                    "All layers added to a Sequential model should have unique names. Name "
+                    f"'{layer.name}' is already the name of a layer in this model. Update the "
+                    "`name` argument to pass a unique name."
+                )
+            if not self._layers and self._input_layer is None and \
+                    layer._input_shape_arg is not None:
+                self._input_layer = InputLayer(shape=layer._input_shape_arg)
+            self._layers.append(layer)
+        if rebuild:
+            self._maybe_build_from_input()
+
+    def pop(self, rebuild: bool = True) -> Layer:
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise IndexError("Sequential.pop: there are no layers in the model.")
+        layer = self._layers.pop()
+        self.built = False
+        if rebuild:
+            self._maybe_build_from_input()
+        return layer
+
+    def _all_layers(self) -> list[Layer]:
+        return ([self._input_layer] if self._input_layer else []) + self._layers
+
+    def _input_shape(self) -> tuple | None:
+        return None if self._input_layer is None else self._input_layer.batch_shape
+
+    def _maybe_build_from_input(self) -> None:
+        shape = self._input_shape()
+        if shape is not None and self._layers:
+            self.build(shape)
+
+    @property
+    def output_names(self) -> list[str]:
+        """The name of the last layer."""
+        return [self._layers[-1].name] if self._layers else []
+
+    # ---------------------------------------------------------------- build
+    def build(self, input_shape: Any = None) -> None:
+        """Create every layer's weights for inputs of ``input_shape`` (batch axis first).
+
+        Parameters
+        ----------
+        input_shape : tuple, optional
+            E.g. ``(None, 784)``. Defaults to the ``Input`` shape, if any.
+        """
+        if input_shape is None:
+            input_shape = self._input_shape()
+        if input_shape is None:
+            raise ValueError(
+                f"Sequential model '{self.name}' cannot be built without an input shape: start "
+                "it with Input(shape=...) or call model.build((None, features))."
+            )
+        if not self._layers:
+            raise ValueError(f"Sequential model '{self.name}' has no layers to build.")
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            if not layer.built:
+                layer._maybe_build(shape)
+            shape = tuple(layer.compute_output_shape(shape))
+        self._build_shape = tuple(input_shape)
+        self.built = True
+
+    def _ensure_built(self, xs: list[np.ndarray]) -> None:
+        if not self._layers:
+            raise ValueError(f"Sequential model '{self.name}' has no layers: add some first.")
+        if len(xs) != 1:
+            raise ValueError(
+                f"Sequential model '{self.name}' has one input but received {len(xs)} arrays. "
+                "Pass a single array x (use the functional Model API for several inputs)."
+            )
+        expected = self._input_shape()
+        if expected is not None:
+            got = xs[0].shape[1:]
+            want = expected[1:]
+            if len(got) != len(want) or any(w is not None and w != g
+                                             for w, g in zip(want, got, strict=False)):
+                raise ValueError(
+                    f"Input 0 of Sequential model '{self.name}' is incompatible: expected "
+                    f"shape {expected}, received {(None, *got)} (data shape {xs[0].shape}). "
+                    + _shape_hint(want, got)
+                )
+        if not self.built:
+            self.build((None, *xs[0].shape[1:]))
+
+    # ----------------------------------------------------------------- call
+    def call(self, inputs: Tensor, training: bool = False) -> Tensor:
+        """Feed ``inputs`` through every layer in order (checked path)."""
+        out = inputs
+        for layer in self._layers:
+            out = layer(out, training=training)
+        return out
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Shape after the last layer."""
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
+
+    def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
+        out = xs[0]
+        if not isinstance(out, Tensor):
+            out = Tensor._make(out, False, None)
+        for layer in self._layers:
+            out = layer.call(out, training=training)
+        return [out]
+
+    # --------------------------------------------------------- serialisation
+    def get_config(self) -> dict[str, Any]:
+        """``{"name", "trainable", "dtype", "layers", "build_input_shape"}`` (Keras keys)."""
+        from descend.layers.serialization import serialize_layer
+
+        layers = [serialize_layer(layer) for layer in self._all_layers()]
+        return {
+            "name": self.name, "trainable": self.trainable, "dtype": self.dtype,
+            "layers": layers,
+            "build_input_shape": None if self._build_shape is None else list(self._build_shape),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None
+                    ) -> Sequential:
+        """Rebuild a model from :meth:`get_config` output (weights are not included)."""
+        from descend.layers.serialization import deserialize_layer
+
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for layer_config in config["layers"]:
+            model.add(deserialize_layer(layer_config, custom_objects), rebuild=False)
+        shape = config.get("build_input_shape")
+        if model._input_layer is not None:
+            model._maybe_build_from_input()
+        elif shape is not None:
+            model.build(tuple(shape))
+        return model
+
+
+def _shape_hint(want: tuple, got: tuple) -> str:
+    if len(got) == len(want) - 1 and want[-1] in (1, 3):
+        return "Add the channel axis, e.g. x[..., None]."
+    if len(want) == 1 and len(got) == 0:
+        return "Reshape 1-D data to (samples, 1) with x.reshape(-1, 1)."
+    return "Check the model's input shape against your data."

@@ -1,0 +1,172 @@
+"""The training loop, and the evaluation and prediction loops.
+
+One epoch of ``fit`` is, for every mini-batch::
+
+    outputs = model(x_batch, training=True)       # forward propagation
+    loss = loss_fn(y_batch, outputs) + penalties  # how wrong the outputs are
+    loss.backward()                               # backpropagation: d loss / d weight
+    optimizer.step()                              # w <- w - learning_rate * gradient (or Adam...)
+    metrics.update(y_batch, outputs)
+
+Full-batch gradient descent is ``batch_size=len(x)``, stochastic gradient descent
+``batch_size=1``, mini-batch anything in between. Progress output, History,
+early stopping and checkpoints are callbacks on this loop, not branches in it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from descend import random as descend_random
+from descend.autograd import Tensor, no_grad
+from descend.callbacks import CallbackList
+
+
+def batch_slices(n: int, batch_size: int) -> list[slice]:
+    """``ceil(n / batch_size)`` consecutive slices; the last batch may be partial."""
+    return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+
+
+def epoch_order(n: int, shuffle: Any, batch_size: int) -> np.ndarray | None:
+    """Sample order for one epoch: a permutation (``shuffle=True``), within-batch
+    permutations (``shuffle="batch"``) or None (data order)."""
+    if not shuffle:
+        return None
+    rng = descend_random.generator()
+    if shuffle == "batch":
+        order = np.arange(n)
+        for s in batch_slices(n, batch_size):
+            order[s] = rng.permutation(order[s])
+        return order
+    return rng.permutation(n)
+
+
+def _take(arrays: list[np.ndarray] | None, index: Any) -> list[np.ndarray] | None:
+    if arrays is None:
+        return None
+    return [a[index] for a in arrays]
+
+
+def fit_loop(
+    model: Any,
+    xs: list[np.ndarray],
+    ys: list[np.ndarray],
+    sample_weight: np.ndarray | None,
+    *,
+    batch_size: int,
+    epochs: int,
+    initial_epoch: int,
+    shuffle: Any,
+    callbacks: Any,
+    verbose: int,
+    validation: tuple | None,
+    validation_freq: Any,
+    validation_batch_size: int | None,
+    steps_per_epoch: int | None = None,
+) -> Any:
+    """Train ``model`` on the prepared arrays; returns the ``History``."""
+    n = len(xs[0])
+    slices = batch_slices(n, batch_size)
+    if steps_per_epoch is not None:
+        slices = slices[:steps_per_epoch]
+    cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
+                       verbose=verbose, epochs=epochs, steps=len(slices))
+    train_step = model.make_train_function()
+    model.stop_training = False
+    logs: dict[str, float] = {}
+    cbs.on_train_begin()
+    for epoch in range(initial_epoch, epochs):
+        model.reset_metrics()
+        cbs.on_epoch_begin(epoch)
+        order = epoch_order(n, shuffle, batch_size)
+        batch_hooks = cbs.needs_batch_logs
+        for step, s in enumerate(slices):
+            index = s if order is None else order[s]
+            if batch_hooks:
+                cbs.on_train_batch_begin(step)
+            train_step([x[index] for x in xs], [y[index] for y in ys],
+                       None if sample_weight is None else sample_weight[index])
+            if batch_hooks:
+                cbs.on_train_batch_end(step, model.get_metrics_result())
+            if model.stop_training:
+                break
+        logs = model.get_metrics_result()
+        if validation is not None and should_validate(epoch, validation_freq):
+            val_logs = evaluate_loop(model, *validation,
+                                     batch_size=validation_batch_size or batch_size,
+                                     callbacks=cbs)
+            logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        cbs.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    cbs.on_train_end(logs)
+    return model.history
+
+
+def should_validate(epoch: int, validation_freq: Any) -> bool:
+    """Keras's rule: every ``validation_freq`` epochs, or at the listed 1-based epochs."""
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return (epoch + 1) in validation_freq
+
+
+def evaluate_loop(
+    model: Any,
+    xs: list[np.ndarray],
+    ys: list[np.ndarray],
+    sample_weight: np.ndarray | None,
+    *,
+    batch_size: int,
+    callbacks: CallbackList,
+) -> dict[str, float]:
+    """Compute the loss and metrics over the data in batches (no graph, no dropout)."""
+    slices = batch_slices(len(xs[0]), batch_size)
+    test_step = model.make_test_function()
+    model.reset_metrics()
+    callbacks.on_test_begin()
+    batch_hooks = callbacks.needs_batch_logs
+    for step, s in enumerate(slices):
+        if batch_hooks:
+            callbacks.on_test_batch_begin(step)
+        test_step(_take(xs, s), _take(ys, s), None if sample_weight is None else sample_weight[s])
+        if batch_hooks:
+            callbacks.on_test_batch_end(step, model.get_metrics_result())
+    logs = model.get_metrics_result()
+    callbacks.on_test_end(logs)
+    return logs
+
+
+def predict_loop(
+    model: Any, xs: list[np.ndarray], *, batch_size: int, callbacks: CallbackList | None
+) -> list[np.ndarray]:
+    """Run the model forward over the data in batches; one array per output."""
+    n = len(xs[0])
+    if callbacks is None and n <= batch_size:
+        with no_grad():
+            return [t.data for t in model._forward(xs, training=False)]
+    chunks: list[list[np.ndarray]] = []
+    if callbacks is not None:
+        callbacks.on_predict_begin()
+    with no_grad():
+        for step, s in enumerate(batch_slices(n, batch_size)):
+            if callbacks is not None:
+                callbacks.on_predict_batch_begin(step)
+            out = [t.data for t in model._forward(_take(xs, s), training=False)]
+            chunks.append(out)
+            if callbacks is not None:
+                callbacks.on_predict_batch_end(step, {"outputs": out})
+    if callbacks is not None:
+        callbacks.on_predict_end()
+    return [np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
+
+
+def steps_for(n: int, batch_size: int) -> int:
+    """Number of batches of ``batch_size`` needed for ``n`` samples."""
+    return math.ceil(n / batch_size)
+
+
+__all__ = ["Tensor", "batch_slices", "epoch_order", "evaluate_loop", "fit_loop",
+           "predict_loop", "should_validate", "steps_for"]
