@@ -1,0 +1,178 @@
+"""Weight initializers with Keras names, defaults and formulas.
+
+An initializer is called as ``init(shape, dtype=None)`` and returns a NumPy array
+of that shape (dtype defaults to ``descend.config.floatx()``). Random
+initializers take ``seed``: an int seed gives the same values on every call (as
+in Keras); ``seed=None`` draws from descend's global generator, which
+:func:`descend.utils.set_random_seed` makes repeatable.
+
+Every initializer can be named by its Keras string, in snake case
+(``"glorot_uniform"``) or as its class name (``"GlorotUniform"``).
+
+Examples
+--------
+>>> from descend import initializers
+>>> w = initializers.get("glorot_uniform")((784, 10))
+>>> w.shape, w.dtype
+((784, 10), dtype('float32'))
+>>> bool(abs(w).max() <= (6 / (784 + 10)) ** 0.5)
+True
+>>> initializers.get("zeros")((2,))
+array([0., 0.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from descend._registry import lookup
+from descend.initializers.base import Initializer, RandomInitializer, compute_fans
+from descend.initializers.constant_initializers import Constant, Identity, Ones, Zeros
+from descend.initializers.random_initializers import (
+    GlorotNormal,
+    GlorotUniform,
+    HeNormal,
+    HeUniform,
+    LecunNormal,
+    LecunUniform,
+    Orthogonal,
+    RandomNormal,
+    RandomUniform,
+    TruncatedNormal,
+    VarianceScaling,
+)
+
+__all__ = [
+    "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
+    "IdentityInitializer", "Initializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
+    "OrthogonalInitializer", "RandomInitializer", "RandomNormal", "RandomUniform",
+    "TruncatedNormal", "VarianceScaling", "Zeros", "compute_fans", "deserialize", "get",
+    "serialize",
+]
+
+# Keras's class names for these two
+OrthogonalInitializer = Orthogonal
+IdentityInitializer = Identity
+
+_CLASSES = [
+    Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, LecunNormal,
+    LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal,
+    VarianceScaling, Zeros,
+]
+_TABLE: dict[str, Any] = {cls.__name__: cls for cls in _CLASSES}
+_TABLE.update({
+    "constant": Constant, "glorot_normal": GlorotNormal, "glorot_uniform": GlorotUniform,
+    "he_normal": HeNormal, "he_uniform": HeUniform, "identity": Identity,
+    "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform, "ones": Ones,
+    "orthogonal": Orthogonal, "random_normal": RandomNormal, "random_uniform": RandomUniform,
+    "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling, "zeros": Zeros,
+    # Keras's aliases
+    "OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity,
+    "uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros,
+})
+
+_HELP = ("Pass a name such as 'glorot_uniform', a config dict, an Initializer or a function "
+         "f(shape, dtype=None).")
+
+
+def serialize(initializer: Initializer | Callable[..., Any] | None) -> Any:
+    """Return a Keras-style config for an initializer (None stays None).
+
+    Parameters
+    ----------
+    initializer : Initializer, callable or None
+
+    Returns
+    -------
+    dict, str or None
+        ``{"module": "keras.initializers", "class_name": ..., "config": ...,
+        "registered_name": None}`` for an :class:`Initializer`; a plain
+        function's ``__name__``.
+
+    Examples
+    --------
+    >>> serialize(GlorotUniform(seed=3))["config"]
+    {'seed': 3}
+    """
+    if initializer is None:
+        return None
+    if isinstance(initializer, Initializer):
+        return {"module": "keras.initializers", "class_name": type(initializer).__name__,
+                "config": initializer.get_config(), "registered_name": None}
+    name = getattr(initializer, "__name__", None)
+    if name is None or name == "<lambda>":
+        raise ValueError(
+            f"serialize: cannot serialize the initializer {initializer!r}; subclass "
+            "descend.initializers.Initializer and implement get_config."
+        )
+    return name
+
+
+def deserialize(
+    config: str | Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Initializer | Callable[..., Any]:
+    """Build an initializer from a name or from a config dict made by :func:`serialize`.
+
+    Parameters
+    ----------
+    config : str or dict
+        ``"he_normal"``, ``"HeNormal"``, or ``{"class_name": ..., "config": {...}}``.
+    custom_objects : dict, optional
+        Extra ``name -> class or function`` entries, searched first.
+
+    Returns
+    -------
+    Initializer or callable
+
+    Examples
+    --------
+    >>> deserialize({"class_name": "RandomNormal", "config": {"stddev": 1.0}}).stddev
+    1.0
+    """
+    table = {**_TABLE, **dict(custom_objects or {})}
+    if isinstance(config, str):
+        obj = lookup("initializer", config, table)
+        return obj() if isinstance(obj, type) else obj
+    if isinstance(config, Mapping) and isinstance(config.get("class_name"), str):
+        obj = lookup("initializer", config["class_name"], table)
+        args = dict(config.get("config") or {})
+        if isinstance(obj, type):
+            return obj.from_config(args) if hasattr(obj, "from_config") else obj(**args)
+        return obj
+    raise TypeError(f"Could not interpret initializer identifier: {config!r}. {_HELP}")
+
+
+def get(identifier: Any) -> Initializer | Callable[..., Any] | None:
+    """Resolve an initializer identifier (Keras's ``initializers.get``).
+
+    Parameters
+    ----------
+    identifier : None, str, dict, Initializer, class or callable
+        None stays None; strings are Keras names in snake or Camel case (an
+        unknown name raises ``ValueError`` suggesting the closest); a class is
+        instantiated with its defaults; instances and functions
+        ``f(shape, dtype=None)`` are returned unchanged.
+
+    Returns
+    -------
+    Initializer, callable or None
+
+    Examples
+    --------
+    >>> type(get("he_normal")).__name__
+    'HeNormal'
+    >>> get("he_normall")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown initializer: 'he_normall'. Did you mean 'he_normal'...
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, (str, Mapping)):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret initializer identifier: {identifier!r}. {_HELP}")
