@@ -12,7 +12,10 @@ with two methods:
 
 A gradient may come back with the *broadcast* shape of the output; the engine
 reduces it to the input's shape in exactly one place, :func:`unbroadcast`, when
-it reaches the parent. Backward methods must never write into ``grad``.
+it reaches the parent. Backward methods must never write into ``grad``, and must
+return freshly computed arrays (or ``grad`` itself), never an array saved on
+``self``: a leaf may adopt a returned array as its ``.grad`` and later add
+into it in place.
 
 Examples
 --------
@@ -65,7 +68,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra:
+    if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if axes:
@@ -117,6 +120,8 @@ class Function:
                 fn.needs_grad = needs
                 record = True
         out = fn.forward(*[t.data for t in inputs], **options)
+        if type(out) is not np.ndarray:  # full reductions give NumPy scalars
+            out = np.asarray(out)
         if record:
             fn.parents = inputs
             return Tensor._make(out, True, fn)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.autograd.grad_mode import enable_grad
+from descend.autograd.grad_mode import enable_grad, no_grad
 from descend.autograd.tensor import Tensor
 
 
@@ -78,7 +78,17 @@ def gradcheck(
     Returns
     -------
     bool
-        True when every element passes.
+        True when every element passes (``False`` on failure when
+        ``raise_exception`` is false).
+
+    Raises
+    ------
+    GradcheckError
+        When some element fails (a NaN or infinite gradient always fails); the
+        message names the input position, the index, the analytic and the
+        numeric value of the worst element.
+    TypeError
+        If ``fn`` does not return a Tensor or returns one that is not float64.
     """
     tensors = [_as_float64(x) for x in inputs]
     with enable_grad():
@@ -93,7 +103,7 @@ def gradcheck(
     projection = np.random.default_rng(seed).standard_normal(out.shape)
 
     def objective() -> float:
-        with enable_grad():
+        with no_grad():  # finite differences need values only, no graph
             value = fn(*tensors)
         return float(np.sum(value.data * projection))
 
@@ -114,17 +124,21 @@ def gradcheck(
             a = float(analytic.reshape(-1)[i])
             error = abs(a - numeric)
             score = error - (atol + rtol * abs(numeric))
+            if not np.isfinite(score):  # a NaN or infinite gradient never passes
+                score = np.inf
             if score > worst["score"]:
+                index = np.unravel_index(i, t.shape) if t.ndim else ()
                 worst = {
-                    "score": score, "input": position,
-                    "index": np.unravel_index(i, t.shape) if t.ndim else (),
+                    "score": score, "input": position, "index": tuple(map(int, index)),
                     "analytic": a, "numeric": numeric, "abs_error": error,
                     "rel_error": error / max(abs(numeric), 1e-12),
                 }
     if worst["score"] <= 0:
         return True
+    name = getattr(fn, "__qualname__", type(fn).__name__)
     message = (
-        f"gradcheck failed: input {worst['input']} at index {tuple(map(int, worst['index']))}: "
+        f"gradcheck failed for {name}: input {worst['input']} at index "
+        f"{worst['index']}: "
         f"analytic {worst['analytic']:.8g} vs numeric {worst['numeric']:.8g} "
         f"(abs error {worst['abs_error']:.3g}, rel error {worst['rel_error']:.3g}; "
         f"tolerance atol={atol}, rtol={rtol})"

@@ -19,6 +19,7 @@ array([-12., -18.], dtype=float32)
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -149,7 +150,9 @@ class Tensor:
         self.grad = None
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     # --------------------------------------------------------------- backward
     def _accumulate(self, grad: np.ndarray, owned: bool) -> None:
@@ -181,7 +184,8 @@ class Tensor:
         Raises
         ------
         RuntimeError
-            If the tensor does not require grad.
+            If the tensor does not require grad, or if the graph behind it was
+            already freed by an earlier ``backward`` (without ``retain_graph``).
         ValueError
             If ``grad`` is omitted for a tensor with more than one element, or
             has the wrong shape.
@@ -211,7 +215,9 @@ class Tensor:
             return
         order = _topological_order(self)
         grads: dict[int, np.ndarray] = {id(self): grad}
-        handed_out: set[int] = set()
+        # ids of arrays already passed on: a leaf may adopt a gradient array as its
+        # ``.grad`` (and later add into it in place) only if nobody else holds it
+        handed_out: set[int] = {id(grad)}
         for node in reversed(order):
             g = grads.pop(id(node), None)
             ctx = node._ctx
@@ -223,17 +229,21 @@ class Tensor:
                     continue
                 if pg.shape != parent.data.shape:
                     pg = unbroadcast(pg, parent.data.shape)
+                key = id(pg)
                 if parent._ctx is None:
-                    key = id(pg)
-                    owned = key not in handed_out and pg.flags.owndata and pg.flags.writeable
+                    owned = (
+                        key not in handed_out and pg is not g
+                        and type(pg) is np.ndarray and pg.flags.owndata and pg.flags.writeable
+                        and builtins.sum(q is pg for q in parent_grads) == 1
+                    )
                     handed_out.add(key)
-                    parent._accumulate(pg, owned and pg is not g)
+                    parent._accumulate(pg, owned)
                 else:
-                    key = id(parent)
-                    previous = grads.get(key)
-                    grads[key] = pg if previous is None else previous + pg
+                    handed_out.add(key)
+                    previous = grads.get(id(parent))
+                    grads[id(parent)] = pg if previous is None else previous + pg
             if not retain_graph:
-                node._ctx = None
+                node._ctx = _FREED
 
     # ------------------------------------------------------------- operators
     def __add__(self, other: Any) -> Tensor:
@@ -384,24 +394,42 @@ def _data(x: Any) -> Any:
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors reachable from ``root`` through recorded nodes, parents first."""
+    """Recorded tensors reachable from ``root`` (root included), parents before children.
+
+    An iterative depth-first post-order: a node is appended only after every
+    recorded parent has been, so walking the list backwards hands each node its
+    complete gradient before it is propagated.
+    """
     order: list[Tensor] = []
-    visited: set[int] = {id(root)}
+    visited: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
             continue
-        stack.append((node, True))
-        ctx = node._ctx
-        if ctx is None:
+        if id(node) in visited:
             continue
-        for parent in ctx.parents:
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._ctx.parents:
             if parent._ctx is not None and parent.requires_grad and id(parent) not in visited:
-                visited.add(id(parent))
                 stack.append((parent, False))
     return order
+
+
+class _FreedGraph(Function):
+    """Stands in for a node whose graph a ``backward`` call has already freed."""
+
+    def backward(self, grad: np.ndarray) -> tuple:
+        raise RuntimeError(
+            "backward: part of this graph was already freed by a previous backward() call. "
+            "Pass retain_graph=True to the first backward() to backpropagate through the "
+            "same graph again, or recompute the forward pass."
+        )
+
+
+_FREED = _FreedGraph()
 
 
 from descend.autograd import ops as _ops  # noqa: E402  (circular: ops build Tensors)

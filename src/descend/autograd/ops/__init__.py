@@ -115,7 +115,9 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 def clip(a: Any, min_value: Any = None, max_value: Any = None) -> Tensor:
     """Clip ``a`` to ``[min_value, max_value]`` (either bound may be ``None``)."""
-    return _ew.Clip.apply(as_tensor(a), low=min_value, high=max_value)
+    low = min_value.data if isinstance(min_value, Tensor) else min_value
+    high = max_value.data if isinstance(max_value, Tensor) else max_value
+    return _ew.Clip.apply(as_tensor(a), low=low, high=high)
 
 
 def cast(a: Any, dtype: Any) -> Tensor:
@@ -178,10 +180,16 @@ def squeeze(a: Any, axis: Any = None) -> Tensor:
 def getitem(a: Any, index: Any) -> Tensor:
     """``a[index]`` with basic or advanced indexing."""
     if isinstance(index, Tensor):
-        index = index.data.astype(np.intp)
+        index = _index_array(index)
     elif isinstance(index, tuple):
-        index = tuple(i.data.astype(np.intp) if isinstance(i, Tensor) else i for i in index)
+        index = tuple(_index_array(i) if isinstance(i, Tensor) else i for i in index)
     return _mv.GetItem.apply(as_tensor(a), index=index)
+
+
+def _index_array(index: Tensor) -> np.ndarray:
+    """A tensor used as an index: boolean masks stay masks, anything else becomes int."""
+    data = index.data
+    return data if data.dtype.kind == "b" else data.astype(np.intp)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:

@@ -131,6 +131,18 @@ class Abs(Function):
         return (grad * np.sign(self.a),)
 
 
+def _split(grad, a_wins, tie, needs_grad) -> tuple:
+    """Route ``grad`` to ``a`` where ``a_wins``, to ``b`` elsewhere, half each on a tie.
+
+    The share is built in ``grad``'s dtype so that float32 stays float32.
+    """
+    share = np.array(a_wins, dtype=grad.dtype)
+    if tie.any():
+        share[tie] = 0.5
+    need_a, need_b = needs_grad
+    return (grad * share if need_a else None), (grad * (1 - share) if need_b else None)
+
+
 class Maximum(Function):
     """Elementwise ``max(a, b)``; ties split the gradient equally."""
 
@@ -139,9 +151,7 @@ class Maximum(Function):
         return np.maximum(a, b)
 
     def backward(self, grad):
-        share = (self.a > self.b) + 0.5 * (self.a == self.b)
-        need_a, need_b = self.needs_grad
-        return (grad * share if need_a else None), (grad * (1 - share) if need_b else None)
+        return _split(grad, self.a > self.b, self.a == self.b, self.needs_grad)
 
 
 class Minimum(Function):
@@ -152,9 +162,7 @@ class Minimum(Function):
         return np.minimum(a, b)
 
     def backward(self, grad):
-        share = (self.a < self.b) + 0.5 * (self.a == self.b)
-        need_a, need_b = self.needs_grad
-        return (grad * share if need_a else None), (grad * (1 - share) if need_b else None)
+        return _split(grad, self.a < self.b, self.a == self.b, self.needs_grad)
 
 
 class Where(Function):

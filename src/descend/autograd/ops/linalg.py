@@ -23,6 +23,8 @@ class MatMul(Function):
     def backward(self, grad):
         a, b = self.a, self.b
         need_a, need_b = self.needs_grad
+        if a.ndim == 1 and b.ndim == 1:  # inner product: a 0-d output
+            return (grad * b if need_a else None), (grad * a if need_b else None)
         a2 = a[np.newaxis, :] if a.ndim == 1 else a
         b2 = b[:, np.newaxis] if b.ndim == 1 else b
         g = grad

@@ -24,7 +24,10 @@ class Transpose(Function):
     """Permute axes (``axes=None`` reverses them); the gradient takes the inverse permutation."""
 
     def forward(self, a, axes: Any = None):
-        self.axes = tuple(range(a.ndim))[::-1] if axes is None else tuple(axes)
+        if axes is None:
+            self.axes = tuple(range(a.ndim))[::-1]
+        else:  # non-negative, so that argsort gives the inverse permutation
+            self.axes = tuple(int(i) % a.ndim for i in axes) if a.ndim else tuple(axes)
         return np.transpose(a, self.axes)
 
     def backward(self, grad):

@@ -150,8 +150,42 @@ class Dense(Function):
         return gx, gk, gb
 
 
-def _sparse_labels(target: np.ndarray, n_classes: int) -> np.ndarray:
-    return np.asarray(target).reshape(-1).astype(np.intp, copy=False)
+def _sparse_labels(target: Any, shape: tuple[int, ...], op: str) -> np.ndarray:
+    """Validate class ids for predictions of ``shape`` and return them flat as ``intp``."""
+    arr = np.asarray(target)
+    n_rows, n_classes = int(np.prod(shape[:-1])), shape[-1]
+    if arr.size != n_rows:
+        raise ValueError(
+            f"{op}: sparse targets must be integer class ids, one per prediction row (shape "
+            f"{shape[:-1]}), received an array of shape {arr.shape}. For one-hot or probability "
+            "targets pass sparse=False."
+        )
+    if arr.dtype.kind not in "iu" and not (
+        arr.dtype.kind in "fb" and np.array_equal(arr, np.floor(arr))
+    ):
+        raise ValueError(
+            f"{op}: sparse targets must be integer class ids, received dtype {arr.dtype} with "
+            "non-integer values. Pass class ids (e.g. labels.argmax(-1) for one-hot labels)."
+        )
+    labels = arr.reshape(-1).astype(np.intp, copy=False)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(
+            f"{op}: class ids must lie in [0, {n_classes - 1}] for predictions with "
+            f"{n_classes} classes, received ids from {labels.min()} to {labels.max()}. Give "
+            "the output layer as many units as there are classes."
+        )
+    return labels
+
+
+def _dense_targets(target: Any, shape: tuple[int, ...], dtype: Any, op: str) -> np.ndarray:
+    """Validate one-hot/probability targets for predictions of ``shape``; return them 2-D."""
+    t = np.asarray(target, dtype=dtype)
+    if t.shape != shape:
+        raise ValueError(
+            f"{op}: with sparse=False the targets must have the predictions' shape {shape}, "
+            f"received shape {t.shape}. For integer class ids pass sparse=True."
+        )
+    return t.reshape(-1, shape[-1])
 
 
 class SoftmaxCrossEntropy(Function):
@@ -172,12 +206,12 @@ class SoftmaxCrossEntropy(Function):
         total = np.sum(e, axis=1, keepdims=True)
         log_total = np.log(total)
         if sparse:
-            labels = _sparse_labels(target, c)
+            labels = _sparse_labels(target, logits.shape, "softmax_crossentropy")
             rows = np.arange(z.shape[0])
             loss = log_total[:, 0] - shifted[rows, labels]
             self.labels, self.rows = labels, rows
         else:
-            t = np.asarray(target, dtype=z.dtype).reshape(-1, c)
+            t = _dense_targets(target, logits.shape, z.dtype, "softmax_crossentropy")
             loss = np.sum(t * (log_total - shifted), axis=1)
             self.t = t
         if self.needs_grad is not None:
@@ -212,12 +246,12 @@ class ProbabilityCrossEntropy(Function):
         q = p2 / s
         qc = np.clip(q, eps, 1 - eps)
         if sparse:
-            labels = _sparse_labels(target, c)
+            labels = _sparse_labels(target, p.shape, "probability_crossentropy")
             rows = np.arange(p2.shape[0])
             loss = -np.log(qc[rows, labels])
             self.labels, self.rows = labels, rows
         else:
-            t = np.asarray(target, dtype=p.dtype).reshape(-1, c)
+            t = _dense_targets(target, p.shape, p.dtype, "probability_crossentropy")
             loss = -np.sum(t * np.log(qc), axis=1)
             self.t = t
         if self.needs_grad is not None:

@@ -72,7 +72,7 @@ class _Extremum(Function):
 
     def backward(self, grad):
         mask = self.a == self.out
-        count = mask.sum(axis=self.axes, keepdims=True)
+        count = np.sum(mask, axis=self.axes, keepdims=True, dtype=grad.dtype)
         return (_expand(grad, self.axes, self.keepdims) * mask / count,)
 
 
