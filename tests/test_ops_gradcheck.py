@@ -58,6 +58,17 @@ def grid_b(*shape: int) -> np.ndarray:
     return _rng.integers(-3, 3, size=shape) + 0.75
 
 
+def dims(shape: tuple[int, ...]) -> str:
+    """A shape as an id fragment: ``(2, 3)`` -> ``2x3``, ``()`` -> ``scalar``."""
+    return "x".join(map(str, shape)) or "scalar"
+
+
+def axis_id(axis: Any) -> str:
+    if isinstance(axis, tuple):
+        return "(" + ",".join(map(str, axis)) + ")"
+    return str(axis)
+
+
 CASES: list[Case] = []
 
 
@@ -80,7 +91,7 @@ BROADCASTS = [
 ]
 
 for sa, sb in BROADCASTS:
-    tag = f"{sa}-{sb}"
+    tag = f"{dims(sa)}-vs-{dims(sb)}"
     case(f"add-{tag}", "add", ops.add, uniform(*sa), uniform(*sb))
     case(f"sub-{tag}", "sub", ops.sub, uniform(*sa), uniform(*sb))
     case(f"mul-{tag}", "mul", ops.mul, uniform(*sa), uniform(*sb))
@@ -153,7 +164,7 @@ AXES: list[tuple[Any, bool]] = [
     ((0, 2), False), ((0, 2), True), ((-1, -3), False), ((0, 1, 2), True), ((), False),
 ]
 for axis, keepdims in AXES:
-    tag = f"axis={axis}-keepdims={keepdims}"
+    tag = f"axis={axis_id(axis)}-keepdims={keepdims}"
     for name in ("sum", "mean", "max", "min"):
         op = getattr(ops, name)
         case(f"{name}-{tag}", name,
@@ -255,7 +266,7 @@ MATMULS = [
     ((4,), (2, 4, 5)),
 ]
 for sa, sb in MATMULS:
-    case(f"matmul-{sa}@{sb}", "matmul", ops.matmul, uniform(*sa), uniform(*sb))
+    case(f"matmul-{dims(sa)}@{dims(sb)}", "matmul", ops.matmul, uniform(*sa), uniform(*sb))
 case("matmul-operator", "matmul", lambda a, b: a @ b, uniform(2, 3), uniform(3, 2))
 case("matmul-operator-constant-left", "matmul", lambda b: np.ones((2, 3)) @ b, uniform(3, 2))
 

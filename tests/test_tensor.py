@@ -199,6 +199,7 @@ DTYPE_OPS: dict[str, tuple[Callable[..., Tensor], tuple[tuple[int, ...], ...], s
     "minimum": (ops.minimum, ((2, 3), (2, 1)), "any"),
     "maximum-tie": (lambda a: ops.maximum(a, a * 1.0), ((2, 3),), "any"),
     "where": (lambda a, b: ops.where(_M, a, b), ((2, 3), (3,)), "any"),
+    "cast": (lambda a: ops.cast(ops.cast(a, "float16"), a.dtype), ((2, 3),), "any"),
     "clip": (lambda a: ops.clip(a, 0.2, 0.8), ((2, 3),), "any"),
     "sum": (lambda a: ops.sum(a, axis=0), ((2, 3),), "any"),
     "sum-all": (ops.sum, ((2, 3),), "any"),
@@ -267,6 +268,11 @@ def test_dtype_is_preserved_forward_and_backward(name: str, dtype: Any) -> None:
     for t in leaves:
         assert t.grad is not None and t.grad.dtype == dtype and t.grad.shape == t.shape
         assert np.all(np.isfinite(t.grad))
+
+
+def test_dtype_cases_cover_every_primitive() -> None:
+    covered = {name.split("-")[0] for name in DTYPE_OPS}
+    assert set(ops.__all__) - {"as_tensor"} <= covered
 
 
 def test_python_numbers_do_not_upcast_float32() -> None:

@@ -274,6 +274,22 @@ def softmax_crossentropy(logits: Any, target: Any, sparse: bool = True) -> Tenso
     Returns
     -------
     Tensor, shape ``logits.shape[:-1]``
+
+    Raises
+    ------
+    ValueError
+        If sparse targets are not one integer class id in ``[0, classes)`` per row
+        (shape ``logits.shape[:-1]``, or with a trailing 1), or if dense targets do
+        not have ``logits.shape``.
+
+    Examples
+    --------
+    >>> from descend.autograd import Tensor, ops
+    >>> z = Tensor([[2.0, 0.0, 0.0]], requires_grad=True)
+    >>> loss = ops.softmax_crossentropy(z, [0])
+    >>> loss.backward()
+    >>> z.grad.round(4)  # softmax(z) - one_hot(0)
+    array([[-0.213 ,  0.1065,  0.1065]], dtype=float32)
     """
     return _nn.SoftmaxCrossEntropy.apply(as_tensor(logits), target=_labels(target), sparse=sparse)
 
@@ -281,7 +297,35 @@ def softmax_crossentropy(logits: Any, target: Any, sparse: bool = True) -> Tenso
 def probability_crossentropy(
     probs: Any, target: Any, sparse: bool = True, eps: float = 1e-7
 ) -> Tensor:
-    """Per-sample Keras categorical cross-entropy of probabilities (renormalised, clipped)."""
+    """Per-sample Keras categorical cross-entropy of probabilities (renormalised, clipped).
+
+    ``q = probs / sum(probs)``, ``loss = -sum(target * log(clip(q, eps, 1 - eps)))``
+    (``-log(clip(q[label]))`` when ``sparse``). Clipped entries get no gradient.
+
+    Parameters
+    ----------
+    probs : Tensor, shape (..., classes)
+    target : array_like
+        Class ids of shape ``probs.shape[:-1]`` if ``sparse`` else probabilities of
+        ``probs.shape``.
+    sparse : bool, default True
+    eps : float, default 1e-7
+
+    Returns
+    -------
+    Tensor, shape ``probs.shape[:-1]``
+
+    Raises
+    ------
+    ValueError
+        As :func:`softmax_crossentropy`, for targets that do not fit ``probs``.
+
+    Examples
+    --------
+    >>> from descend.autograd import ops
+    >>> ops.probability_crossentropy([[0.5, 0.25, 0.25]], [0]).data.round(4)
+    array([0.6931], dtype=float32)
+    """
     return _nn.ProbabilityCrossEntropy.apply(
         as_tensor(probs), target=_labels(target), sparse=sparse, eps=eps
     )
