@@ -425,7 +425,8 @@ class _FreedGraph(Function):
         raise RuntimeError(
             "backward: part of this graph was already freed by a previous backward() call. "
             "Pass retain_graph=True to the first backward() to backpropagate through the "
-            "same graph again, or recompute the forward pass."
+            "same graph again, recompute the forward pass, or use .detach() on a tensor "
+            "kept from the old graph to treat it as a constant."
         )
 
 
