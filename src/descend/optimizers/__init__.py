@@ -1,0 +1,45 @@
+"""Optimizers: how the weights move given their gradients (Keras's ``keras.optimizers``).
+
+Each optimizer keeps the model's variables in one flat buffer per dtype, so an
+update costs a handful of vectorised NumPy calls for the whole model.
+
+Examples
+--------
+>>> import numpy as np
+>>> from descend.autograd import Variable
+>>> from descend import optimizers
+>>> w = Variable(np.array([0.5, -0.5]))
+>>> optimizer = optimizers.get("sgd")
+>>> optimizer.apply_gradients([(np.array([1.0, -1.0]), w)])
+1
+>>> w.numpy()
+array([ 0.49, -0.49], dtype=float32)
+"""
+
+from descend.optimizers import schedules
+from descend.optimizers.adadelta import Adadelta
+from descend.optimizers.adagrad import Adagrad
+from descend.optimizers.adam import Adam
+from descend.optimizers.adamax import Adamax
+from descend.optimizers.adamw import AdamW
+from descend.optimizers.base import Optimizer
+from descend.optimizers.nadam import Nadam
+from descend.optimizers.rmsprop import RMSprop
+from descend.optimizers.serialization import deserialize, get, serialize
+from descend.optimizers.sgd import SGD
+
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+]
