@@ -1,0 +1,274 @@
+"""The ``Metric`` protocol and the reduction metrics ``Mean``, ``Sum``, ``MeanMetricWrapper``.
+
+Metrics work on NumPy arrays, never on the graph: they run after every batch
+and must stay cheap. State is kept in Python floats (float64), so long epochs
+accumulate without float32 rounding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from descend import config
+from descend.autograd import Tensor, no_grad
+from descend.losses import squeeze_or_expand_to_same_rank
+
+
+def to_snake_case(name: str) -> str:
+    """Keras's class-name to snake-case rule (``"TopKCategoricalAccuracy"`` -> ``"top_k_..."``).
+
+    Examples
+    --------
+    >>> to_snake_case("KLDivergence"), to_snake_case("RootMeanSquaredError")
+    ('kl_divergence', 'root_mean_squared_error')
+    """
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def as_array(x: Any) -> np.ndarray:
+    """The NumPy data of a Tensor, or ``numpy.asarray(x)``."""
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+class Metric:
+    """Base class of metrics: accumulate with ``update_state``, read with ``result``.
+
+    Parameters
+    ----------
+    name : str, optional
+        The log key; defaults to the class name in snake case.
+    dtype : str, optional
+        Float type of the values handed to the metric (default floatx).
+
+    Attributes
+    ----------
+    _direction : {"up", "down"} or None
+        Whether larger values are better (used by ``mode="auto"`` callbacks).
+
+    Examples
+    --------
+    >>> class Count(Metric):
+    ...     def reset_state(self):
+    ...         self.n = 0
+    ...     def update_state(self, y_true, y_pred, sample_weight=None):
+    ...         self.n += len(y_true)
+    ...     def result(self):
+    ...         return float(self.n)
+    >>> m = Count()
+    >>> m.update_state([1, 2], [1, 2]); m.name, m.result()
+    ('count', 2.0)
+    """
+
+    _direction: str | None = None
+
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: name must be a string, received {name!r}.")
+        self.name = name or to_snake_case(type(self).__name__)
+        self.dtype = np.dtype(dtype or config.floatx()).name
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        """Forget everything accumulated (called at the start of each epoch)."""
+
+    def update_state(self, *args: Any, **kwargs: Any) -> None:
+        """Accumulate one batch (subclasses implement this)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state.")
+
+    def result(self) -> float:
+        """Return the current value as a Python float (subclasses implement this)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement result.")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> float:
+        """Update with one batch and return the result."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the constructor arguments as a JSON-serialisable dict."""
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Metric:
+        """Create a metric from :meth:`get_config` output."""
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r}>"
+
+
+def reduce_to_samplewise_values(
+    values: np.ndarray, sample_weight: Any, dtype: Any
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Keras's weighting rule for ``Mean``: average values down to the weights' rank.
+
+    Returns the per-sample weighted values (shape (N,) or scalar) and the
+    weights reduced alike (or None).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(as_array(sample_weight), dtype=np.float64)
+        values, weights = squeeze_or_expand_to_same_rank(values, weights)
+        if values.ndim > weights.ndim:
+            values = values.mean(axis=tuple(range(weights.ndim, values.ndim)))
+        try:
+            weights = np.broadcast_to(weights, values.shape)
+        except ValueError:
+            raise ValueError(
+                f"sample_weight of shape {np.shape(sample_weight)} does not match values of "
+                f"shape {values.shape}. Pass one weight per sample."
+            ) from None
+        values = values * weights
+        if weights.ndim > 1:
+            weights = weights.mean(axis=tuple(range(1, weights.ndim)))
+    if values.ndim > 1:
+        values = values.mean(axis=tuple(range(1, values.ndim)))
+    return values, weights
+
+
+class Mean(Metric):
+    """The (weighted) mean of the values given to ``update_state``.
+
+    ``result = sum(w * v) / sum(w)``; values with several axes are first
+    averaged per sample. The training loop tracks the loss with
+    ``Mean(name="loss")`` and ``sample_weight = batch size``.
+
+    Parameters
+    ----------
+    name : str, default "mean"
+    dtype : str, optional
+
+    Examples
+    --------
+    >>> m = Mean()
+    >>> m.update_state(0.5, sample_weight=32); m.update_state(1.0, sample_weight=8)
+    >>> m.result()
+    0.6
+    """
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        """Add ``values`` (a scalar or an array, first axis = samples) with optional weights."""
+        values, weights = reduce_to_samplewise_values(as_array(values), sample_weight,
+                                                      self.dtype)
+        self.total += float(np.sum(values))
+        if weights is not None:
+            self.count += float(np.sum(weights))
+        else:
+            self.count += float(values.shape[0]) if values.ndim else 1.0
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+class Sum(Metric):
+    """The (weighted) sum of the values given to ``update_state``.
+
+    Parameters
+    ----------
+    name : str, default "sum"
+    dtype : str, optional
+
+    Examples
+    --------
+    >>> s = Sum()
+    >>> s.update_state([1.0, 2.0]); s.update_state(3.0)
+    >>> s.result()
+    6.0
+    """
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        """Add ``values`` (optionally weighted) to the total."""
+        values = np.asarray(as_array(values), dtype=np.float64)
+        if sample_weight is not None:
+            weights = np.asarray(as_array(sample_weight), dtype=np.float64)
+            values, weights = squeeze_or_expand_to_same_rank(values, weights)
+            if weights.ndim < values.ndim:
+                weights = weights.reshape(weights.shape + (1,) * (values.ndim - weights.ndim))
+            values = values * weights
+        self.total += float(np.sum(values))
+
+    def result(self) -> float:
+        return self.total
+
+
+class MeanMetricWrapper(Mean):
+    """The mean of ``fn(y_true, y_pred, **kwargs)`` over all samples seen.
+
+    ``fn`` returns per-sample values as a NumPy array or a Tensor (loss
+    functions are evaluated without recording a graph). Labels and predictions
+    first go through Keras's rank fix-up.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(y_true, y_pred, **kwargs) -> values`` of shape (N,) or (N, ...).
+    name : str, optional
+        Defaults to ``fn.__name__``.
+    dtype : str, optional
+    **kwargs
+        Passed to ``fn``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def within_one(y_true, y_pred):
+    ...     return (np.abs(y_true - y_pred) <= 1).astype("float32")
+    >>> m = MeanMetricWrapper(within_one)
+    >>> m.update_state(np.array([1.0, 5.0]), np.array([1.5, 2.0]))
+    >>> m.name, m.result()
+    ('within_one', 0.5)
+    """
+
+    def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype: Any = None,
+                 **kwargs: Any) -> None:
+        if not callable(fn):
+            raise TypeError(
+                f"MeanMetricWrapper: fn must be a function of (y_true, y_pred), received {fn!r}."
+            )
+        self._fn = fn
+        self._fn_kwargs = kwargs
+        super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
+        from descend import losses
+
+        if self._direction is None and fn in losses.FUNCTIONS:
+            self._direction = "down"
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """Evaluate ``fn`` on one batch and add its per-sample values to the mean."""
+        y_true, y_pred = squeeze_or_expand_to_same_rank(as_array(y_true), as_array(y_pred))
+        with no_grad():
+            values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        super().update_state(as_array(values), sample_weight=sample_weight)
+
+    def get_config(self) -> dict[str, Any]:
+        out = super().get_config()
+        if type(self) is MeanMetricWrapper:
+            out["fn"] = getattr(self._fn, "__name__", repr(self._fn))
+        out.update(self._fn_kwargs)
+        return out
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Metric:
+        config = dict(config)
+        if cls is MeanMetricWrapper:
+            from descend import losses, metrics
+
+            name = config.pop("fn")
+            fn = getattr(metrics, name, None)
+            if not callable(fn):
+                fn = losses.get(name)
+            return cls(fn, **config)
+        return cls(**config)
