@@ -66,8 +66,8 @@ def sparse_categorical(
     if y.ndim == rank and y.shape[-1] != 1 and _same(y.shape[-1], k) and axis in (-1, rank - 1):
         raise ValueError(
             f"{who} expects integer class ids of shape (N,) or (N, 1) with values in "
-            f"0..{'K-1' if k is None else k - 1}, but received labels of shape {y.shape}, "
-            f"which has the output's shape {output_shape}: one-hot (or multi-label) encoded. "
+            f"0..{'K-1' if k is None else k - 1}, but received labels of shape {y.shape}, the "
+            f"output's shape {output_shape}: they look one-hot (or multi-label) encoded. "
             "Use loss='categorical_crossentropy' for one-hot labels, or pass integer class "
             "ids y.argmax(-1)."
         )
@@ -95,16 +95,18 @@ def sparse_categorical(
             f"{low}). Re-encode the labels as 0..{k - 1}, e.g. with "
             "numpy.unique(y, return_inverse=True)."
         )
-    if high >= k:
-        hint = (
-            " An output of 1 unit is a binary model: use loss='binary_crossentropy' with a "
-            "sigmoid output, or Dense(2, activation='softmax')."
-            if k == 1 else ""
+    if high >= k and k == 1:
+        raise ValueError(
+            f"{who} received class ids up to {high} for an output of 1 unit, which can only "
+            "predict class 0. For a yes/no problem use loss='binary_crossentropy' with "
+            "Dense(1, activation='sigmoid'), or give the last layer one unit per class: "
+            f"Dense({high + 1}, activation='softmax')."
         )
+    if high >= k:
         raise ValueError(
             f"{who} expects class ids in 0..{k - 1} for an output of {k} unit(s), but the "
             f"labels go up to {high}. Give the last layer {high + 1} units (one per class) or "
-            f"re-encode the labels as 0..{k - 1}.{hint}"
+            f"re-encode the labels as 0..{k - 1}."
         )
 
 
