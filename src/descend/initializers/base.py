@@ -47,7 +47,12 @@ def compute_fans(shape: Sequence[int]) -> tuple[int, int]:
 
 
 def as_shape(shape: Any) -> tuple[int, ...]:
-    """Return ``shape`` (an int or a sequence of ints) as a tuple, rejecting bad sizes."""
+    """Return ``shape`` (an int or a sequence of ints) as a tuple, rejecting bad sizes.
+
+    Examples
+    --------
+    >>> as_shape(3), as_shape([2, 4])
+    ((3,), (2, 4))"""
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     try:
@@ -62,7 +67,12 @@ def as_shape(shape: Any) -> tuple[int, ...]:
 
 
 def float_dtype(dtype: Any, who: str) -> np.dtype:
-    """Return ``dtype`` (default floatx) as a NumPy float dtype, or raise naming ``who``."""
+    """Return ``dtype`` (default floatx) as a NumPy float dtype, or raise naming ``who``.
+
+    Examples
+    --------
+    >>> float_dtype(None, "RandomNormal")
+    dtype('float32')"""
     dt = np.dtype(dtype or config.floatx())
     if dt.kind != "f":
         raise ValueError(
@@ -73,7 +83,13 @@ def float_dtype(dtype: Any, who: str) -> np.dtype:
 
 
 def truncated_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """Standard normal values, each redrawn until it lies within two standard deviations."""
+    """Standard normal values, each redrawn until it lies within two standard deviations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bool(np.abs(truncated_normal(np.random.default_rng(0), (1000,))).max() <= 2)
+    True"""
     values = rng.standard_normal(shape)
     outside = np.abs(values) > 2.0
     while outside.any():

@@ -137,6 +137,11 @@ def apply_mask(sample_weight: np.ndarray | None, mask: np.ndarray, reduction: st
 
     With ``"sum_over_batch_size"``/``"mean"`` the valid entries are reweighted by
     ``total / valid`` so that masked-out entries leave the denominator.
+
+    Examples
+    --------
+    >>> apply_mask(None, np.array([True, False]), "sum").tolist()
+    [1.0, 0.0]
     """
     mask = mask.astype(np.float64)
     if reduction in ("mean", "sum_over_batch_size"):
@@ -154,6 +159,12 @@ def reduce_values(values: Tensor, sample_weight: np.ndarray | None, reduction: s
     number of elements of ``values`` (zero-weight samples still count);
     ``"mean_with_sample_weight"`` divides by ``sum(sample_weight)``; ``"none"``/None
     and scalar or empty ``values`` are returned unchanged.
+
+    Examples
+    --------
+    >>> from descend.autograd import Tensor
+    >>> reduce_values(Tensor([1.0, 3.0]), None, "sum").item()
+    4.0
     """
     if reduction in (None, "none") or values.ndim == 0 or values.shape == (0,):
         return values
@@ -223,7 +234,11 @@ def _snake_case(name: str) -> str:
 
 
 def check_labels_numeric(who: str, y: np.ndarray) -> None:
-    """Raise if labels are not numeric or contain NaN/inf (checked once, before training)."""
+    """Raise if labels are not numeric or contain NaN/inf (checked once, before training).
+
+    Examples
+    --------
+    >>> check_labels_numeric("Loss 'mse'", np.array([1.0, 2.0]))"""
     if y.dtype.kind not in "biuf":
         raise TypeError(
             f"{who}: labels must be numeric, received an array of dtype {y.dtype}. Encode "

@@ -22,7 +22,13 @@ from descend.losses.loss import VALIDATORS, LossFunctionWrapper, squeeze_or_expa
 
 
 def prepare(y_true: Any, y_pred: Any) -> tuple[np.ndarray, Tensor]:
-    """Labels as an array of the predictions' float dtype, and the rank fix-up."""
+    """Labels as an array of the predictions' float dtype, and the rank fix-up.
+
+    Examples
+    --------
+    >>> t, p = prepare([1, 0], Tensor([[0.5], [0.5]]))
+    >>> t.shape, t.dtype
+    ((2, 1), dtype('float32'))"""
     y_pred = ops.as_tensor(y_pred)
     labels = y_true.data if isinstance(y_true, Tensor) else y_true
     labels = np.asarray(labels, dtype=y_pred.dtype)

@@ -56,7 +56,11 @@ def sparse_categorical(
     name: str, y: np.ndarray, output_shape: tuple, from_logits: bool = False,
     ignore_class: int | None = None, axis: int = -1,
 ) -> None:
-    """Labels must be integer class ids in ``[0, K)``, shape (N,) or (N, 1)."""
+    """Labels must be integer class ids in ``[0, K)``, shape (N,) or (N, 1).
+
+    Examples
+    --------
+    >>> sparse_categorical("loss", np.array([0, 2, 1]), (None, 3))"""
     who = _who(name, "sparse_categorical_crossentropy")
     _check_batch(who, y, output_shape)
     k = output_shape[axis] if output_shape else None
@@ -114,7 +118,11 @@ def categorical(
     name: str, y: np.ndarray, output_shape: tuple, from_logits: bool = False,
     label_smoothing: float = 0.0, axis: int = -1,
 ) -> None:
-    """Labels must be one-hot (or probability) rows with the output's shape (N, K)."""
+    """Labels must be one-hot (or probability) rows with the output's shape (N, K).
+
+    Examples
+    --------
+    >>> categorical("loss", np.eye(3), (None, 3))"""
     who = _who(name, "categorical_crossentropy")
     _check_batch(who, y, output_shape)
     k = output_shape[-1] if output_shape else None
@@ -142,7 +150,11 @@ def binary(
     name: str, y: np.ndarray, output_shape: tuple, from_logits: bool = False,
     label_smoothing: float = 0.0, axis: int = -1,
 ) -> None:
-    """Labels must be in [0, 1] with the output's shape (up to a trailing 1)."""
+    """Labels must be in [0, 1] with the output's shape (up to a trailing 1).
+
+    Examples
+    --------
+    >>> binary("loss", np.array([0, 1, 1]), (None, 1))"""
     who = _who(name, "binary_crossentropy")
     _check_batch(who, y, output_shape)
     y_shape, out_shape = _after_rank_fixup(y.shape, tuple(output_shape))
@@ -169,7 +181,14 @@ def binary(
 
 
 def same_shape(name: str, y: np.ndarray, output_shape: tuple, **kwargs: Any) -> None:
-    """Regression-style losses: labels broadcastable to the output after the rank fix-up."""
+    """Regression-style losses: labels broadcastable to the output after the rank fix-up.
+
+    Examples
+    --------
+    >>> same_shape("mse", np.ones((4, 2)), (None, 3))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Loss 'mse': labels of shape (4, 2) do not match the output of shape (None, 3)..."""
     fn_name = kwargs.pop("_fn_name", name)
     who = _who(name, fn_name)
     _check_batch(who, y, output_shape)

@@ -31,7 +31,12 @@ def to_snake_case(name: str) -> str:
 
 
 def as_array(x: Any) -> np.ndarray:
-    """The NumPy data of a Tensor, or ``numpy.asarray(x)``."""
+    """The NumPy data of a Tensor, or ``numpy.asarray(x)``.
+
+    Examples
+    --------
+    >>> as_array([1, 2])
+    array([1, 2])"""
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
@@ -109,6 +114,12 @@ def reduce_to_samplewise_values(
 
     Returns the per-sample weighted values (shape (N,) or scalar) and the
     weights reduced alike (or None).
+
+    Examples
+    --------
+    >>> values, weights = reduce_to_samplewise_values(np.ones((2, 3)), [1.0, 2.0], None)
+    >>> values.tolist(), weights.tolist()
+    ([1.0, 2.0], [1.0, 2.0])
     """
     values = np.asarray(values, dtype=np.float64)
     weights = None
