@@ -33,6 +33,8 @@ def naive_pool(x, pool, strides, padding, kind):
 CASES = [
     # (spatial, pool, strides, padding)
     ((7, 5), (2, 2), (2, 2), "valid"),
+    ((7, 5), (2, 2), (3, 3), "valid"),
+    ((8, 7), (2, 3), (3, 4), "same"),
     ((7, 5), (2, 2), (2, 2), "same"),
     ((7, 5), (3, 3), (1, 1), "valid"),
     ((7, 5), (3, 2), (2, 1), "same"),
@@ -103,3 +105,94 @@ def test_pool_errors():
         P.average_pool(np.zeros((1, 4, 4, 1)), 0)
     with pytest.raises(ValueError, match="padding"):
         P.max_pool(np.zeros((1, 4, 4, 1)), 2, padding="causal")
+
+
+# ------------------------------------------------------------------- layers
+from descend.layers.pooling import (  # noqa: E402
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
+
+
+@pytest.mark.parametrize("cls", [MaxPooling2D, AveragePooling2D])
+@pytest.mark.parametrize("n, pool, stride, padding", [
+    case for case in itertools.product([1, 2, 5, 7, 28], [1, 2, 3], [None, 1, 2, 3],
+                                       ["valid", "same"])
+    if case[3] == "same" or case[0] >= case[1]
+])
+def test_pooling2d_layer_shapes_follow_keras_formulas(cls, n, pool, stride, padding):
+    layer = cls(pool_size=(pool, 1), strides=None if stride is None else (stride, 1),
+                padding=padding)
+    s = pool if stride is None else stride
+    size = math.floor((n - pool) / s) + 1 if padding == "valid" else math.floor((n - 1) / s) + 1
+    assert layer(np.zeros((1, n, 2, 3), "float32")).shape == (1, size, 2, 3)
+    assert layer.compute_output_shape((None, n, 2, 3)) == (None, size, 2, 3)
+
+
+def test_pooling_layer_defaults_and_config():
+    layer = MaxPooling2D()
+    assert layer.pool_size == (2, 2) and layer.strides == (2, 2) and layer.padding == "valid"
+    assert MaxPooling1D().pool_size == (2,) and AveragePooling3D().pool_size == (2, 2, 2)
+    config = AveragePooling1D(3, strides=1, padding="SAME", name="p").get_config()
+    assert config == {"name": "p", "trainable": True, "dtype": "float32", "pool_size": (3,),
+                      "padding": "same", "strides": (1,), "data_format": "channels_last"}
+    assert AveragePooling1D.from_config(config).get_config() == config
+    assert MaxPooling2D().count_params() == 0
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (MaxPooling2D(), (2, 7, 5, 3)),
+    (MaxPooling2D((3, 2), strides=(2, 1), padding="same"), (2, 7, 5, 3)),
+    (AveragePooling2D(3, strides=2, padding="same"), (2, 7, 5, 3)),
+    (MaxPooling1D(3, strides=2), (2, 9, 2)),
+    (AveragePooling1D(2, padding="same"), (2, 9, 2)),
+    (MaxPooling3D(2), (1, 3, 4, 5, 2)),
+    (GlobalAveragePooling2D(), (2, 5, 3, 2)),
+    (GlobalMaxPooling2D(keepdims=True), (2, 5, 3, 2)),
+    (GlobalMaxPooling1D(), (2, 7, 3)),
+    (GlobalAveragePooling1D(keepdims=True), (2, 7, 3)),
+])
+def test_pooling_layer_gradcheck(layer, shape):
+    size = int(np.prod(shape))
+    x = np.random.default_rng(3).permutation(size).reshape(shape) * 0.01
+    assert gradcheck(lambda t: layer(t), x)
+
+
+def test_global_pooling_values_and_shapes():
+    x = np.random.default_rng(4).standard_normal((2, 4, 3, 5)).astype("float32")
+    np.testing.assert_allclose(GlobalAveragePooling2D()(x).data, x.mean(axis=(1, 2)),
+                               rtol=1e-6)
+    np.testing.assert_array_equal(GlobalMaxPooling2D()(x).data, x.max(axis=(1, 2)))
+    assert GlobalAveragePooling2D(keepdims=True)(x).shape == (2, 1, 1, 5)
+    assert GlobalMaxPooling3D().compute_output_shape((None, 2, 3, 4, 6)) == (None, 6)
+    assert GlobalAveragePooling1D(keepdims=True).compute_output_shape((None, 7, 3)) == (
+        None, 1, 3)
+    assert GlobalMaxPooling1D().get_config()["keepdims"] is False
+
+
+def test_pooling_layer_errors():
+    with pytest.raises(ValueError, match="pool size 3 is larger than the input along height"):
+        MaxPooling2D(3)(np.zeros((1, 2, 9, 1), "float32"))
+    with pytest.raises(ValueError, match=r"x.reshape\(-1, 28, 28, 1\)"):
+        MaxPooling2D()(np.zeros((5, 28, 28), "float32"))
+    with pytest.raises(ValueError, match="strictly positive"):
+        MaxPooling2D(pool_size=0)
+    with pytest.raises(ValueError, match="strides"):
+        AveragePooling2D(strides=(1, 0))
+    with pytest.raises(ValueError, match="padding"):
+        MaxPooling1D(padding="causal")
+    with pytest.raises(ValueError, match="transpose"):
+        MaxPooling2D(data_format="channels_first")
+    with pytest.raises(ValueError, match="3-D input"):
+        GlobalAveragePooling1D()(np.zeros((2, 3), "float32"))
+    assert MaxPooling2D(3, padding="same")(np.zeros((1, 2, 9, 1), "float32")).shape == (
+        1, 1, 3, 1)
