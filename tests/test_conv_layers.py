@@ -236,3 +236,25 @@ def test_small_cnn_learns_in_a_sequential_model():
     history = model.fit(x, y, epochs=20, batch_size=16, verbose=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
     assert history.history["accuracy"][-1] > 0.85
+
+
+def test_every_new_layer_round_trips_through_json_config():
+    import json
+
+    from descend.layers.normalization import BatchNormalization
+    from descend.layers.pooling import GlobalMaxPooling1D, MaxPooling2D
+    from descend.layers.reshaping import Cropping2D, Reshape, ZeroPadding2D
+    from descend.layers.serialization import deserialize_layer, serialize_layer
+    from descend.layers.spatial_dropout import SpatialDropout2D
+
+    made = [Conv2D(3, (3, 2), strides=2, padding="same", activation="relu"),
+            Conv1D(2, 3, padding="causal", dilation_rate=2), MaxPooling2D((3, 3), strides=1),
+            GlobalMaxPooling1D(keepdims=True), BatchNormalization(momentum=0.9, axis=[1, 2]),
+            Reshape((-1, 4)), ZeroPadding2D(((1, 0), (2, 3))), Cropping2D(1),
+            SpatialDropout2D(0.2, seed=3)]
+    classes = {type(layer).__name__: type(layer) for layer in made}
+    for layer in made:
+        text = json.dumps(serialize_layer(layer))
+        clone = deserialize_layer(json.loads(text), custom_objects=classes)
+        assert type(clone) is type(layer)
+        assert json.dumps(clone.get_config()) == json.dumps(layer.get_config())

@@ -11,7 +11,8 @@ add.
 
 * Max pooling pads with ``-inf`` (``"same"``); the gradient of each output goes
   to the *first* maximum of its window in row-major order (as TensorFlow and
-  PyTorch do), so that ties never duplicate a gradient.
+  PyTorch do), so that ties never duplicate a gradient. The forward pass records
+  that position (one byte per output), so the backward never rereads the input.
 * Average pooling with ``"same"`` padding divides by the number of *real*
   elements in each window (padding is not counted, as in Keras/TensorFlow).
 
@@ -72,40 +73,52 @@ def _gradient_buffer(shape, out, pool, strides, dtype) -> np.ndarray:
 
 
 class MaxPool(Function):
-    """Max over each window; options ``pool``, ``strides``, ``pads`` (one entry per axis)."""
+    """Max over each window; options ``pool``, ``strides``, ``pads`` (one entry per axis).
+
+    When a gradient is needed, the forward pass also records, per output, which
+    window offset held the first maximum (``argmax``, one byte per output: the
+    offsets are visited in row-major order and only a strictly larger value
+    moves it, so ``argmax = max(argmax, k * (view_k > running_max))``). The
+    backward then never reads the input again: offset ``k`` receives
+    ``grad * (argmax == k)``.
+    """
 
     def forward(self, x, pool: Any = None, strides: Any = None, pads: Any = None):
         xp = pad_array(x, pads, -np.inf)
         out, offsets, overlap = _geometry(x.shape, pool, strides, pads)
         ones = (1,) * len(pool)
         views = [xp[window_slices(offset, out, strides, ones)] for offset in offsets]
-        y = np.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
-        for view in views[2:]:
+        if self.needs_grad is None:
+            y = np.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
+            for view in views[2:]:
+                np.maximum(y, view, out=y)
+            return y
+        y = views[0].copy()
+        argmax = np.zeros(y.shape, np.uint8 if len(views) < 256 else np.intp)
+        better = np.empty(y.shape, bool)
+        moved = np.empty(y.shape, argmax.dtype)
+        for k, view in enumerate(views[1:], start=1):
+            np.greater(view, y, out=better)
             np.maximum(y, view, out=y)
-        if self.needs_grad is not None:
-            self.xp, self.y, self.x_shape, self.pool = xp, y, x.shape, pool
-            self.geometry = (out, offsets, overlap, strides, pads)
+            np.multiply(better, k, out=moved, casting="unsafe")
+            np.maximum(argmax, moved, out=argmax)
+        self.argmax, self.x_shape, self.xp_shape, self.pool = argmax, x.shape, xp.shape, pool
+        self.geometry = (out, offsets, overlap, strides, pads)
         return y
 
     def backward(self, grad):
         out, offsets, overlap, strides, pads = self.geometry
-        xp, y = self.xp, self.y
         ones = (1,) * len(out)
-        gxp = _gradient_buffer(xp.shape, out, self.pool, strides, grad.dtype)
-        free = np.ones(y.shape, bool)  # outputs whose maximum is not yet found
-        hit = np.empty(y.shape, bool)
-        for i, offset in enumerate(offsets):
+        gxp = _gradient_buffer(self.xp_shape, out, self.pool, strides, grad.dtype)
+        hit = np.empty(grad.shape, bool)
+        for k, offset in enumerate(offsets):
             index = window_slices(offset, out, strides, ones)
-            np.equal(xp[index], y, out=hit)
-            if i:
-                np.logical_and(hit, free, out=hit)
-            if i < len(offsets) - 1:
-                np.logical_xor(free, hit, out=free)  # hit implies free: free & ~hit
+            np.equal(self.argmax, k, out=hit)
             if overlap:
                 gxp[index] += grad * hit
             else:
                 np.multiply(grad, hit, out=gxp[index])
-        return (gxp[interior(self.x_shape, pads)] if xp.shape != self.x_shape else gxp,)
+        return (gxp[interior(self.x_shape, pads)] if gxp.shape != self.x_shape else gxp,)
 
 
 def _window_counts(x_shape, out, pool, strides, pads) -> np.ndarray | None:
