@@ -100,7 +100,8 @@ def test_trainable_flag_freezes_weights() -> None:
     assert len(model.trainable_weights) == 4 and len(model.non_trainable_weights) == 2
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     before = model.layers[0].get_weights()
-    model.fit(np.random.rand(20, 1), np.random.randint(0, 2, 20), epochs=2, verbose=0)
+    rng = np.random.default_rng(0)
+    model.fit(rng.random((20, 1)), rng.integers(0, 2, 20), epochs=2, verbose=0)
     after = model.layers[0].get_weights()
     assert all((a == b).all() for a, b in zip(before, after, strict=True))
 

@@ -21,8 +21,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from descend import config
-from descend.autograd import Tensor, Variable, gradcheck, no_grad
+from descend import config as config
+from descend.autograd import Tensor as Tensor
+from descend.autograd import Variable as Variable
+from descend.autograd import gradcheck as gradcheck
+from descend.autograd import no_grad as no_grad
 
 __version__ = "0.1.0"
 

@@ -44,7 +44,7 @@ class GradcheckError(AssertionError):
 
 def _as_float64(x: Any) -> Tensor:
     data = x.data if isinstance(x, Tensor) else x
-    return Tensor(np.array(data, dtype=np.float64), requires_grad=True)
+    return Tensor(np.array(data, dtype=np.float64, order="C"), requires_grad=True)
 
 
 def gradcheck(

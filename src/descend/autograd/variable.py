@@ -46,7 +46,7 @@ class Variable(Tensor):
         ``"<layer name>/<name>"`` once a layer owns it.
     """
 
-    __slots__ = ("_trainable", "_grad_buffer", "path")
+    __slots__ = ("_trainable", "_declared_trainable", "_grad_buffer", "path")
 
     def __init__(
         self,
@@ -59,6 +59,7 @@ class Variable(Tensor):
         super().__init__(np.array(data, dtype=dtype or config.floatx()), requires_grad=trainable,
                          name=name)
         self._trainable = bool(trainable)
+        self._declared_trainable = bool(trainable)
         self._grad_buffer: np.ndarray | None = None
         self.path = name or "variable"
 

@@ -166,7 +166,7 @@ class Layer:
         variable = Variable(value, trainable=trainable and self.trainable, name=name,
                             dtype=dtype)
         variable.path = f"{self.name}/{name or 'variable'}"
-        variable._declared_trainable = trainable  # type: ignore[attr-defined]
+        variable._declared_trainable = bool(trainable)
         self._weights.append(variable)
         if regularizer is not None:
             self._regularizers.append((variable, regularizers.get(regularizer)))
@@ -181,7 +181,7 @@ class Layer:
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
         for w in self._weights:
-            w.trainable = bool(value) and getattr(w, "_declared_trainable", True)
+            w.trainable = bool(value) and w._declared_trainable
         for layer in self._layers:
             layer.trainable = value
 

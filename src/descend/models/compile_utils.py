@@ -57,7 +57,7 @@ class CompiledLoss:
             )
         specs = _per_output(self.spec, names, "loss")
         self.losses = []
-        for y, shape, spec, name in zip(ys, output_shapes, specs, names, strict=True):
+        for y, shape, spec in zip(ys, output_shapes, specs, strict=True):
             if spec is None:
                 self.losses.append(None)
                 continue

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import losses as losses_module
 from descend import metrics as metrics_module
 from descend import optimizers as optimizers_module
 from descend.autograd import Tensor, no_grad
@@ -27,6 +28,19 @@ def _verbose(verbose: Any) -> int:
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received {verbose!r}.")
     return int(verbose)
+
+
+def _check_identifiers(spec: Any, getter: Any, deferred: set[str]) -> None:
+    """Resolve string identifiers now, so that a typo fails in ``compile``, not in ``fit``."""
+    if spec is None:
+        return
+    items = spec.values() if isinstance(spec, dict) else (
+        spec if isinstance(spec, (list, tuple)) else [spec])
+    for item in items:
+        if isinstance(item, (list, tuple, dict)):
+            _check_identifiers(item, getter, deferred)
+        elif isinstance(item, str) and item.lower() not in deferred:
+            getter(item)
 
 
 class Model(Layer):
@@ -123,8 +137,13 @@ class Model(Layer):
                 f"compile: `metrics` must be a list (or a dict per output), received "
                 f"{metrics!r}. Write metrics=[{metrics!r}]."
             )
+        _check_identifiers(loss, losses_module.get, {"crossentropy", "ce"})
+        _check_identifiers(metrics, metrics_module.get, {"accuracy", "acc", "crossentropy", "ce"})
+        _check_identifiers(weighted_metrics, metrics_module.get,
+                           {"accuracy", "acc", "crossentropy", "ce"})
         self.compiled_loss = CompiledLoss(loss, loss_weights)
         self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+        self._compiled_for: tuple | None = None
         self._compile_config = {
             "optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
             "metrics": metrics, "weighted_metrics": weighted_metrics,

@@ -34,7 +34,6 @@ Examples
 from __future__ import annotations
 
 import difflib
-import inspect
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -182,6 +181,8 @@ class Optimizer(UpdatePipeline):
         self._decay_views: list[np.ndarray] = []
 
     def _argument_hint(self, unknown: Mapping[str, Any]) -> str:
+        import inspect
+
         valid = set(_BASE_ARGUMENTS)
         valid.update(p for p in inspect.signature(type(self).__init__).parameters
                      if p not in ("self", "kwargs"))
@@ -532,4 +533,4 @@ class Optimizer(UpdatePipeline):
                 f"learning_rate={self._current_learning_rate()!r} iterations={self.iterations}>")
 
 
-__all__ = ["Group", "Optimizer", "Segment"]
+__all__ = ["Optimizer"]
