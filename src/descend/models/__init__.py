@@ -1,6 +1,33 @@
-"""Models: ``Sequential`` and the ``Model`` base class."""
+"""Models: ``Sequential``, ``Model`` (base and functional API), saving and loading."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from descend.models.model import Model
 from descend.models.sequential import Sequential
 
-__all__ = ["Model", "Sequential"]
+__all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json"]
+
+
+def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,
+               safe_mode: bool = True) -> Model:
+    """Load a model saved by ``model.save``; see :func:`descend.saving.load_model`."""
+    from descend import saving
+
+    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile,
+                             safe_mode=safe_mode)
+
+
+def model_from_json(json_string: str, custom_objects: dict | None = None) -> Model:
+    """Rebuild an (untrained) model from ``model.to_json()`` output."""
+    from descend import saving
+
+    return saving.model_from_json(json_string, custom_objects=custom_objects)
+
+
+def clone_model(model: Model, custom_objects: dict | None = None) -> Model:
+    """A new model with the same architecture and freshly initialised weights."""
+    from descend import saving
+
+    return saving.model_from_json(model.to_json(), custom_objects=custom_objects)

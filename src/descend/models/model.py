@@ -56,6 +56,14 @@ class Model(Layer):
         The record of the last ``fit``.
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
+        # ``Model(inputs, outputs)`` builds a functional model, as in Keras.
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from descend.models.functional import Functional
+
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.optimizer: Any = None
@@ -540,3 +548,48 @@ class Model(Layer):
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       show_trainable=show_trainable)
+
+    # ------------------------------------------------- saving (see descend.saving)
+    def save(self, filepath: Any, overwrite: bool = True) -> None:
+        """Save architecture, weights and optimizer state to one ``.descend`` file.
+
+        See :func:`descend.saving.save_model`; the format is documented in
+        ``docs/saving.md``. The write is atomic.
+        """
+        from descend import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Save the weights (and optimizer state) to a ``.weights.npz`` file."""
+        from descend import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
+        """Load weights saved by :meth:`save_weights` or :meth:`save`."""
+        from descend import saving
+
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The architecture as a JSON string (see :func:`descend.models.model_from_json`)."""
+        from descend import saving
+
+        return saving.model_to_json(self, **kwargs)
+
+    def get_compile_config(self) -> dict[str, Any] | None:
+        """What ``compile`` was given, serialised (None if not compiled)."""
+        from descend import saving
+
+        return saving.serialize_compile_config(self)
+
+    # --------------------------------------------- looking inside (descend.explain)
+    def check_gradients(self, x: Any, y: Any, **kwargs: Any) -> Any:
+        """Verify backprop through the whole model against float64 central differences.
+
+        See :func:`descend.explain.gradients.check_model_gradients`.
+        """
+        from descend.explain.gradients import check_model_gradients
+
+        return check_model_gradients(self, x, y, **kwargs)

@@ -48,7 +48,7 @@ from descend.optimizers._checks import (
     check_optional_positive,
     check_real,
 )
-from descend.optimizers._layout import FlatLayout, Group, Segment
+from descend.optimizers._layout import FlatLayout
 from descend.optimizers._update_pipeline import UpdatePipeline
 from descend.optimizers.schedules import LearningRateSchedule
 
