@@ -1,0 +1,136 @@
+"""Float64 reference implementations of Keras's optimizer update rules, and small helpers
+shared by the optimizer tests (tiny fake variables, gradients and a backward pass)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from descend.autograd import Tensor, Variable
+from descend.optimizers import schedules
+
+SHAPES = [(3, 4), (4,), (), (2, 1, 3)]
+
+
+def make_variables(dtype="float32", seed=0, shapes=SHAPES):
+    rng = np.random.default_rng(seed)
+    return [Variable(rng.standard_normal(s), dtype=dtype, name=f"v{i}")
+            for i, s in enumerate(shapes)]
+
+
+def make_grads(steps, seed=1, scale=1.0, shapes=SHAPES, dtype="float32"):
+    rng = np.random.default_rng(seed)
+    return [[(scale * rng.standard_normal(s)).astype(dtype) for s in shapes] for _ in range(steps)]
+
+
+def backward(variables, grads):
+    """Run the engine so that each variable's gradient is exactly ``grads[i]``."""
+    loss = None
+    for v, g in zip(variables, grads, strict=True):
+        term = (v * Tensor(g)).sum()
+        loss = term if loss is None else loss + term
+    loss.backward()
+
+
+def train(optimizer, variables, grads_seq):
+    optimizer.build(variables)
+    for grads in grads_seq:
+        backward(variables, grads)
+        optimizer.step()
+    return [v.numpy() for v in variables]
+
+
+# ------------------------------------------------------------ float64 references
+def ref_sgd(w, g, s, t, lr, glob, momentum=0.0, nesterov=False):
+    if momentum == 0:
+        return w - lr * g
+    s["m"] = momentum * s.get("m", 0.0) - lr * g
+    return w + momentum * s["m"] - lr * g if nesterov else w + s["m"]
+
+
+def ref_adam(w, g, s, t, lr, glob, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False):
+    alpha = lr * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    s["m"] = s.get("m", 0.0) + (g - s.get("m", 0.0)) * (1 - beta_1)
+    s["v"] = s.get("v", 0.0) + (g * g - s.get("v", 0.0)) * (1 - beta_2)
+    v = s["v"]
+    if amsgrad:
+        s["vh"] = np.maximum(s.get("vh", 0.0), v)
+        v = s["vh"]
+    return w - alpha * s["m"] / (np.sqrt(v) + epsilon)
+
+
+def ref_rmsprop(w, g, s, t, lr, glob, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False):
+    s["v"] = rho * s.get("v", 0.0) + (1 - rho) * g * g
+    if centered:
+        s["a"] = rho * s.get("a", 0.0) + (1 - rho) * g
+        denominator = s["v"] - s["a"] ** 2 + epsilon
+    else:
+        denominator = s["v"] + epsilon
+    increment = lr * g / np.sqrt(denominator)
+    if momentum > 0:
+        s["b"] = momentum * s.get("b", 0.0) + increment
+        return w - s["b"]
+    return w - increment
+
+
+def ref_adagrad(w, g, s, t, lr, glob, initial_accumulator_value=0.1, epsilon=1e-7):
+    s["a"] = s.get("a", initial_accumulator_value) + g * g
+    return w - lr * g / np.sqrt(s["a"] + epsilon)
+
+
+def ref_adadelta(w, g, s, t, lr, glob, rho=0.95, epsilon=1e-7):
+    s["G"] = rho * s.get("G", 0.0) + (1 - rho) * g * g
+    delta = -np.sqrt(s.get("D", 0.0) + epsilon) * g / np.sqrt(s["G"] + epsilon)
+    s["D"] = rho * s.get("D", 0.0) + (1 - rho) * delta * delta
+    return w + lr * delta
+
+
+def ref_adamax(w, g, s, t, lr, glob, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    s["m"] = s.get("m", 0.0) + (g - s.get("m", 0.0)) * (1 - beta_1)
+    s["u"] = np.maximum(beta_2 * s.get("u", 0.0), np.abs(g))
+    return w - lr * s["m"] / ((1 - beta_1**t) * (s["u"] + epsilon))
+
+
+def ref_nadam(w, g, s, t, lr, glob, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    mu_t = beta_1 * (1 - 0.5 * 0.96**t)
+    mu_next = beta_1 * (1 - 0.5 * 0.96 ** (t + 1))
+    product = glob["P"]  # already multiplied by mu_t for this step
+    s["m"] = s.get("m", 0.0) + (g - s.get("m", 0.0)) * (1 - beta_1)
+    s["v"] = s.get("v", 0.0) + (g * g - s.get("v", 0.0)) * (1 - beta_2)
+    m_hat = mu_next * s["m"] / (1 - product * mu_next) + (1 - mu_t) * g / (1 - product)
+    v_hat = s["v"] / (1 - beta_2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + epsilon)
+
+
+def nadam_prestep(glob, t, beta_1=0.9, **_):
+    glob["P"] = glob.get("P", 1.0) * beta_1 * (1 - 0.5 * 0.96**t)
+
+
+def reference(update, params, grads_seq, lr=0.01, clipnorm=None, clipvalue=None,
+              global_clipnorm=None, weight_decay=None, prestep=None, **hyper):
+    """Keras's pipeline (clip, decoupled weight decay, update) in float64."""
+    params = [np.array(p, dtype=np.float64) for p in params]
+    states = [{} for _ in params]
+    glob: dict = {}
+    for it, grads in enumerate(grads_seq):
+        t = it + 1
+        rate = lr(it) if callable(lr) else lr
+        grads = [np.asarray(g, dtype=np.float64) for g in grads]
+        if clipnorm:
+            grads = [g * clipnorm / max(np.sqrt((g * g).sum()), clipnorm) for g in grads]
+        elif global_clipnorm:
+            norm = math.sqrt(sum((g * g).sum() for g in grads))
+            grads = [g * global_clipnorm / max(norm, global_clipnorm) for g in grads]
+        elif clipvalue:
+            grads = [np.clip(g, -clipvalue, clipvalue) for g in grads]
+        if weight_decay:
+            params = [p - p * weight_decay * rate for p in params]
+        if prestep:
+            prestep(glob, t, **hyper)
+        params = [update(p, g, s, t, rate, glob, **hyper)
+                  for p, g, s in zip(params, grads, states, strict=True)]
+    return params
+
+
+EXPONENTIAL = schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)
