@@ -244,6 +244,9 @@ class Layer:
     def losses(self) -> list[Tensor]:
         """Regularisation penalties of this layer and its sub-layers (scalar tensors)."""
         out = [reg(w) for w, reg in self._regularizers]
+        activity = getattr(self, "_activity_loss", None)
+        if activity is not None:
+            out.append(activity)
         for layer in self._layers:
             out += layer.losses
         return out

@@ -341,3 +341,4 @@ def binary_crossentropy(
 
 
 del builtins
+
