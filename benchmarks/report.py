@@ -224,8 +224,10 @@ def memory_section(summary: dict[str, Any]) -> list[str]:
 def method_section(results: dict[str, Any]) -> list[str]:
     """The workloads' sizes and the fairness choices, so the numbers can be read."""
     rows = []
+    stored = results.get("workload_specs", {})
     for name in ("A", "B32", "B128", "B1024", "C"):
-        w = spec.get_workload(name, quick=bool(results.get("quick")))
+        w = (spec.Workload(**stored[name]) if name in stored
+             else spec.get_workload(name, quick=bool(results.get("quick"))))
         rows.append([name, f"{w.n_samples:,}", str(w.batch_size), str(w.epochs), f"{w.steps:,}",
                      str(w.warmup_steps), f"{w.learning_rate:g}"])
     return ["## How the numbers are made", "",

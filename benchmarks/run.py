@@ -12,6 +12,7 @@ printed (and written to ``--docs`` when given).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -186,6 +187,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             available.append(system)
     for name, why in skipped.items():
         print(f"skipping {name} ({why})")
+    load = machine_info().get("load_average_start")
+    if load and load[0] > 0.5:
+        print(f"warning: load average {load[0]:.2f}; other processes will distort the numbers "
+              "(multi-threaded peers most of all)")
     started = dt.datetime.now(dt.timezone.utc)
     results: dict[str, Any] = {
         "command": shlex.join(["python", "benchmarks/run.py", *(sys.argv[1:] if argv is None
@@ -193,7 +198,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "started": started.isoformat(timespec="seconds"),
         "machine": machine_info(), "rounds": args.rounds, "quick": args.quick,
         "systems": [s.name for s in available], "skipped": skipped,
-        "workloads": args.workloads, "records": [],
+        "workloads": args.workloads,
+        "workload_specs": {name: dataclasses.asdict(spec.get_workload(name, args.quick))
+                           for name in spec.WORKLOAD_NAMES},
+        "records": [],
     }
     import_env = _environment(systems.SYSTEMS["descend"])
     for round_index in range(args.rounds):

@@ -92,15 +92,15 @@ class Workload:
 
 
 _FULL = [
-    Workload("A", "train", "seed", 2100, 10, epochs=5, warmup_steps=20, learning_rate=1e-4,
+    Workload("A", "train", "seed", 2100, 10, epochs=5, warmup_steps=50, learning_rate=1e-4,
              description="seed network 1->16->32->2, batch 10, Adam(1e-4)"),
-    Workload("B32", "train", "mlp", 16384, 32, epochs=1, warmup_steps=10,
+    Workload("B32", "train", "mlp", 16384, 32, epochs=1, warmup_steps=30,
              description="MLP 784->256->128->10, batch 32"),
-    Workload("B128", "train", "mlp", 16384, 128, epochs=2, warmup_steps=5,
+    Workload("B128", "train", "mlp", 16384, 128, epochs=2, warmup_steps=15,
              description="MLP 784->256->128->10, batch 128"),
-    Workload("B1024", "train", "mlp", 16384, 1024, epochs=4, warmup_steps=3,
+    Workload("B1024", "train", "mlp", 16384, 1024, epochs=4, warmup_steps=5,
              description="MLP 784->256->128->10, batch 1024"),
-    Workload("C", "train", "cnn", 4096, 64, epochs=1, warmup_steps=3,
+    Workload("C", "train", "cnn", 4096, 64, epochs=1, warmup_steps=5,
              description="CNN conv32-pool-conv64-pool-dense10, 28x28x1, batch 64"),
     Workload("predict", "predict", "mlp", 1024, 1024, min_seconds=0.5,
              description="B's network: us per call at batch 1, samples/s at batch 1024"),
@@ -112,11 +112,11 @@ _FULL = [
 
 #: ``--quick`` sizes: seconds in all, only to check that everything runs.
 _QUICK = {
-    "A": {"n_samples": 200, "epochs": 1, "warmup_steps": 2},
-    "B32": {"n_samples": 1024, "warmup_steps": 2},
-    "B128": {"n_samples": 1024, "epochs": 1, "warmup_steps": 2},
-    "B1024": {"n_samples": 2048, "epochs": 1, "warmup_steps": 1},
-    "C": {"n_samples": 128, "warmup_steps": 1},
+    "A": {"n_samples": 200, "epochs": 1, "warmup_steps": 10},
+    "B32": {"n_samples": 1024, "warmup_steps": 10},
+    "B128": {"n_samples": 1024, "epochs": 1, "warmup_steps": 5},
+    "B1024": {"n_samples": 2048, "epochs": 1, "warmup_steps": 2},
+    "C": {"n_samples": 128, "warmup_steps": 2},
     "predict": {"min_seconds": 0.05},
     "mem": {"n_samples": 4096, "repeats": 2},
     "matmul": {"repeats": 5},
