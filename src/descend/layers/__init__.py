@@ -6,6 +6,24 @@ from descend.layers.dropout import Dropout
 from descend.layers.flatten import Flatten
 from descend.layers.input_layer import Input, InputLayer, KerasTensor
 from descend.layers.layer import Layer
+from descend.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from descend.layers.normalization import BatchNormalization
 from descend.layers.pooling import (
     AveragePooling1D,
@@ -43,4 +61,6 @@ __all__ = [
     "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
     "Reshape", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "ZeroPadding1D",
     "ZeroPadding2D",
+    "Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
+    "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
 ]

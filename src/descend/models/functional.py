@@ -1,0 +1,618 @@
+"""The functional API: ``descend.Model(inputs, outputs)`` for networks that are not one stack.
+
+Calling layers on the symbolic tensors returned by ``Input`` records a graph;
+``Model(inputs, outputs)`` walks that record back from the outputs, checks that
+every path starts at one of the given inputs, orders the layer calls
+topologically and, on real data, replays them in that order (a plain loop, no
+recursion). A model may have several inputs and outputs (lists or dicts), share
+a layer between branches, and use whole models as layers.
+
+Examples
+--------
+>>> import numpy as np
+>>> import descend
+>>> from descend import layers
+>>> image = layers.Input(shape=(8,), name="image")
+>>> meta = layers.Input(shape=(2,), name="meta")
+>>> hidden = layers.Dense(4, activation="relu", name="hidden")(image)
+>>> merged = layers.Concatenate(name="merged")([hidden, meta])
+>>> score = layers.Dense(1, activation="sigmoid", name="score")(merged)
+>>> model = descend.Model([image, meta], score)
+>>> [layer.name for layer in model.layers]
+['image', 'hidden', 'meta', 'merged', 'score']
+>>> model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+>>> x = [np.ones((6, 8), "float32"), np.zeros((6, 2), "float32")]
+>>> history = model.fit(x, np.ones(6), epochs=2, verbose=0)
+>>> model.predict(x, verbose=0).shape
+(6, 1)
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+from descend.autograd import Tensor
+from descend.layers.input_layer import InputLayer, KerasTensor
+from descend.layers.layer import Layer
+from descend.models.model import Model
+
+_TENSOR_TAG = "__keras_tensor__"
+
+
+class _Node:
+    """One recorded layer call: the layer, its symbolic inputs and call keyword arguments."""
+
+    __slots__ = ("key", "layer", "inputs", "kwargs", "outputs")
+
+    def __init__(self, tensor: KerasTensor) -> None:
+        self.key = _node_key(tensor)
+        self.layer = tensor.layer
+        self.inputs: list[KerasTensor] = list(tensor.inputs)
+        self.kwargs = dict(tensor.call_kwargs)
+        self.outputs: list[KerasTensor] = []
+
+
+def _node_key(tensor: KerasTensor) -> int:
+    # Every symbolic call creates its own list of inputs, shared by all its outputs.
+    return id(tensor.inputs)
+
+
+def _flatten(structure: Any, what: str) -> tuple[list[KerasTensor], list[str] | None, str]:
+    """Flatten a tensor, list/tuple or dict of tensors; dict keys are sorted (as Keras)."""
+    if isinstance(structure, KerasTensor):
+        return [structure], None, "single"
+    if isinstance(structure, dict):
+        keys = sorted(structure)
+        items, kind = [structure[k] for k in keys], "dict"
+    elif isinstance(structure, (list, tuple)):
+        keys, items, kind = None, list(structure), "list"
+    else:
+        raise TypeError(
+            f"Model: `{what}` must be a symbolic tensor (from Input(...) or a layer called on "
+            f"one), or a list or dict of them; received {type(structure).__name__}."
+        )
+    if not items:
+        raise ValueError(f"Model: `{what}` is empty; give at least one symbolic tensor.")
+    for i, item in enumerate(items):
+        if not isinstance(item, KerasTensor):
+            where = f"{what}[{keys[i]!r}]" if keys else f"{what}[{i}]"
+            raise TypeError(
+                f"Model: {where} must be a symbolic tensor (from Input(...) or a layer called "
+                f"on one), received {type(item).__name__}. Pass the result of calling a layer "
+                "on Input(...), not a layer or an array."
+            )
+    return items, keys, kind
+
+
+def _accepts_training(layer: Layer) -> bool:
+    try:
+        params = inspect.signature(layer.call).parameters
+    except (TypeError, ValueError):
+        return True
+    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _shape_ok(expected: tuple, got: tuple) -> bool:
+    return len(expected) == len(got) and all(
+        e is None or e == g for e, g in zip(expected[1:], got[1:], strict=True))
+
+
+class Functional(Model):
+    """A model defined by its symbolic inputs and outputs: ``Model(inputs, outputs)``.
+
+    Parameters
+    ----------
+    inputs : KerasTensor, list or dict of KerasTensor
+        Tensors returned by :func:`~descend.layers.Input`.
+    outputs : KerasTensor, list or dict of KerasTensor
+        Tensors obtained by calling layers, starting from ``inputs``. With a
+        dict, the keys are the output names (used by ``compile`` and by
+        dict targets); otherwise an output is named after its layer.
+    name : str, optional
+        Defaults to ``functional``, ``functional_1``, ...
+    trainable : bool, default True
+
+    Raises
+    ------
+    TypeError
+        If ``inputs``/``outputs`` are not symbolic tensors.
+    ValueError
+        If an output depends on a tensor that is not derived from ``inputs``
+        ("graph disconnected"), an input does not reach any output, an input is
+        not an ``Input(...)`` tensor, or two layers share a name.
+
+    Notes
+    -----
+    ``x`` (and ``y``) given to ``fit``/``evaluate``/``predict`` are one array
+    per input (output), in the order of ``inputs`` (``outputs``), or a dict
+    keyed by input (output) name.
+    """
+
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None,
+                 trainable: bool = True, **kwargs: Any) -> None:
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._inputs_struct, self._outputs_struct = inputs, outputs
+        self.inputs, self._input_keys, self._input_kind = _flatten(inputs, "inputs")
+        self.outputs, self._output_keys, self._output_kind = _flatten(outputs, "outputs")
+        for i, tensor in enumerate(self.inputs):
+            if not isinstance(tensor.layer, InputLayer) or tensor.inputs:
+                raise ValueError(
+                    f"Model '{self.name}': inputs[{i}] ({tensor!r}) was produced by layer "
+                    f"'{tensor.layer.name}', not by Input(...). A functional model's inputs must "
+                    "be the tensors returned by descend.layers.Input."
+                )
+            if any(other is tensor for other in self.inputs[:i]):
+                raise ValueError(f"Model '{self.name}': input '{tensor.layer.name}' is given "
+                                 "twice in `inputs`; list each Input once.")
+        self._map_graph()
+        self._make_plan()
+        self._build_shape = None
+        self.built = True
+
+    # ------------------------------------------------------------- the graph
+    def _map_graph(self) -> None:
+        """Collect the nodes from the outputs back (iterative depth-first search)."""
+        input_keys = {_node_key(t) for t in self.inputs}
+        nodes: dict[int, _Node] = {}
+        order: list[_Node] = []  # post-order: every node after the nodes it depends on
+        layer_index: dict[int, int] = {}
+        for out in self.outputs:
+            stack = [(out, 0)]
+            while stack:
+                tensor, next_parent = stack.pop()
+                key = _node_key(tensor)
+                node = nodes.get(key)
+                if node is None:
+                    if not tensor.inputs and key not in input_keys:
+                        raise ValueError(
+                            f"Graph disconnected: model '{self.name}' cannot reach tensor "
+                            f"{tensor!r} from its inputs: it comes from Input layer "
+                            f"'{tensor.layer.name}', which is not in `inputs` "
+                            f"{[t.layer.name for t in self.inputs]}. Add that Input to the "
+                            "model's inputs, or build the outputs from the given inputs only."
+                        )
+                    node = nodes[key] = _Node(tensor)
+                elif next_parent == 0:
+                    continue  # already visited
+                if next_parent < len(node.inputs):
+                    stack.append((tensor, next_parent + 1))
+                    parent = node.inputs[next_parent]
+                    if _node_key(parent) not in nodes:
+                        stack.append((parent, 0))
+                    continue
+                order.append(node)
+                layer_index.setdefault(id(node.layer), len(layer_index))
+        unused = [t.layer.name for t in self.inputs if _node_key(t) not in nodes]
+        if unused:
+            raise ValueError(
+                f"Model '{self.name}': input(s) {unused} are not connected to any output. Remove "
+                "them from `inputs`, or use them in the computation of an output."
+            )
+        for tensor in [p for node in order for p in node.inputs] + list(self.outputs):
+            owner = nodes[_node_key(tensor)]
+            if all(t is not tensor for t in owner.outputs):
+                owner.outputs.append(tensor)
+        self._nodes = order
+        self._layers = self._order_layers(order, nodes, layer_index)
+        names = [layer.name for layer in self._layers]
+        for layer_name in names:
+            if names.count(layer_name) > 1:
+                raise ValueError(
+                    f'The name "{layer_name}" is used {names.count(layer_name)} times in the model '
+                    f"'{self.name}'. All layer names should be unique: pass distinct `name=` "
+                    "arguments."
+                )
+
+    @staticmethod
+    def _order_layers(order: list[_Node], nodes: dict[int, _Node],
+                      layer_index: dict[int, int]) -> list[Layer]:
+        """Keras's layer order: by depth from the outputs (deepest first), then by traversal."""
+        node_depth: dict[int, int] = {}
+        layer_depth: dict[int, int] = {}
+        for node in reversed(order):
+            depth = max(node_depth.setdefault(node.key, 0), layer_depth.get(id(node.layer), 0))
+            node_depth[node.key] = layer_depth[id(node.layer)] = depth
+            for parent in node.inputs:
+                owner = _node_key(parent)
+                node_depth[owner] = max(depth + 1, node_depth.get(owner, 0))
+        layers = {id(node.layer): node.layer for node in order}
+        ranked = sorted(layers, key=lambda k: (-layer_depth[k], layer_index[k]))
+        return [layers[k] for k in ranked]
+
+    def _make_plan(self) -> None:
+        """Turn the nodes into a list of calls reading and writing numbered slots."""
+        slots: dict[int, int] = {id(t): i for i, t in enumerate(self.inputs)}
+        plan = []
+        for node in self._nodes:
+            if not node.inputs:
+                continue
+            in_slots = [slots[id(t)] for t in node.inputs]
+            out_slots = []
+            for tensor in node.outputs:
+                slots[id(tensor)] = len(slots)
+                out_slots.append((tensor.index, slots[id(tensor)]))
+            layer = node.layer
+            plan.append((layer, in_slots, len(node.inputs) > 1, node.kwargs, out_slots,
+                         isinstance(layer, Model), _accepts_training(layer)))
+        self._plan = plan
+        self._n_slots = len(slots)
+        self._output_slots = [slots[id(t)] for t in self.outputs]
+
+    def _run(self, xs: list[Any], training: bool, checked: bool = False) -> list[Tensor]:
+        values: list[Any] = [None] * self._n_slots
+        for i, x in enumerate(xs):
+            values[i] = x if isinstance(x, Tensor) else Tensor._make(x, False, None)
+        for layer, in_slots, many, kwargs, out_slots, is_model, takes_training in self._plan:
+            args = [values[s] for s in in_slots]
+            if is_model:
+                if checked:
+                    layer._ensure_built([a.data for a in args])
+                out = layer._forward(args, training)
+            else:
+                arg = args if many else args[0]
+                if checked:
+                    layer._check_input(arg)
+                if takes_training:
+                    out = layer.call(arg, training=training, **kwargs)
+                else:
+                    out = layer.call(arg, **kwargs)
+            if isinstance(out, (list, tuple)):
+                for index, slot in out_slots:
+                    values[slot] = out[index]
+            else:
+                values[out_slots[0][1]] = out
+        return [values[s] for s in self._output_slots]
+
+    # ------------------------------------------------------------ structure
+    @property
+    def layers(self) -> list[Layer]:
+        """Every layer, ``InputLayer``s included, in Keras's order (inputs side first)."""
+        return list(self._layers)
+
+    @property
+    def input_names(self) -> list[str]:
+        """Names matched against the keys of a dict ``x`` (dict keys, else Input names)."""
+        return list(self._input_keys) if self._input_keys else [t.layer.name for t in self.inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        """Output names: the dict keys of ``outputs``, else the names of the producing layers."""
+        if self._output_keys:
+            return list(self._output_keys)
+        names: list[str] = []
+        for tensor in self.outputs:
+            name = tensor.layer.name
+            names.append(name if name not in names else f"{name}_{len(names)}")
+        return names
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input(s), as given to the constructor."""
+        return self._inputs_struct
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output(s), as given to the constructor."""
+        return self._outputs_struct
+
+    @property
+    def input_shape(self) -> Any:
+        """Shape of the input (a list of shapes for several inputs)."""
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self) -> Any:
+        """Shape of the output (a list of shapes for several outputs)."""
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Return a layer by ``name`` or by position ``index`` in :attr:`layers`.
+
+        Raises
+        ------
+        ValueError
+            If no layer has that name or the index is out of range.
+        """
+        if index is not None and name is not None:
+            raise ValueError("get_layer: provide only `name` or `index`, not both.")
+        if index is not None:
+            if not -len(self._layers) <= index < len(self._layers):
+                raise ValueError(f"get_layer: index {index} is out of range: the model has "
+                                 f"{len(self._layers)} layers.")
+            return self._layers[index]
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: "
+                         f"{[layer.name for layer in self._layers]}.")
+
+    def _summary_layers(self) -> list[tuple[Layer, Any]]:
+        shapes: dict[int, Any] = {}
+        for node in self._nodes:
+            if id(node.layer) not in shapes:
+                outs = sorted(node.outputs, key=lambda t: t.index)
+                shapes[id(node.layer)] = outs[0].shape if len(outs) == 1 else \
+                    [t.shape for t in outs]
+        return [(layer, shapes.get(id(layer))) for layer in self._layers]
+
+    # ---------------------------------------------------------------- calls
+    def _flat_data(self, x: Any, what: str, keys: list[str]) -> Any:
+        """A dict of arrays/tensors keyed by name -> the list in model order."""
+        if not isinstance(x, dict):
+            return x
+        missing = [k for k in keys if k not in x]
+        extra = [k for k in x if k not in keys]
+        if missing or extra:
+            raise ValueError(
+                f"Model '{self.name}': the dict `{what}` has keys {sorted(map(str, x))} but the "
+                f"model expects {keys}" + (f" (missing {missing})" if missing else "")
+                + (f" (unknown {extra})" if extra else "") + ". Key the arrays by the names "
+                "of the model's inputs/outputs, or pass a list in that order."
+            )
+        return [x[k] for k in keys]
+
+    def _structured(self, outs: list[Any]) -> Any:
+        if self._output_kind == "dict":
+            return dict(zip(self.output_names, outs, strict=True))
+        if self._output_kind == "single" or len(outs) == 1:
+            return outs[0]
+        return list(outs)
+
+    def __call__(self, inputs: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        return super().__call__(self._flat_data(inputs, "inputs", self.input_names),
+                                training=training, **kwargs)
+
+    def _check_input(self, inputs: Any) -> None:
+        items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        self._check_count(len(items))
+        self._check_shapes([tuple(t.shape) for t in items])
+
+    def _check_count(self, n: int) -> None:
+        if n != len(self.inputs):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(self.inputs)} input(s) "
+                f"{self.input_names}, but it received {n} input array(s). Pass one array per "
+                "input, as a list in that order or as a dict keyed by input name."
+            )
+
+    def _check_shapes(self, shapes: list[tuple]) -> None:
+        for i, (tensor, got) in enumerate(zip(self.inputs, shapes, strict=True)):
+            if not _shape_ok(tensor.shape, got):
+                raise ValueError(
+                    f"Input {i} ('{self.input_names[i]}') of model '{self.name}' is "
+                    f"incompatible: expected shape {tensor.shape}, received {(None, *got[1:])} "
+                    f"(data shape {got}). Check the array passed for this input."
+                )
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        """Replay the recorded layer calls on ``inputs`` (checked path).
+
+        Parameters
+        ----------
+        inputs : Tensor, list of Tensor or dict of Tensor
+            One per model input.
+        training : bool, default False
+
+        Returns
+        -------
+        Tensor, list or dict of Tensor
+            In the structure of ``outputs``.
+        """
+        inputs = self._flat_data(inputs, "inputs", self.input_names)
+        items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        self._check_count(len(items))
+        return self._structured(self._run(items, bool(training), checked=True))
+
+    def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
+        return self._run(xs, training)
+
+    def _checked_forward(self, xs: list[np.ndarray]) -> list[Tensor]:
+        self._check_count(len(xs))
+        self._check_shapes([tuple(np.shape(x)) for x in xs])
+        return self._run(list(xs), False, checked=True)
+
+    def _ensure_built(self, xs: list[np.ndarray]) -> None:
+        self._check_count(len(xs))
+        self._check_shapes([tuple(x.shape) for x in xs])
+
+    def build(self, input_shape: Any = None) -> None:
+        """Nothing to do: a functional model is built when it is created."""
+        self.built = True
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Output shape(s) for inputs of ``input_shape`` (a list of shapes for several inputs)."""
+        if len(self.inputs) == 1 and not (isinstance(input_shape, (list, tuple)) and
+                                          input_shape and isinstance(input_shape[0],
+                                                                     (list, tuple))):
+            input_shape = [input_shape]
+        shapes: dict[int, Any] = {id(t): tuple(s) for t, s in zip(self.inputs, input_shape,
+                                                                     strict=False)}
+        for node in self._nodes:
+            if not node.inputs:
+                continue
+            args = [shapes[id(t)] for t in node.inputs]
+            out = node.layer.compute_output_shape(args if len(args) > 1 else args[0])
+            for tensor in node.outputs:
+                shapes[id(tensor)] = tuple(out[tensor.index] if isinstance(out, list) else out)
+        result = [shapes[id(t)] for t in self.outputs]
+        return result[0] if len(result) == 1 else result
+
+    # --------------------------------------------- structured data in the training API
+    def _xs(self, x: Any) -> Any:
+        return self._flat_data(x, "x", self.input_names)
+
+    def _ys(self, y: Any) -> Any:
+        return self._flat_data(y, "y", self.output_names)
+
+    def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """Train the model; ``x``/``y`` may be dicts keyed by input/output name.
+
+        See :meth:`descend.models.Model.fit` for every argument.
+        """
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, (list, tuple)) and len(validation) in (2, 3):
+            kwargs["validation_data"] = (self._xs(validation[0]), self._ys(validation[1]),
+                                         *validation[2:])
+        return super().fit(self._xs(x), self._ys(y), *args, **kwargs)
+
+    def evaluate(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """Loss and metrics; ``x``/``y`` may be dicts (see :meth:`Model.evaluate`)."""
+        return super().evaluate(self._xs(x), self._ys(y), *args, **kwargs)
+
+    def predict(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """Outputs as NumPy arrays, in the structure of ``outputs`` (see :meth:`Model.predict`)."""
+        out = super().predict(self._xs(x), *args, **kwargs)
+        return self._structured(out if isinstance(out, list) else [out])
+
+    def train_on_batch(self, x: Any, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """One gradient step; ``x``/``y`` may be dicts (see :meth:`Model.train_on_batch`)."""
+        return super().train_on_batch(self._xs(x), self._ys(y), *args, **kwargs)
+
+    def test_on_batch(self, x: Any, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """Loss on one batch; ``x``/``y`` may be dicts (see :meth:`Model.test_on_batch`)."""
+        return super().test_on_batch(self._xs(x), self._ys(y), *args, **kwargs)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """Outputs for one batch, in the structure of ``outputs``."""
+        out = super().predict_on_batch(self._xs(x))
+        return self._structured(out if isinstance(out, list) else [out])
+
+    # --------------------------------------------------------- serialisation
+    def get_config(self) -> dict[str, Any]:
+        """Keras's functional config: ``name``, ``trainable``, ``layers`` (each with its
+        ``inbound_nodes``), ``input_layers`` and ``output_layers``.
+
+        A tensor is referred to as ``[layer_name, node_index, tensor_index]``;
+        node indices count the calls of a layer inside this model.
+        """
+        from descend.layers.serialization import serialize_layer
+
+        node_index: dict[int, int] = {}
+        per_layer: dict[int, list[_Node]] = {}
+        for node in self._nodes:
+            calls = per_layer.setdefault(id(node.layer), [])
+            node_index[node.key] = len(calls)
+            calls.append(node)
+
+        def ref(tensor: KerasTensor) -> list[Any]:
+            return [tensor.layer.name, node_index[_node_key(tensor)], tensor.index]
+
+        def tensor_config(tensor: KerasTensor) -> dict[str, Any]:
+            return {"class_name": _TENSOR_TAG, "config": {
+                "shape": list(tensor.shape), "dtype": tensor.dtype, "keras_history": ref(tensor)}}
+
+        layer_configs = []
+        for layer in self._layers:
+            entry = serialize_layer(layer)
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = [
+                {"args": [[tensor_config(t) for t in node.inputs] if len(node.inputs) > 1
+                          else tensor_config(node.inputs[0])],
+                 "kwargs": dict(node.kwargs)}
+                for node in per_layer[id(layer)] if node.inputs
+            ]
+            layer_configs.append(entry)
+
+        def refs(tensors: list[KerasTensor], keys: list[str] | None) -> Any:
+            if keys:
+                return {k: ref(t) for k, t in zip(keys, tensors, strict=True)}
+            return [ref(t) for t in tensors]
+
+        return {"name": self.name, "trainable": self.trainable, "layers": layer_configs,
+                "input_layers": refs(self.inputs, self._input_keys),
+                "output_layers": refs(self.outputs, self._output_keys)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None
+                    ) -> Functional:
+        """Rebuild the model from :meth:`get_config` output (weights are not included).
+
+        Parameters
+        ----------
+        config : dict
+        custom_objects : dict, optional
+            ``{"ClassName": class}`` for custom layers.
+
+        Raises
+        ------
+        ValueError
+            If the config is malformed or refers to a tensor no layer produces.
+        """
+        from descend.layers.serialization import deserialize_layer
+
+        for key in ("layers", "input_layers", "output_layers"):
+            if key not in config:
+                raise ValueError(f"Functional.from_config: the config has no '{key}' entry "
+                                 f"(keys: {sorted(config)}); it is not a functional model.")
+        created: dict[str, Layer] = {}
+        produced: dict[str, list[list[KerasTensor]]] = {}
+        pending: dict[str, list[Any]] = {}
+        for entry in config["layers"]:
+            layer = deserialize_layer(entry, custom_objects)
+            name = entry.get("name") or layer.name
+            created[name] = layer
+            produced[name] = [[layer.output]] if isinstance(layer, InputLayer) else []
+            pending[name] = list(entry.get("inbound_nodes") or [])
+
+        def resolve(item: Any) -> Any:
+            if isinstance(item, dict) and item.get("class_name") == _TENSOR_TAG:
+                item = item["config"]["keras_history"]
+            if isinstance(item, (list, tuple)) and len(item) >= 3 and isinstance(item[0], str):
+                name, node, index = item[0], int(item[1]), int(item[2])
+                if name not in created:
+                    raise ValueError(f"Functional.from_config: a node refers to layer {name!r}, "
+                                     "which is not in the config's layers.")
+                if node >= len(produced[name]):
+                    raise LookupError(name)
+                return produced[name][node][index]
+            if isinstance(item, (list, tuple)):
+                return [resolve(i) for i in item]
+            if isinstance(item, dict):
+                return {k: resolve(v) for k, v in item.items()}
+            return item
+
+        while any(pending.values()):
+            progress = False
+            for name, nodes in pending.items():
+                while nodes:
+                    data = nodes[0]
+                    try:
+                        if isinstance(data, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
+                            args, kwargs = resolve(data.get("args", [])), data.get("kwargs", {})
+                            inputs = args[0]
+                        else:  # Keras 2: [[name, node, index, kwargs], ...]
+                            inputs = [resolve(d[:3]) for d in data]
+                            inputs = inputs[0] if len(inputs) == 1 else inputs
+                            kwargs = data[0][3] if len(data[0]) > 3 else {}
+                    except LookupError:
+                        break
+                    out = created[name](inputs, **(kwargs or {}))
+                    produced[name].append(out if isinstance(out, list) else [out])
+                    nodes.pop(0)
+                    progress = True
+            if not progress:
+                stuck = sorted(n for n, v in pending.items() if v)
+                raise ValueError(f"Functional.from_config: cannot connect the layers {stuck}: "
+                                 "their inbound nodes refer to tensors no layer produces.")
+
+        def outputs_of(spec: Any) -> Any:
+            if isinstance(spec, dict):
+                return {k: resolve(v) for k, v in spec.items()}
+            if spec and isinstance(spec[0], str):
+                return resolve(spec)
+            items = [resolve(s) for s in spec]
+            return items[0] if len(items) == 1 else items
+
+        try:
+            inputs = outputs_of(config["input_layers"])
+            outputs = outputs_of(config["output_layers"])
+        except LookupError as exc:
+            raise ValueError(f"Functional.from_config: the model's inputs/outputs refer to a "
+                             f"call of layer {exc} that the config does not describe.") from None
+        return cls(inputs, outputs, name=config.get("name"),
+                   trainable=config.get("trainable", True))
