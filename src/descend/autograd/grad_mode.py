@@ -19,8 +19,6 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 
 class _GradMode:
@@ -38,23 +36,31 @@ def is_grad_enabled() -> bool:
     return STATE.enabled
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Context manager that disables graph recording inside its block."""
-    previous = STATE.enabled
-    STATE.enabled = False
-    try:
-        yield
-    finally:
-        STATE.enabled = previous
+class no_grad:  # noqa: N801  (PyTorch's name; used as a context manager)
+    """Context manager that disables graph recording inside its block.
+
+    A small class rather than a generator: it is entered on every ``predict``
+    and metric update, so it must cost next to nothing.
+    """
+
+    __slots__ = ("previous",)
+
+    def __enter__(self) -> None:
+        self.previous = STATE.enabled
+        STATE.enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.enabled = self.previous
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+class enable_grad:  # noqa: N801
     """Context manager that re-enables graph recording inside a ``no_grad`` block."""
-    previous = STATE.enabled
-    STATE.enabled = True
-    try:
-        yield
-    finally:
-        STATE.enabled = previous
+
+    __slots__ = ("previous",)
+
+    def __enter__(self) -> None:
+        self.previous = STATE.enabled
+        STATE.enabled = True
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.enabled = self.previous

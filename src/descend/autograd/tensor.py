@@ -73,6 +73,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "__weakref__")
+    _grad_buffer: np.ndarray | None = None  # a Variable's optimizer-owned gradient slot
     __array_priority__ = 1000.0  # ndarray <op> Tensor defers to Tensor
     __array_ufunc__ = None  # make numpy binary operators return NotImplemented
 
@@ -202,7 +203,7 @@ class Tensor:
                     f"loss); this tensor has shape {self.shape}. Pass grad=ones_like or reduce "
                     "it with .sum() or .mean() first."
                 )
-            grad = np.ones_like(self.data)
+            grad = np.array(1, dtype=self.data.dtype).reshape(self.data.shape)
         else:
             grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, self.dtype)
             if grad.shape != self.shape:
@@ -231,6 +232,12 @@ class Tensor:
                     pg = unbroadcast(pg, parent.data.shape)
                 key = id(pg)
                 if parent._ctx is None:
+                    buffer = parent._grad_buffer
+                    if buffer is not None and parent.grad is None:
+                        # an optimizer-owned gradient slot: copy in, nobody adopts pg
+                        np.copyto(buffer, pg, casting="unsafe")
+                        parent.grad = buffer
+                        continue
                     owned = (
                         key not in handed_out and pg is not g
                         and type(pg) is np.ndarray and pg.flags.owndata and pg.flags.writeable
@@ -402,20 +409,32 @@ def _topological_order(root: Tensor) -> list[Tensor]:
     """
     order: list[Tensor] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    append = order.append
+    stack: list = [root]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+        node = pop()
+        if node.__class__ is _Done:
+            append(node.tensor)
             continue
-        if id(node) in visited:
+        key = id(node)
+        if key in visited:
             continue
-        visited.add(id(node))
-        stack.append((node, True))
+        visited.add(key)
+        push(_Done(node))
         for parent in node._ctx.parents:
             if parent._ctx is not None and parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
+                push(parent)
     return order
+
+
+class _Done:
+    """Stack marker: every parent of ``tensor`` has been ordered."""
+
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.tensor = tensor
 
 
 class _FreedGraph(Function):

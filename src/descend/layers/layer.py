@@ -271,6 +271,11 @@ class Layer:
             self._build_shape = tuple(input_shape)
 
     def __call__(self, inputs: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        if type(inputs) is Tensor:
+            if not self.built:
+                self._maybe_build(inputs.shape)
+            self._check_input(inputs)
+            return self.call(inputs, training=bool(training), **kwargs)
         from descend.layers.input_layer import KerasTensor
 
         if isinstance(inputs, KerasTensor) or (

@@ -225,6 +225,17 @@ class BinaryAccuracy(_AccuracyMetric):
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
         self.threshold = threshold
 
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """Accumulate one batch (a fast path for one output unit)."""
+        if (sample_weight is None and type(y_true) is np.ndarray and type(y_pred) is np.ndarray
+                and y_pred.ndim == 2 and y_pred.shape[1] == 1
+                and y_true.size == y_pred.shape[0]):
+            hits = np.count_nonzero(y_true.reshape(-1) == (y_pred.reshape(-1) > self.threshold))
+            self.total += float(hits)
+            self.count += y_pred.shape[0]
+            return
+        super().update_state(y_true, y_pred, sample_weight=sample_weight)
+
 
 class CategoricalAccuracy(_AccuracyMetric):
     """How often ``argmax(y_pred)`` matches one-hot labels; see :func:`categorical_accuracy`.
@@ -243,6 +254,16 @@ class CategoricalAccuracy(_AccuracyMetric):
 
     def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """Accumulate one batch (a fast path for (N, K) labels and predictions)."""
+        if (sample_weight is None and type(y_true) is np.ndarray and type(y_pred) is np.ndarray
+                and y_pred.ndim == 2 and y_true.shape == y_pred.shape):
+            hits = np.count_nonzero(y_true.argmax(axis=-1) == y_pred.argmax(axis=-1))
+            self.total += float(hits)
+            self.count += y_pred.shape[0]
+            return
+        super().update_state(y_true, y_pred, sample_weight=sample_weight)
 
 
 class SparseCategoricalAccuracy(_AccuracyMetric):
@@ -264,6 +285,16 @@ class SparseCategoricalAccuracy(_AccuracyMetric):
 
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """Accumulate one batch (a three-call fast path for the common layout)."""
+        if (sample_weight is None and type(y_true) is np.ndarray and type(y_pred) is np.ndarray
+                and y_pred.ndim == 2 and y_true.size == y_pred.shape[0]):
+            hits = np.count_nonzero(y_true.reshape(-1) == y_pred.argmax(axis=-1))
+            self.total += float(hits)
+            self.count += y_pred.shape[0]
+            return
+        super().update_state(y_true, y_pred, sample_weight=sample_weight)
 
 
 def _check_k(k: Any, who: str) -> int:

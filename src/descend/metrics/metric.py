@@ -169,6 +169,15 @@ class Mean(Metric):
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         """Add ``values`` (a scalar or an array, first axis = samples) with optional weights."""
+        # fast paths for what the training loop sends every batch
+        if type(values) is float and type(sample_weight) in (int, float):
+            self.total += values * sample_weight
+            self.count += sample_weight
+            return
+        if sample_weight is None and type(values) is np.ndarray and values.ndim == 1:
+            self.total += float(np.add.reduce(values, dtype=np.float64))
+            self.count += values.shape[0]
+            return
         values, weights = reduce_to_samplewise_values(as_array(values), sample_weight,
                                                       self.dtype)
         self.total += float(np.sum(values))

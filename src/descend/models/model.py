@@ -203,6 +203,7 @@ class Model(Layer):
         penalised = bool(self.losses)
         constraints = self._constraints()
         forward = self._forward
+        scaled = getattr(optimizer, "loss_scale_factor", None) is not None
 
         def train_step(xs: list[np.ndarray], ys: list[np.ndarray], sw: np.ndarray | None) -> None:
             outputs = forward(xs, True)
@@ -210,11 +211,14 @@ class Model(Layer):
             if penalised:
                 for penalty in self.losses:
                     loss = loss + penalty
-            loss.backward()
+            if scaled:
+                optimizer.scale_loss(loss).backward()
+            else:
+                loss.backward()
             optimizer.step()
             for variable, constraint in constraints:
                 variable.assign(constraint(variable.data))
-            tracker.update_state(loss.data, sample_weight=len(xs[0]))
+            tracker.update_state(float(loss.data), sample_weight=len(xs[0]))
             compiled_metrics.update(ys, [o.data for o in outputs], sw)
 
         return train_step
@@ -232,7 +236,7 @@ class Model(Layer):
                 if penalised:
                     for penalty in self.losses:
                         loss = loss + penalty
-            tracker.update_state(loss.data, sample_weight=len(xs[0]))
+            tracker.update_state(float(loss.data), sample_weight=len(xs[0]))
             compiled_metrics.update(ys, [o.data for o in outputs], sw)
 
         return test_step
@@ -479,6 +483,11 @@ class Model(Layer):
         if callbacks or (verbose and n > batch_size):
             cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                                epochs=1, steps=training.steps_for(n, batch_size))
+        elif n <= batch_size:
+            # one batch, no callbacks: a single checked forward pass, nothing else
+            with no_grad():
+                outs = [t.data for t in self._checked_forward(xs)]
+            return outs[0] if len(outs) == 1 else outs
         else:
             with no_grad():
                 self._checked_forward([a[:1] for a in xs])

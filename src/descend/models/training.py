@@ -76,8 +76,12 @@ def fit_loop(
                        verbose=verbose, epochs=epochs, steps=len(slices))
     train_step = model.make_train_function()
     model.stop_training = False
+    model._initial_epoch = None
     logs: dict[str, float] = {}
     cbs.on_train_begin()
+    if model._initial_epoch is not None:  # set by a callback (BackupAndRestore) to resume
+        initial_epoch = int(model._initial_epoch)
+        model._initial_epoch = None
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         cbs.on_epoch_begin(epoch)
@@ -102,6 +106,9 @@ def fit_loop(
         cbs.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
+    finalize = getattr(model.optimizer, "finalize_variable_values", None)
+    if finalize is not None:
+        finalize(model.trainable_weights)
     cbs.on_train_end(logs)
     return model.history
 

@@ -8,6 +8,7 @@ has its own backward, verified by ``gradcheck`` in the test suite.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -146,14 +147,14 @@ class Dense(Function):
         gk = np.matmul(x.reshape(-1, x.shape[-1]).T, dz2) if needs[1] else None
         if not self.has_bias:
             return gx, gk
-        gb = dz2.sum(axis=0) if needs[2] else None
+        gb = np.add.reduce(dz2, axis=0) if needs[2] else None
         return gx, gk, gb
 
 
 def _sparse_labels(target: Any, shape: tuple[int, ...], op: str) -> np.ndarray:
     """Validate class ids for predictions of ``shape`` and return them flat as ``intp``."""
-    arr = np.asarray(target)
-    n_rows, n_classes = int(np.prod(shape[:-1])), shape[-1]
+    arr = target if type(target) is np.ndarray else np.asarray(target)
+    n_rows, n_classes = math.prod(shape[:-1]), shape[-1]
     if arr.size != n_rows:
         raise ValueError(
             f"{op}: sparse targets must be integer class ids, one per prediction row (shape "
@@ -168,7 +169,8 @@ def _sparse_labels(target: Any, shape: tuple[int, ...], op: str) -> np.ndarray:
             "non-integer values. Pass class ids (e.g. labels.argmax(-1) for one-hot labels)."
         )
     labels = arr.reshape(-1).astype(np.intp, copy=False)
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+    if labels.size and (np.minimum.reduce(labels) < 0
+                        or np.maximum.reduce(labels) >= n_classes):
         raise ValueError(
             f"{op}: class ids must lie in [0, {n_classes - 1}] for predictions with "
             f"{n_classes} classes, received ids from {labels.min()} to {labels.max()}. Give "
@@ -242,34 +244,40 @@ class ProbabilityCrossEntropy(Function):
     def forward(self, p, target: Any = None, sparse: bool = True, eps: float = 1e-7):
         c = p.shape[-1]
         p2 = p.reshape(-1, c)
-        s = np.sum(p2, axis=1, keepdims=True)
-        q = p2 / s
-        qc = np.clip(q, eps, 1 - eps)
+        s = np.add.reduce(p2, axis=1)
+        self.sparse, self.shape, self.eps, self.s = sparse, p.shape, eps, s
         if sparse:
+            # only the label's probability enters the loss: never touch the other columns
             labels = _sparse_labels(target, p.shape, "probability_crossentropy")
             rows = np.arange(p2.shape[0])
-            loss = -np.log(qc[rows, labels])
-            self.labels, self.rows = labels, rows
+            q = p2[rows, labels] / s
+            qc = np.minimum(np.maximum(q, eps), 1 - eps)
+            loss = -np.log(qc)
+            self.labels, self.rows, self.q, self.qc = labels, rows, q, qc
         else:
             t = _dense_targets(target, p.shape, p.dtype, "probability_crossentropy")
-            loss = -np.sum(t * np.log(qc), axis=1)
-            self.t = t
-        if self.needs_grad is not None:
-            self.s, self.q, self.qc, self.eps = s, q, qc, eps
-            self.sparse, self.shape = sparse, p.shape
+            q = p2 / s[:, None]
+            qc = np.minimum(np.maximum(q, eps), 1 - eps)
+            loss = -np.add.reduce(t * np.log(qc), axis=1)
+            self.t, self.q, self.qc = t, q, qc
         return loss.reshape(p.shape[:-1])
 
     def backward(self, grad):
-        q, qc, eps = self.q, self.qc, self.eps
+        q, qc, eps, s = self.q, self.qc, self.eps, self.s
         inside = (q >= eps) & (q <= 1 - eps)
+        g = grad.reshape(-1)
         if self.sparse:
-            dq = np.zeros_like(q)
-            dq[self.rows, self.labels] = -1 / qc[self.rows, self.labels]
+            # dq is nonzero only at the label l: dq_l = -1/qc_l (inside the clip), so
+            # dp_j = (dq_l * [j == l] - dq_l * q_l) / s
+            coef = g * inside / (-qc * s)
+            dp = np.empty((q.shape[0], self.shape[-1]), q.dtype)
+            dp[...] = (-coef * q)[:, None]
+            dp[self.rows, self.labels] += coef
         else:
             dq = -self.t / qc
-        dq *= inside
-        dp = (dq - np.sum(dq * q, axis=1, keepdims=True)) / self.s
-        dp *= grad.reshape(-1, 1)
+            dq *= inside
+            dp = (dq - np.add.reduce(dq * q, axis=1, keepdims=True)) / s[:, None]
+            dp *= g[:, None]
         return (dp.reshape(self.shape),)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -27,9 +28,24 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(set(out)))
 
 
+def spread(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Broadcast ``grad`` to ``shape``: a fresh array when small (cheaper than
+    ``np.broadcast_to``'s Python overhead), a read-only view when large."""
+    if math.prod(shape) <= 65536:
+        out = np.empty(shape, grad.dtype)
+        out[...] = grad
+        return out
+    return np.broadcast_to(grad, shape)
+
+
 def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
     """Put back the reduced axes of ``grad`` as length-1 axes."""
-    return grad if keepdims else np.expand_dims(grad, axes)
+    if keepdims:
+        return grad
+    shape = list(np.shape(grad))
+    for axis in axes:
+        shape.insert(axis, 1)
+    return np.reshape(grad, shape)
 
 
 class Sum(Function):
@@ -39,10 +55,10 @@ class Sum(Function):
         self.shape = a.shape
         self.axes = normalize_axis(axis, a.ndim)
         self.keepdims = keepdims
-        return np.sum(a, axis=self.axes, keepdims=keepdims)
+        return np.add.reduce(a, axis=self.axes, keepdims=keepdims)
 
     def backward(self, grad):
-        return (np.broadcast_to(_expand(grad, self.axes, self.keepdims), self.shape),)
+        return (spread(_expand(grad, self.axes, self.keepdims), self.shape),)
 
 
 class Mean(Function):
@@ -52,12 +68,12 @@ class Mean(Function):
         self.shape = a.shape
         self.axes = normalize_axis(axis, a.ndim)
         self.keepdims = keepdims
-        self.count = int(np.prod([a.shape[i] for i in self.axes])) if self.axes else 1
-        return np.mean(a, axis=self.axes, keepdims=keepdims)
+        self.count = math.prod(a.shape[i] for i in self.axes) if self.axes else 1
+        return np.add.reduce(a, axis=self.axes, keepdims=keepdims) / a.dtype.type(self.count)
 
     def backward(self, grad):
-        g = _expand(grad, self.axes, self.keepdims) / self.count
-        return (np.broadcast_to(g, self.shape),)
+        g = _expand(grad, self.axes, self.keepdims) / grad.dtype.type(self.count)
+        return (spread(g, self.shape),)
 
 
 class _Extremum(Function):

@@ -1,0 +1,122 @@
+"""Listening in on a forward pass: what each layer received and returned.
+
+:func:`tap_layers` temporarily wraps the ``call`` method of some layers (on the
+instances, nothing global) so that every call is recorded as a
+:class:`LayerCall`. Nothing about the computation changes: the wrapped method
+returns exactly what the original returns, the graph is the same, and the
+wrappers are removed when the ``with`` block ends, even on an error. This is how
+``descend.explain`` sees the activations of the very forward pass that ``fit``'s
+train step runs.
+
+Examples
+--------
+>>> import numpy as np
+>>> import descend
+>>> from descend.layers import Dense
+>>> model = descend.Sequential([Dense(3, activation="relu", input_shape=(2,)), Dense(1)])
+>>> with tap_layers(model.layers) as calls:
+...     _ = model.predict(np.ones((4, 2)), verbose=0)
+>>> [(c.layer.name, c.outputs.shape) for c in calls]
+[('dense', (4, 3)), ('dense_1', (4, 1))]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LayerCall", "activation_name", "tap_layers"]
+
+
+@dataclass
+class LayerCall:
+    """One call of a layer during a forward pass.
+
+    Attributes
+    ----------
+    layer : Layer
+        The layer that was called.
+    inputs : ndarray or list of ndarray
+        Copies of what it received (a list for layers with several inputs).
+    outputs : ndarray
+        A copy of what it returned.
+    """
+
+    layer: Any
+    inputs: Any
+    outputs: np.ndarray
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_copy(v) for v in value]
+    data = getattr(value, "data", value)
+    return np.array(data, copy=True)
+
+
+@contextmanager
+def tap_layers(layers: Sequence[Any]) -> Iterator[list[LayerCall]]:
+    """Record every call of ``layers`` made inside the block.
+
+    Parameters
+    ----------
+    layers : sequence of Layer
+        Usually ``model.layers``. Each layer's ``call`` is wrapped on the
+        instance for the duration of the block.
+
+    Yields
+    ------
+    list of LayerCall
+        Filled in call order as the forward pass runs.
+    """
+    calls: list[LayerCall] = []
+    patched: list[tuple[Any, Any]] = []
+    try:
+        for layer in layers:
+            previous = layer.__dict__.get("call")
+            original = layer.call
+
+            def wrapper(inputs: Any, *args: Any, _layer: Any = layer, _original: Any = original,
+                        **kwargs: Any) -> Any:
+                out = _original(inputs, *args, **kwargs)
+                calls.append(LayerCall(_layer, _copy(inputs), _copy(out)))
+                return out
+
+            layer.call = wrapper
+            patched.append((layer, previous))
+        yield calls
+    finally:
+        for layer, previous in reversed(patched):
+            if previous is None:
+                del layer.call
+            else:
+                layer.call = previous
+
+
+def activation_name(layer: Any) -> str | None:
+    """The name of a layer's activation function (``"relu"``...), or None if it has none.
+
+    Parameters
+    ----------
+    layer : Layer
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> from descend.layers import Dense
+    >>> activation_name(Dense(2, activation="tanh")), activation_name(Dense(2))
+    ('tanh', 'linear')
+    """
+    fn = getattr(layer, "activation", None)
+    if fn is None:
+        return None
+    if isinstance(fn, str):
+        return fn
+    return getattr(fn, "__name__", type(fn).__name__)

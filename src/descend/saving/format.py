@@ -1,0 +1,472 @@
+"""The ``.descend`` file format: a zip of JSON and ``.npz`` members, written atomically.
+
+A model file is a zip archive holding exactly these members (see ``docs/saving.md``)::
+
+    metadata.json        {"format": "descend", "format_version": 1, "descend_version", "date_saved"}
+    config.json          the architecture and compile arguments (Keras's schema)
+    model.weights.npz    the weights, keyed by stable paths such as "layers/dense/vars/0"
+    optimizer.npz        the optimizer state (iterations, moments...), when compiled
+    training_state.json  epoch and random-generator states (checkpoints only)
+
+Reading never unpickles and never extracts anything to disk: members are read
+into memory after their names, count, compression and sizes have been checked,
+arrays come from ``np.load(..., allow_pickle=False)`` after every ``.npy`` header
+has been validated, and JSON is parsed with the standard library. Any problem
+becomes a ``ValueError`` naming the file and what is wrong.
+
+Writing goes to a temporary file in the target's directory, which is flushed,
+fsynced and then renamed over the target with :func:`os.replace`, so a crash
+mid-save leaves the previous file untouched.
+
+Examples
+--------
+>>> import io
+>>> import numpy as np
+>>> data = arrays_to_bytes({"layers/dense/vars/0": np.ones((2, 3), dtype="float32")})
+>>> arrays = arrays_from_bytes(data, "example.npz")
+>>> arrays["layers/dense/vars/0"].shape
+(2, 3)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping
+from typing import IO, Any
+
+import numpy as np
+
+FORMAT_NAME = "descend"
+FORMAT_VERSION = 1
+"""Version of the archive layout; a file with a larger version is refused."""
+
+MODEL_EXTENSION = ".descend"
+WEIGHTS_EXTENSION = ".weights.npz"
+
+METADATA = "metadata.json"
+CONFIG = "config.json"
+WEIGHTS = "model.weights.npz"
+OPTIMIZER = "optimizer.npz"
+TRAINING_STATE = "training_state.json"
+MEMBERS = (METADATA, CONFIG, WEIGHTS, OPTIMIZER, TRAINING_STATE)
+JSON_MEMBERS = (METADATA, CONFIG, TRAINING_STATE)
+
+MAX_JSON_BYTES = 64 * 2**20
+"""Largest JSON member accepted (64 MiB)."""
+MAX_ARRAY_BYTES = 16 * 2**30
+"""Largest total size of the arrays of one ``.npz`` accepted (16 GiB)."""
+MAX_ARRAYS = 100_000
+"""Most arrays one ``.npz`` may hold."""
+MAX_DEFLATE_RATIO = 1100
+"""DEFLATE cannot expand data more than ~1032 times: a larger claimed ratio is forged."""
+
+_ALLOWED_KINDS = "biufcU"  # bool, integers, floats, complex, unicode text; never objects
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
+
+
+# ----------------------------------------------------------------------------- paths
+def check_path(filepath: Any, what: str) -> str:
+    """Return ``filepath`` as a ``str`` or raise ``TypeError`` naming ``what``."""
+    try:
+        return os.fspath(filepath)
+    except TypeError:
+        raise TypeError(
+            f"{what}: `filepath` must be a str or os.PathLike, received {filepath!r} of type "
+            f"{type(filepath).__name__}."
+        ) from None
+
+
+def check_model_extension(filepath: str, what: str) -> None:
+    """Require the ``.descend`` extension (``.keras`` is reserved for the Keras format)."""
+    if filepath.endswith(MODEL_EXTENSION):
+        return
+    if filepath.endswith(".keras"):
+        raise ValueError(
+            f"{what}: the `.keras` extension is reserved for the Keras file format, which "
+            f"descend does not read or write. descend saves whole models in its own format with "
+            f"the `.descend` extension: use filepath='{_swap(filepath, '.keras')}'. "
+            f"Received: filepath={filepath}"
+        )
+    if filepath.endswith(WEIGHTS_EXTENSION):
+        raise ValueError(
+            f"{what}: '{filepath}' is a weights file name. Use model.save_weights() / "
+            "model.load_weights() for `.weights.npz` files, or give model.save() a "
+            f"`.descend` filepath. Received: filepath={filepath}"
+        )
+    raise ValueError(
+        "Invalid filepath extension for saving. Please add a `.descend` extension (descend's "
+        f"model format), e.g. filepath='{_swap(filepath, None)}'. Received: filepath={filepath}"
+    )
+
+
+def check_weights_extension(filepath: str, what: str) -> None:
+    """Require the ``.weights.npz`` extension (Keras's ``.weights.h5`` analogue)."""
+    if filepath.endswith(WEIGHTS_EXTENSION):
+        return
+    hint = ""
+    if filepath.endswith(".weights.h5") or filepath.endswith(".h5"):
+        hint = " descend stores weights as NumPy .npz, not HDF5."
+    raise ValueError(
+        f"{what}: the filename must end in `.weights.npz` (descend's analogue of Keras's "
+        f"`.weights.h5`).{hint} Received: filepath={filepath}"
+    )
+
+
+def _swap(filepath: str, old: str | None) -> str:
+    base = filepath[: -len(old)] if old and filepath.endswith(old) else os.path.splitext(filepath)[0]
+    return (base or "model") + MODEL_EXTENSION
+
+
+# ---------------------------------------------------------------------- atomic write
+def atomic_write(filepath: str, write: Callable[[IO[bytes]], None], overwrite: bool = True
+                 ) -> None:
+    """Write a file atomically: temporary file, flush, fsync, then rename over ``filepath``.
+
+    Parameters
+    ----------
+    filepath : str
+        Destination. Its directory must exist.
+    write : callable
+        ``write(fileobj)`` writes the whole content to a binary file object.
+    overwrite : bool, default True
+        If False and ``filepath`` exists, raise ``FileExistsError`` (no prompt).
+
+    Raises
+    ------
+    FileExistsError
+        If ``overwrite`` is False and the file exists.
+
+    Notes
+    -----
+    If ``write`` (or anything after it) fails, the temporary file is removed and an
+    existing ``filepath`` is left exactly as it was.
+    """
+    if not overwrite and os.path.exists(filepath):
+        raise _exists_error(filepath)
+    directory = os.path.dirname(os.path.abspath(filepath))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"Cannot save to '{filepath}': the directory '{directory}' does not exist. Create it "
+            "first (os.makedirs(directory, exist_ok=True))."
+        )
+    handle, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(filepath)}.", suffix=".tmp",
+                                   dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as fileobj:
+            write(fileobj)
+            fileobj.flush()
+            os.fsync(fileobj.fileno())
+        os.chmod(tmp, _FILE_MODE)
+        if overwrite:
+            os.replace(tmp, filepath)
+        else:
+            try:
+                os.link(tmp, filepath)  # fails if the file appeared meanwhile: never clobber
+            except FileExistsError:
+                raise _exists_error(filepath) from None
+            os.unlink(tmp)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _exists_error(filepath: str) -> FileExistsError:
+    return FileExistsError(
+        f"'{filepath}' already exists and overwrite=False. Pass overwrite=True to replace it, "
+        "or choose another filename."
+    )
+
+
+def _fsync_directory(directory: str) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# -------------------------------------------------------------------------- JSON
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    raise TypeError(
+        f"a value of type {type(value).__name__} ({value!r}) is not JSON-serialisable. "
+        "get_config() must return plain Python values (numbers, strings, lists, dicts, None)."
+    )
+
+
+def json_dumps(obj: Any, **kwargs: Any) -> str:
+    """``json.dumps`` that also accepts NumPy scalars and arrays (as numbers and lists)."""
+    return json.dumps(obj, default=_json_default, **kwargs)
+
+
+def json_loads(data: bytes | str, source: str, member: str) -> Any:
+    """Parse JSON, turning any failure into a ``ValueError`` naming ``source`` and ``member``."""
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(f"'{source}': {member} is not valid JSON ({exc}).") from None
+
+
+# ------------------------------------------------------------------------ arrays
+def arrays_to_bytes(arrays: Mapping[str, Any]) -> bytes:
+    """Serialise named arrays with :func:`numpy.savez` (uncompressed, no pickle).
+
+    Raises
+    ------
+    TypeError
+        If an array holds Python objects (they would need pickle).
+    """
+    clean = {}
+    for key, value in arrays.items():
+        array = np.asarray(value)
+        if array.dtype.hasobject:
+            raise TypeError(f"Cannot save '{key}': arrays of Python objects would need pickle, "
+                            "which descend never uses.")
+        clean[key] = array
+    buffer = io.BytesIO()
+    np.savez(buffer, **clean)
+    return buffer.getvalue()
+
+
+def write_arrays(fileobj: IO[bytes], arrays: Mapping[str, Any]) -> None:
+    """Write :func:`arrays_to_bytes` output to ``fileobj``."""
+    fileobj.write(arrays_to_bytes(arrays))
+
+
+def _check_member_name(name: str, source: str) -> None:
+    bad = (not name or name.startswith(("/", "\\")) or "\\" in name or "\x00" in name
+           or ".." in name.split("/") or ":" in name.split("/")[0])
+    if bad:
+        raise ValueError(f"'{source}': unsafe member name {name!r} in the archive (absolute path "
+                         "or path traversal); the file was rejected.")
+
+
+def _check_sizes(info: zipfile.ZipInfo, limit: int, source: str, what: str) -> None:
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ValueError(f"'{source}': {what} uses an unsupported compression method "
+                         f"({info.compress_type}); only stored or deflated members are read.")
+    if info.file_size > limit:
+        raise ValueError(f"'{source}': {what} claims {info.file_size} bytes uncompressed, more "
+                         f"than the {limit} allowed; the file was rejected (zip bomb?).")
+    if info.compress_type == zipfile.ZIP_DEFLATED and \
+            info.file_size > MAX_DEFLATE_RATIO * max(info.compress_size, 1) + 1024:
+        raise ValueError(f"'{source}': {what} claims a compression ratio above "
+                         f"{MAX_DEFLATE_RATIO}:1, which DEFLATE cannot produce; the file was "
+                         "rejected (zip bomb?).")
+
+
+def _read_npy_header(fileobj: IO[bytes]) -> tuple[tuple[int, ...], np.dtype]:
+    version = np.lib.format.read_magic(fileobj)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fileobj)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(fileobj)
+    else:
+        raise ValueError(f"unsupported .npy format version {version}")
+    return shape, dtype
+
+
+def arrays_from_bytes(data: bytes, source: str, member: str = "the arrays") -> dict[str, np.ndarray]:
+    """Read an ``.npz`` held in memory safely.
+
+    Every member must be a ``.npy`` array of numbers, booleans or text (never Python
+    objects), with a consistent header and a bounded size; then the arrays are loaded
+    with ``np.load(..., allow_pickle=False)``.
+
+    Parameters
+    ----------
+    data : bytes
+        The ``.npz`` content.
+    source : str
+        File name, for error messages.
+    member : str, optional
+        Which part of ``source`` this is, for error messages.
+
+    Returns
+    -------
+    dict of str to ndarray
+
+    Raises
+    ------
+    ValueError
+        If the content is not a valid, safe ``.npz``; the message names ``source``.
+    """
+    where = f"'{source}'" + ("" if member == "the arrays" else f" ({member})")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"{where} is not a NumPy .npz archive (corrupt or truncated: "
+                         f"{exc}).") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_ARRAYS:
+            raise ValueError(f"{where} holds {len(infos)} arrays, more than {MAX_ARRAYS}.")
+        names = [info.filename for info in infos]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{where} has duplicate member names; the file was rejected.")
+        total = 0
+        for info in infos:
+            _check_member_name(info.filename, source)
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"{where}: member {info.filename!r} is not a .npy array.")
+            _check_sizes(info, MAX_ARRAY_BYTES, source, f"array {info.filename!r}")
+            total += info.file_size
+            if total > MAX_ARRAY_BYTES:
+                raise ValueError(f"{where}: the arrays claim more than {MAX_ARRAY_BYTES} bytes "
+                                 "in total; the file was rejected (zip bomb?).")
+            _check_npy(archive, info, where)
+    try:
+        loaded = np.load(io.BytesIO(data), allow_pickle=False)
+        with loaded:
+            return {key: loaded[key] for key in loaded.files}
+    except Exception as exc:  # noqa: BLE001 - any decoding failure is a bad file
+        raise ValueError(f"{where} could not be read ({type(exc).__name__}: {exc}).") from None
+
+
+def _check_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> None:
+    key = info.filename[:-4]
+    try:
+        with archive.open(info) as fileobj:
+            shape, dtype = _read_npy_header(fileobj)
+            header_size = fileobj.tell()
+    except Exception as exc:  # noqa: BLE001 - malformed header or stream
+        raise ValueError(f"{where}: array {key!r} has an invalid .npy header ({exc}).") from None
+    if dtype.hasobject or dtype.kind not in _ALLOWED_KINDS or dtype.names is not None:
+        raise ValueError(
+            f"{where}: array {key!r} has dtype {dtype} (Python objects, which need pickle); "
+            "descend never unpickles, so the file was rejected."
+        )
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if any(s < 0 for s in shape) or header_size + expected != info.file_size:
+        raise ValueError(f"{where}: array {key!r} is truncated or inconsistent (its header "
+                         f"declares shape {shape} and dtype {dtype}, i.e. {expected} bytes, but "
+                         f"the member holds {info.file_size - header_size}).")
+
+
+# ----------------------------------------------------------------------- archive
+def write_archive(fileobj: IO[bytes], members: Mapping[str, bytes]) -> None:
+    """Write a ``.descend`` zip: JSON members deflated, array members stored as they are."""
+    with zipfile.ZipFile(fileobj, "w") as archive:
+        for name, content in members.items():
+            method = zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), content,
+                             compress_type=method)
+
+
+def read_archive(filepath: str) -> dict[str, bytes]:
+    """Read the members of a ``.descend`` file into memory, after checking them.
+
+    Returns
+    -------
+    dict of str to bytes
+        Member name -> content, for the members present.
+
+    Raises
+    ------
+    ValueError
+        If the file is missing, not a zip, truncated, corrupt, holds unknown or unsafe
+        members, or members whose sizes exceed the limits (the message names the file).
+    """
+    if not os.path.isfile(filepath):
+        raise ValueError(f"File not found: filepath={filepath}. Please ensure the file is an "
+                         "accessible `.descend` file.")
+    try:
+        archive = zipfile.ZipFile(filepath)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"'{filepath}' is not a valid descend model file: it is not a zip "
+                         f"archive, or it is truncated or corrupt ({exc}).") from None
+    with archive:
+        infos = archive.infolist()
+        names = [info.filename for info in infos]
+        for name in names:
+            _check_member_name(name, filepath)
+        unknown = sorted(set(names) - set(MEMBERS))
+        if unknown or len(set(names)) != len(names):
+            problem = (f"unexpected members {unknown}" if unknown else "duplicate members")
+            raise ValueError(
+                f"'{filepath}' is not a descend model file: {problem}. A descend file holds "
+                f"only {list(MEMBERS)}."
+            )
+        members: dict[str, bytes] = {}
+        for info in infos:
+            is_json = info.filename in JSON_MEMBERS
+            if not is_json and info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"'{filepath}': {info.filename} is compressed; descend stores "
+                                 "arrays uncompressed, so the file was rejected.")
+            _check_sizes(info, MAX_JSON_BYTES if is_json else MAX_ARRAY_BYTES, filepath,
+                         info.filename)
+            try:
+                with archive.open(info) as member:
+                    content = member.read(info.file_size + 1)
+            except Exception as exc:  # noqa: BLE001 - CRC errors, bad streams, truncation
+                raise ValueError(f"'{filepath}' is corrupt or truncated: cannot read "
+                                 f"{info.filename} ({type(exc).__name__}: {exc}).") from None
+            if len(content) != info.file_size:
+                raise ValueError(f"'{filepath}' is corrupt: {info.filename} does not have the "
+                                 "size its header declares.")
+            members[info.filename] = content
+    if METADATA not in members:
+        raise ValueError(f"'{filepath}' is not a descend model file: it has no {METADATA}.")
+    return members
+
+
+def read_metadata(members: Mapping[str, bytes], filepath: str) -> dict[str, Any]:
+    """Parse and check ``metadata.json`` (format name and version)."""
+    metadata = json_loads(members[METADATA], filepath, METADATA)
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        raise ValueError(f"'{filepath}' is not a descend model file: {METADATA} does not say "
+                         f"format='{FORMAT_NAME}'.")
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"'{filepath}': {METADATA} has an invalid format_version {version!r}.")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"'{filepath}' was written by descend {metadata.get('descend_version')} in format "
+            f"version {version}; this descend reads versions up to {FORMAT_VERSION}. Upgrade "
+            "descend to load it."
+        )
+    return metadata
+
+
+def read_file_bytes(filepath: str, limit: int) -> bytes:
+    """Read a whole file of at most ``limit`` bytes (``ValueError`` if missing or larger)."""
+    if not os.path.isfile(filepath):
+        raise ValueError(f"File not found: filepath={filepath}.")
+    size = os.path.getsize(filepath)
+    if size > limit:
+        raise ValueError(f"'{filepath}' is {size} bytes, more than the {limit} allowed.")
+    with open(filepath, "rb") as fileobj:
+        return fileobj.read(limit + 1)
+
+
+__all__ = [
+    "FORMAT_VERSION", "MODEL_EXTENSION", "WEIGHTS_EXTENSION", "arrays_from_bytes",
+    "arrays_to_bytes", "atomic_write", "check_model_extension", "check_path",
+    "check_weights_extension", "json_dumps", "json_loads", "read_archive", "read_file_bytes",
+    "read_metadata", "write_archive", "write_arrays",
+]
