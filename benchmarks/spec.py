@@ -153,7 +153,10 @@ def make_data(network: str, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
         y = (x[:, 0] + 0.3 * noise > 0).astype(np.int64)
     else:
         teacher = rng.standard_normal((width, classes), dtype=np.float32)
-        y = np.argmax(x.reshape(n_samples, width) @ teacher, axis=1).astype(np.int64)
+        flat = x.reshape(n_samples, width)
+        y = np.empty(n_samples, dtype=np.int64)
+        for start in range(0, n_samples, 4096):  # in chunks: one big product allocates ~64 MiB
+            y[start:start + 4096] = np.argmax(flat[start:start + 4096] @ teacher, axis=1)
     return x, y
 
 
