@@ -119,3 +119,9 @@ def test_rounds_are_rotated_and_memory_runs_once():
     assert second[0] == ("torch", "", "B32") and second[-1][2] == "A"
     with pytest.raises(SystemExit):
         run.parse_args(["--workloads", "Z"])
+
+
+def test_missing_peers_are_detected_for_skipping():
+    absent = run.systems.System("ghost", "benchmarks.workers.ghost", ("no_such_package_3f9a",))
+    assert run.systems.missing_requirement(absent) == "no_such_package_3f9a"
+    assert run.systems.missing_requirement(run.systems.SYSTEMS["descend"]) is None
