@@ -126,7 +126,10 @@ def check_weights_extension(filepath: str, what: str) -> None:
 
 
 def _swap(filepath: str, old: str | None) -> str:
-    base = filepath[: -len(old)] if old and filepath.endswith(old) else os.path.splitext(filepath)[0]
+    if old and filepath.endswith(old):
+        base = filepath[: -len(old)]
+    else:
+        base = os.path.splitext(filepath)[0]
     return (base or "model") + MODEL_EXTENSION
 
 
@@ -291,7 +294,8 @@ def _read_npy_header(fileobj: IO[bytes]) -> tuple[tuple[int, ...], np.dtype]:
     return shape, dtype
 
 
-def arrays_from_bytes(data: bytes, source: str, member: str = "the arrays") -> dict[str, np.ndarray]:
+def arrays_from_bytes(data: bytes, source: str, member: str = "the arrays"
+                      ) -> dict[str, np.ndarray]:
     """Read an ``.npz`` held in memory safely.
 
     Every member must be a ``.npy`` array of numbers, booleans or text (never Python

@@ -65,7 +65,8 @@ def serialize_model(model: Any, include_compile: bool = True) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"module", "class_name", "config", "registered_name", "build_config"[, "compile_config"]}``.
+        ``{"module", "class_name", "config", "registered_name", "build_config"}``
+        plus ``"compile_config"``.
     """
     from descend.layers.serialization import serialize_layer
     from descend.models import Model

@@ -270,7 +270,7 @@ def read_weights_file(filepath: str) -> dict[str, np.ndarray]:
 
 
 def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None:
-    """Load weights saved by :func:`save_weights` (``.weights.npz``) or ``model.save`` (``.descend``).
+    """Load weights from ``.weights.npz`` (:func:`save_weights`) or ``.descend`` (``model.save``).
 
     When the model is compiled, the saved optimizer state is restored too (compile
     **before** loading to resume training, as in Keras).
