@@ -102,7 +102,9 @@ def prepare_targets(y: Any, what: str = "y") -> list[np.ndarray]:
 
 def check_finite(arr: np.ndarray, what: str) -> None:
     """Raise ``ValueError`` if ``arr`` holds NaN or infinity, saying where."""
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    if arr.dtype.kind != "f" or np.isfinite(np.add.reduce(arr, axis=None, dtype=np.float64)):
+        return  # NaN and inf propagate through a sum: no full-size boolean mask needed
+    if not np.isfinite(arr).all():
         bad = ~np.isfinite(arr)
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
