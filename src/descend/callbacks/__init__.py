@@ -11,6 +11,7 @@ Examples
 (3, 'val_loss')
 """
 
+from descend.callbacks.backup_and_restore import BackupAndRestore
 from descend.callbacks.callback import Callback
 from descend.callbacks.callback_list import CallbackList
 from descend.callbacks.csv_logger import CSVLogger
@@ -18,6 +19,7 @@ from descend.callbacks.early_stopping import EarlyStopping
 from descend.callbacks.history import History
 from descend.callbacks.lambda_callback import LambdaCallback
 from descend.callbacks.learning_rate_scheduler import LearningRateScheduler
+from descend.callbacks.model_checkpoint import ModelCheckpoint
 from descend.callbacks.monitor_callback import MonitorCallback
 from descend.callbacks.progbar_logger import ProgbarLogger
 from descend.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
@@ -25,6 +27,7 @@ from descend.callbacks.stop_at_threshold import StopAtThreshold
 from descend.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
+    "BackupAndRestore",
     "CSVLogger",
     "Callback",
     "CallbackList",
@@ -32,6 +35,7 @@ __all__ = [
     "History",
     "LambdaCallback",
     "LearningRateScheduler",
+    "ModelCheckpoint",
     "MonitorCallback",
     "ProgbarLogger",
     "ReduceLROnPlateau",
