@@ -13,11 +13,12 @@ Examples
 >>> import numpy as np
 >>> import descend
 >>> from descend.layers import Dense
->>> model = descend.Sequential([Dense(3, activation="relu", input_shape=(2,)), Dense(1)])
+>>> model = descend.Sequential([Dense(3, activation="relu", input_shape=(2,), name="hidden"),
+...                            Dense(1, name="out")])
 >>> with tap_layers(model.layers) as calls:
 ...     _ = model.predict(np.ones((4, 2)), verbose=0)
 >>> [(c.layer.name, c.outputs.shape) for c in calls]
-[('dense', (4, 3)), ('dense_1', (4, 1))]
+[('hidden', (4, 3)), ('out', (4, 1))]
 """
 
 from __future__ import annotations
