@@ -97,6 +97,7 @@ def check_safe(config: Any, safe_mode: bool, source: str,
     """
     stack: list[Any] = [config]
     seen = 0
+    lambda_name: str | None = None
     while stack:
         item = stack.pop()
         seen += 1
@@ -104,25 +105,26 @@ def check_safe(config: Any, safe_mode: bool, source: str,
             raise ValueError(f"{source}: the config is too large to be a model config.")
         if isinstance(item, Mapping):
             name = item.get("class_name")
-            if isinstance(name, str):
-                if name in BYTECODE_CLASS_NAMES or "function_type" in item:
-                    raise ValueError(
-                        f"{source}: the config contains serialized Python code "
-                        f"(class_name={name!r}). descend never deserializes or runs code from a "
-                        "file, so it cannot be loaded. Rebuild that piece as a layer class and "
-                        "pass it in custom_objects."
-                    )
-                if name in LAMBDA_CLASS_NAMES and (safe_mode or name not in (custom_objects or {})):
-                    raise ValueError(
-                        f"{source}: requested the deserialization of a `{name}` layer, whose "
-                        "behaviour is arbitrary Python code. This is refused with safe_mode=True "
-                        "(the default), because loading an untrusted file must never run code. "
-                        "If you trust the file, pass the layer class in custom_objects and "
-                        "safe_mode=False."
-                    )
+            if name in BYTECODE_CLASS_NAMES or "function_type" in item:
+                raise ValueError(
+                    f"{source}: the config contains serialized Python code "
+                    f"({_short(name or item.get('function_type'))}). descend never deserializes "
+                    "or runs code from a file, so it cannot be loaded. Rebuild that piece as a "
+                    "layer class and pass it in custom_objects."
+                )
+            if isinstance(name, str) and name in LAMBDA_CLASS_NAMES and (
+                    safe_mode or name not in (custom_objects or {})):
+                lambda_name = lambda_name or name
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+    if lambda_name is not None:
+        raise ValueError(
+            f"{source}: requested the deserialization of a `{lambda_name}` layer, whose "
+            "behaviour is arbitrary Python code. This is refused with safe_mode=True (the "
+            "default), because loading an untrusted file must never run code. If you trust the "
+            "file, pass the layer class in custom_objects and safe_mode=False."
+        )
 
 
 def deserialize_model(config: Any, custom_objects: Mapping[str, Any] | None = None,

@@ -118,7 +118,7 @@ def assign_weight_arrays(model: Any, arrays: Mapping[str, np.ndarray], source: s
         values = saved.get(path, {})
         if not variables and not values:
             continue
-        label = f"Layer '{layer.name}' (path '{path or '<model>'}')"
+        label = f"Layer '{layer.name}' (saved as '{path or '<model>'}')"
         if sorted(values) != list(range(len(values))):
             problems.append(f"{label}: the saved variables are not numbered 0..{len(values) - 1}.")
             continue
@@ -132,7 +132,7 @@ def assign_weight_arrays(model: Any, arrays: Mapping[str, np.ndarray], source: s
             continue
         if len(values) != len(variables):
             problems.append(
-                f"Layer '{layer.name}' expected {len(variables)} variables, but received "
+                f"{label} expected {len(variables)} variables, but received "
                 f"{len(values)} variables during loading. Expected: "
                 f"{[v.name for v in variables]}"
             )
