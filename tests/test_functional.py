@@ -287,6 +287,16 @@ def test_round_trip_through_json_with_shared_and_nested_layers() -> None:
     assert clone.get_config() == config
 
 
+def test_round_trip_of_a_model_nested_in_a_model() -> None:
+    x = layers.Input((6,), name="x")
+    inner = descend.Model(x, layers.Dense(2, name="inner_dense")(x), name="inner")
+    z = layers.Input((6,), name="z")
+    outer = descend.Model(z, layers.Dense(1, name="head")(inner(z)), name="outer")
+    clone = Functional.from_config(json.loads(json.dumps(outer.get_config())))
+    assert isinstance(clone.get_layer("inner"), Functional)
+    assert_same_predictions(outer, clone, np.ones((3, 6), "float32"))
+
+
 def test_from_config_reads_keras2_style_inbound_nodes() -> None:
     model = two_input_model()
     config = model.get_config()

@@ -549,6 +549,7 @@ class Functional(Model):
             if key not in config:
                 raise ValueError(f"Functional.from_config: the config has no '{key}' entry "
                                  f"(keys: {sorted(config)}); it is not a functional model.")
+        custom_objects = {"Functional": Functional, **(custom_objects or {})}
         created: dict[str, Layer] = {}
         produced: dict[str, list[list[KerasTensor]]] = {}
         pending: dict[str, list[Any]] = {}
