@@ -36,7 +36,7 @@ Examples
 >>> record.loss  # (0.5 * 1 - 2)^2
 2.25
 >>> print(record.layers[0].weights[0].explanation.entry((0, 0)))
-w = 0.5 - 0.1 * -3 = 0.8
+w = 0.5 - 0.1 * (-3) = 0.8
 >>> model.get_weights()[0]
 array([[0.8]], dtype=float32)
 """
