@@ -392,5 +392,7 @@ def test_wrong_number_or_shape_of_arrays() -> None:
         model.evaluate({"a": xa, "b": xb, "c": xb}, y, verbose=0)
     with pytest.raises(ValueError, match="expects 2 input"):
         model(xa)
+    with pytest.raises(ValueError, match="expects 2 input"):
+        model(layers.Input((4,)))  # symbolic call of the model as a layer
     with pytest.raises(ValueError, match="1 output"):
         model.fit([xa, xb], [y, y], verbose=0)

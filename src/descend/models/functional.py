@@ -369,18 +369,16 @@ class Functional(Model):
 
     def _check_input(self, inputs: Any) -> None:
         items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        self._check_count(len(items))
-        self._check_shapes([tuple(t.shape) for t in items])
+        self._check_arrays([tuple(np.shape(t)) for t in items])
 
-    def _check_count(self, n: int) -> None:
-        if n != len(self.inputs):
+    def _check_arrays(self, shapes: list[tuple]) -> None:
+        """Raise if the number or shapes of the input arrays do not fit the model."""
+        if len(shapes) != len(self.inputs):
             raise ValueError(
                 f"Model '{self.name}' expects {len(self.inputs)} input(s) "
-                f"{self.input_names}, but it received {n} input array(s). Pass one array per "
-                "input, as a list in that order or as a dict keyed by input name."
+                f"{self.input_names}, but it received {len(shapes)} input array(s). Pass one "
+                "array per input, as a list in that order or as a dict keyed by input name."
             )
-
-    def _check_shapes(self, shapes: list[tuple]) -> None:
         for i, (tensor, got) in enumerate(zip(self.inputs, shapes, strict=True)):
             if not _shape_ok(tensor.shape, got):
                 raise ValueError(
@@ -405,20 +403,18 @@ class Functional(Model):
         """
         inputs = self._flat_data(inputs, "inputs", self.input_names)
         items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        self._check_count(len(items))
+        self._check_input(items)
         return self._structured(self._run(items, bool(training), checked=True))
 
     def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
         return self._run(xs, training)
 
     def _checked_forward(self, xs: list[np.ndarray]) -> list[Tensor]:
-        self._check_count(len(xs))
-        self._check_shapes([tuple(np.shape(x)) for x in xs])
+        self._check_input(xs)
         return self._run(list(xs), False, checked=True)
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
-        self._check_count(len(xs))
-        self._check_shapes([tuple(x.shape) for x in xs])
+        self._check_input(xs)
 
     def build(self, input_shape: Any = None) -> None:
         """Nothing to do: a functional model is built when it is created."""
@@ -426,12 +422,11 @@ class Functional(Model):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape(s) for inputs of ``input_shape`` (a list of shapes for several inputs)."""
-        if len(self.inputs) == 1 and not (isinstance(input_shape, (list, tuple)) and
-                                          input_shape and isinstance(input_shape[0],
-                                                                     (list, tuple))):
+        if not isinstance(next(iter(input_shape), 0), (list, tuple)):  # one shape
             input_shape = [input_shape]
-        shapes: dict[int, Any] = {id(t): tuple(s) for t, s in zip(self.inputs, input_shape,
-                                                                     strict=False)}
+        if len(input_shape) != len(self.inputs):
+            self._check_arrays([tuple(s) for s in input_shape])  # raises, naming the inputs
+        shapes = {id(t): tuple(s) for t, s in zip(self.inputs, input_shape, strict=False)}
         for node in self._nodes:
             if not node.inputs:
                 continue
