@@ -390,3 +390,34 @@ def test_loss_and_metric_objects_are_serialised_with_their_config(tmp_path) -> N
     x, y = data()
     assert loaded.evaluate(x, y, verbose=0, return_dict=True) == \
         model.evaluate(x, y, verbose=0, return_dict=True)
+
+
+def test_unserialisable_compile_arguments_warn_and_load_uncompiled(tmp_path) -> None:
+    model = make_model(compile=False)
+    model.compile(optimizer="sgd", loss=lambda y_true, y_pred: ((y_pred - y_true) ** 2).mean())
+    with pytest.warns(UserWarning, match="loaded uncompiled"):
+        model.save(tmp_path / "m.descend")
+    loaded = load_model(tmp_path / "m.descend")
+    assert not loaded.compiled and same_weights(loaded, model)
+
+
+def test_unbuilt_and_uncompiled_models_round_trip(tmp_path) -> None:
+    unbuilt = descend.Sequential([Dense(4), Dense(1)])
+    unbuilt.save(tmp_path / "u.descend")
+    with zipfile.ZipFile(tmp_path / "u.descend") as archive:
+        assert "optimizer.npz" not in archive.namelist()
+    loaded = load_model(tmp_path / "u.descend")
+    assert not loaded.built and not loaded.compiled and len(loaded.layers) == 2
+
+
+def test_load_weights_with_another_optimizer_loads_the_weights_and_warns(tmp_path) -> None:
+    x, y = data()
+    model = make_model()
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save_weights(tmp_path / "w.weights.npz")
+    other = make_model(compile=False)
+    other.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    other.optimizer.build(other.trainable_weights)
+    with pytest.warns(UserWarning, match="optimizer keeps its own state"):
+        other.load_weights(tmp_path / "w.weights.npz")
+    assert same_weights(other, model)

@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -78,7 +79,16 @@ def serialize_model(model: Any, include_compile: bool = True) -> dict[str, Any]:
     if type(model).__module__.startswith("descend."):
         config["module"] = "descend.models"
     if include_compile:
-        config["compile_config"] = serialize_compile_config(model)
+        try:
+            config["compile_config"] = serialize_compile_config(model)
+        except (ValueError, TypeError) as exc:
+            warnings.warn(
+                f"The compile arguments of model '{model.name}' cannot be saved ({exc}); the "
+                "model will be loaded uncompiled. Compile it again after loading; "
+                "model.load_weights(path) then also restores the optimizer state.",
+                stacklevel=3,
+            )
+            config["compile_config"] = None
     return config
 
 

@@ -273,7 +273,9 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
     """Load weights from ``.weights.npz`` (:func:`save_weights`) or ``.descend`` (``model.save``).
 
     When the model is compiled, the saved optimizer state is restored too (compile
-    **before** loading to resume training, as in Keras).
+    **before** loading to resume training, as in Keras); if it does not fit the
+    model's optimizer (another class or settings), a warning says so and only the
+    weights are loaded.
 
     Parameters
     ----------
@@ -309,7 +311,11 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
         )
     assign_weight_arrays(model, weights, filepath, skip_mismatch=skip_mismatch)
     if getattr(model, "optimizer", None) is not None and optimizer:
-        restore_optimizer(model, optimizer, filepath)
+        try:
+            restore_optimizer(model, optimizer, filepath)
+        except ValueError as exc:  # the weights are loaded; only the optimizer differs
+            warnings.warn(f"{exc} The weights were loaded; the optimizer keeps its own state.",
+                          stacklevel=3)
 
 
 __all__ = [
