@@ -63,6 +63,15 @@ def test_keyword_arguments_and_summary(capsys: pytest.CaptureFixture[str]) -> No
     assert "(None, 2)" in text and "Total params: 3" in text
 
 
+def test_summary_hooks_for_a_connected_to_column() -> None:
+    model = two_input_model()
+    assert model._summary_connections() == ["-", "a[0][0]", "-", "da[0][0], b[0][0]",
+                                            "cat[0][0]"]
+    assert not model._sequential_like
+    x = layers.Input((2,))
+    assert descend.Model(x, layers.Dense(1)(layers.Dense(2)(x)))._sequential_like
+
+
 def test_forward_equals_the_same_stack_as_sequential(rng) -> None:
     seq = descend.Sequential([layers.Input((5,)), layers.Dense(7, activation="tanh"),
                               layers.Dense(2)])

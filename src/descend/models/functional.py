@@ -196,7 +196,16 @@ class Functional(Model):
             if all(t is not tensor for t in owner.outputs):
                 owner.outputs.append(tensor)
         self._nodes = order
-        self._layers = self._order_layers(order, nodes, layer_index)
+        self._layers, depths = self._order_layers(order, layer_index)
+        # Keras's rule for the summary: one node per depth, each with at most one input
+        self._sequential_like = len(set(depths.values())) == len(order) and all(
+            len(node.inputs) <= 1 for node in order)
+        self._node_index: dict[int, int] = {}  # node -> index among its layer's calls
+        self._layer_nodes: dict[int, list[_Node]] = {}
+        for node in order:
+            calls = self._layer_nodes.setdefault(id(node.layer), [])
+            self._node_index[node.key] = len(calls)
+            calls.append(node)
         names = [layer.name for layer in self._layers]
         for layer_name in names:
             if names.count(layer_name) > 1:
@@ -207,8 +216,8 @@ class Functional(Model):
                 )
 
     @staticmethod
-    def _order_layers(order: list[_Node], nodes: dict[int, _Node],
-                      layer_index: dict[int, int]) -> list[Layer]:
+    def _order_layers(order: list[_Node], layer_index: dict[int, int]
+                      ) -> tuple[list[Layer], dict[int, int]]:
         """Keras's layer order: by depth from the outputs (deepest first), then by traversal."""
         node_depth: dict[int, int] = {}
         layer_depth: dict[int, int] = {}
@@ -220,7 +229,7 @@ class Functional(Model):
                 node_depth[owner] = max(depth + 1, node_depth.get(owner, 0))
         layers = {id(node.layer): node.layer for node in order}
         ranked = sorted(layers, key=lambda k: (-layer_depth[k], layer_index[k]))
-        return [layers[k] for k in ranked]
+        return [layers[k] for k in ranked], node_depth
 
     def _make_plan(self) -> None:
         """Turn the nodes into a list of calls reading and writing numbered slots."""
@@ -339,6 +348,12 @@ class Functional(Model):
                 shapes[id(node.layer)] = outs[0].shape if len(outs) == 1 else \
                     [t.shape for t in outs]
         return [(layer, shapes.get(id(layer))) for layer in self._layers]
+
+    def _summary_connections(self) -> list[str]:
+        """Keras's "Connected to" cell of each layer: ``name[node][tensor]`` of its inputs."""
+        return [", ".join(f"{t.layer.name}[{self._node_index[_node_key(t)]}][{t.index}]"
+                          for node in self._layer_nodes[id(layer)] for t in node.inputs) or "-"
+                for layer in self._layers]
 
     # ---------------------------------------------------------------- calls
     def _flat_data(self, x: Any, what: str, keys: list[str]) -> Any:
@@ -487,15 +502,8 @@ class Functional(Model):
         """
         from descend.layers.serialization import serialize_layer
 
-        node_index: dict[int, int] = {}
-        per_layer: dict[int, list[_Node]] = {}
-        for node in self._nodes:
-            calls = per_layer.setdefault(id(node.layer), [])
-            node_index[node.key] = len(calls)
-            calls.append(node)
-
         def ref(tensor: KerasTensor) -> list[Any]:
-            return [tensor.layer.name, node_index[_node_key(tensor)], tensor.index]
+            return [tensor.layer.name, self._node_index[_node_key(tensor)], tensor.index]
 
         def tensor_config(tensor: KerasTensor) -> dict[str, Any]:
             return {"class_name": _TENSOR_TAG, "config": {
@@ -509,7 +517,7 @@ class Functional(Model):
                 {"args": [[tensor_config(t) for t in node.inputs] if len(node.inputs) > 1
                           else tensor_config(node.inputs[0])],
                  "kwargs": dict(node.kwargs)}
-                for node in per_layer[id(layer)] if node.inputs
+                for node in self._layer_nodes[id(layer)] if node.inputs
             ]
             layer_configs.append(entry)
 
