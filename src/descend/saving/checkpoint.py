@@ -102,6 +102,17 @@ def save_checkpoint(model: Any, filepath: Any, next_epoch: int, batch: int = 0,
     ------
     ValueError
         On another extension, or a negative ``next_epoch``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import descend
+    >>> from descend.layers import Dense, Input
+    >>> model = descend.Sequential([Input((2,)), Dense(1)])
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.weights.npz")
+    >>> save_checkpoint(model, path, next_epoch=3)
+    >>> read_checkpoint(path)[2]["epoch"]
+    3
     """
     filepath = fmt.check_path(filepath, "save_checkpoint")
     if isinstance(next_epoch, bool) or not isinstance(next_epoch, (int, np.integer)) \
@@ -175,6 +186,19 @@ def restore_checkpoint(model: Any, filepath: Any) -> int:
     ------
     ValueError
         On a bad file, a file without training state, or weights that do not fit.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import descend
+    >>> from descend.layers import Dense, Input
+    >>> model = descend.Sequential([Input((2,)), Dense(1)])
+    >>> path = os.path.join(tempfile.mkdtemp(), "plain.weights.npz")
+    >>> model.save_weights(path)
+    >>> restore_checkpoint(model, path)
+    Traceback (most recent call last):
+    ...
+    ValueError: '...plain.weights.npz' holds no training state: ...
     """
     values, optimizer, state = read_checkpoint(filepath)
     source = fmt.check_path(filepath, "restore_checkpoint")

@@ -77,6 +77,18 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any)
         On a wrong extension.
     TypeError
         If a config cannot be written as JSON (a custom ``get_config`` returning objects).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import descend
+    >>> from descend.layers import Dense, Input
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.descend")
+    >>> save_model(descend.Sequential([Input((2,)), Dense(1)]), path)
+    >>> save_model(descend.Sequential([Input((2,)), Dense(1)]), "model.keras")
+    Traceback (most recent call last):
+    ...
+    ValueError: save: the `.keras` extension is reserved for the Keras file format, ...
     """
     if kwargs:
         raise ValueError(f"save: unsupported arguments {sorted(kwargs)}; descend writes one "
@@ -127,6 +139,20 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
     ValueError
         If the file is missing, not a descend file, corrupt, truncated, unsafe, or
         names classes that are neither descend's nor in ``custom_objects``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import descend
+    >>> from descend.layers import Dense, Input
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.descend")
+    >>> descend.Sequential([Input((2,)), Dense(1)]).save(path)
+    >>> load_model(path).layers[0].units
+    1
+    >>> load_model(os.path.join(tempfile.mkdtemp(), "missing.descend"))
+    Traceback (most recent call last):
+    ...
+    ValueError: File not found: filepath=... Please ensure the file is an accessible ...
     """
     filepath = fmt.check_path(filepath, "load_model")
     if filepath.endswith(".keras"):

@@ -68,6 +68,14 @@ def serialize_model(model: Any, include_compile: bool = True) -> dict[str, Any]:
     dict
         ``{"module", "class_name", "config", "registered_name", "build_config"}``
         plus ``"compile_config"``.
+
+    Examples
+    --------
+    >>> import descend
+    >>> from descend.layers import Dense, Input
+    >>> config = serialize_model(descend.Sequential([Input((2,)), Dense(1)]))
+    >>> config["class_name"], config["build_config"], config["compile_config"]
+    ('Sequential', {'input_shape': [None, 2]}, None)
     """
     from descend.layers.serialization import serialize_layer
     from descend.models import Model
@@ -104,6 +112,14 @@ def check_safe(config: Any, safe_mode: bool, source: str,
     ------
     ValueError
         Naming ``source`` and the offending class.
+
+    Examples
+    --------
+    >>> check_safe({"class_name": "Dense", "config": {"units": 2}}, True, "example")
+    >>> check_safe({"class_name": "Lambda", "config": {}}, True, "example")
+    Traceback (most recent call last):
+    ...
+    ValueError: example: requested the deserialization of a `Lambda` layer, ...
     """
     stack: list[Any] = [config]
     seen = 0
@@ -164,6 +180,13 @@ def deserialize_model(config: Any, custom_objects: Mapping[str, Any] | None = No
     ValueError
         For an unknown class (the message names it and ``custom_objects``), a
         Lambda-like config, or a malformed config.
+
+    Examples
+    --------
+    >>> deserialize_model({"class_name": "MyNet", "config": {}})
+    Traceback (most recent call last):
+    ...
+    ValueError: model config: unknown model class 'MyNet'. ... pass custom_objects={'MyNet': MyNet}.
     """
     from descend.layers.serialization import deserialize_layer
     from descend.models import Model
@@ -208,6 +231,13 @@ def model_to_json(model: Any, **kwargs: Any) -> str:
     model : Model
     **kwargs
         Passed to :func:`json.dumps` (e.g. ``indent=2``).
+
+    Examples
+    --------
+    >>> import descend
+    >>> from descend.layers import Dense, Input
+    >>> model_to_json(descend.Sequential([Input((2,)), Dense(1)]))[:28]
+    '{"module": "descend.models",'
     """
     return json_dumps(serialize_model(model), **kwargs)
 
@@ -223,6 +253,14 @@ def model_from_json(json_string: str, custom_objects: Mapping[str, Any] | None =
     ------
     ValueError
         If the string is not JSON or not a model config.
+
+    Examples
+    --------
+    >>> import descend
+    >>> from descend.layers import Dense, Input
+    >>> text = descend.Sequential([Input((2,)), Dense(1)]).to_json()
+    >>> model_from_json(text).count_params()
+    3
     """
     if not isinstance(json_string, (str, bytes)):
         raise TypeError(f"model_from_json: expected a JSON string, received "
@@ -244,6 +282,16 @@ def serialize_compile_config(model: Any) -> dict[str, Any] | None:
     ------
     ValueError
         If a loss or metric cannot be serialised (e.g. a lambda).
+
+    Examples
+    --------
+    >>> import descend
+    >>> from descend.layers import Dense, Input
+    >>> model = descend.Sequential([Input((2,)), Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    >>> config = serialize_compile_config(model)
+    >>> config["optimizer"]["class_name"], config["loss"], config["metrics"]
+    ('SGD', 'mse', ['mae'])
     """
     given = getattr(model, "_compile_config", None)
     if not getattr(model, "compiled", False) or given is None:
@@ -294,6 +342,15 @@ def compile_from_config(model: Any, compile_config: Mapping[str, Any],
     ------
     ValueError
         If a loss, metric or optimizer is unknown (the message suggests ``custom_objects``).
+
+    Examples
+    --------
+    >>> import descend
+    >>> from descend.layers import Dense, Input
+    >>> model = descend.Sequential([Input((2,)), Dense(1)])
+    >>> compile_from_config(model, {"optimizer": "adam", "loss": "mse"})
+    >>> type(model.optimizer).__name__
+    'Adam'
     """
     custom = dict(custom_objects or {})
     if not isinstance(compile_config, Mapping):

@@ -290,6 +290,20 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
     ValueError
         On a wrong extension, a bad file, or a mismatch (naming the layer, the
         weight and both shapes, or the counts).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import descend
+    >>> from descend.layers import Dense, Input
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.weights.npz")
+    >>> descend.Sequential([Input((2,)), Dense(3)]).save_weights(path)
+    >>> descend.Sequential([Input((2,)), Dense(4)]).load_weights(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: Cannot load the weights from '...m.weights.npz' into model '...':
+    Layer '...': weight 'kernel' has shape (2, 4) in the model, but the saved value ... (2, 3).
+    Pass skip_mismatch=True to skip these layers and load the others.
     """
     filepath = fmt.check_path(filepath, "load_weights")
     if filepath.endswith(fmt.MODEL_EXTENSION):
