@@ -30,4 +30,4 @@ def clone_model(model: Model, custom_objects: dict | None = None) -> Model:
     """A new model with the same architecture and freshly initialised weights."""
     from descend import saving
 
-    return saving.model_from_json(model.to_json(), custom_objects=custom_objects)
+    return saving.model_from_json(model.to_json(), custom_objects=custom_objects, compile=False)
