@@ -1,0 +1,468 @@
+"""Pictures of learning: curves, the seeds' U-curve, decision boundaries, histograms.
+
+Every function returns the matplotlib ``Figure`` and saves it when given
+``path=`` (PNG by the file's suffix). matplotlib is imported only when a function
+runs, with the headless Agg backend when there is no display (see
+:mod:`descend.explain.figures`).
+
+* :func:`plot_history` -- loss and metrics per epoch, training and validation
+  (also ``history.plot()``);
+* :func:`plot_loss_curve` -- the loss as a function of one weight, the others
+  fixed: the U-shaped curve of the seeds, the current weight, the tangent whose
+  slope is the gradient backprop computes, and the step the optimizer would take;
+* :func:`plot_decision_boundary` -- what a model with 1 or 2 inputs predicts over
+  the input space, and how its boundary moved across epochs;
+* :func:`plot_weight_histograms` -- weights (and gradients) of each layer;
+* :func:`draw_network` -- the network drawn as the seeds draw it;
+* :func:`plot_lr_finder` -- the learning-rate range test of :mod:`descend.tune`.
+
+Examples
+--------
+>>> fig = plot_history({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.7, 0.6]})  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from descend.explain.figures import finish, pyplot
+from descend.explain.network_drawing import draw_network
+from descend.explain.probe import loss_and_gradients, model_loss, prepare_batch
+from descend.explain.update_rules import explain_update, slots_of
+
+__all__ = ["draw_network", "plot_decision_boundary", "plot_history", "plot_loss_curve",
+           "plot_lr_finder", "plot_weight_histograms"]
+
+
+# ------------------------------------------------------------------------------- history
+def _history_dict(history: Any) -> tuple[dict[str, list[float]], list[int]]:
+    if hasattr(history, "history") and isinstance(history.history, dict):
+        data = history.history
+        epochs = [e + 1 for e in getattr(history, "epoch", [])]
+    elif isinstance(history, dict):
+        data, epochs = history, []
+    else:
+        raise TypeError(f"plot_history: expected the History returned by fit (or its .history "
+                        f"dict), received {type(history).__name__}.")
+    return data, epochs
+
+
+def plot_history(history: Any, metrics: Sequence[str] | None = None, path: Any = None,
+                 title: str | None = None) -> Any:
+    """Loss and metrics per epoch, training and validation side by side.
+
+    Parameters
+    ----------
+    history : History or dict
+        What ``fit`` returned (or its ``.history`` dict).
+    metrics : list of str, optional
+        Which to plot (default: every key that is not ``val_...``, loss first;
+        the ``monitor/...`` keys of :class:`TrainingMonitor` are left out).
+    path : str or PathLike, optional
+        Save the figure there.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per metric; each ``val_`` curve is drawn dashed with its
+        training curve.
+
+    Raises
+    ------
+    ValueError
+        If there is nothing to plot or a requested metric is unknown.
+    """
+    data, epochs = _history_dict(history)
+    if metrics is None:
+        metrics = [k for k in data if not k.startswith(("val_", "monitor/"))]
+        metrics.sort(key=lambda k: (k != "loss", k))
+    else:
+        metrics = list(metrics)
+        unknown = [m for m in metrics if m not in data]
+        if unknown:
+            raise ValueError(f"plot_history: no {unknown} in the history; it has "
+                             f"{sorted(data)}.")
+    if not metrics:
+        raise ValueError("plot_history: the history is empty. Train with model.fit first.")
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.6 * len(metrics), 3.6), squeeze=False)
+    for ax, name in zip(axes[0], metrics, strict=True):
+        values = data[name]
+        xs = epochs if len(epochs) == len(values) else list(range(1, len(values) + 1))
+        ax.plot(xs, values, "o-", color="tab:blue", markersize=3, label=f"training {name}")
+        val = data.get(f"val_{name}")
+        if val:
+            vx = xs if len(val) == len(values) else list(range(1, len(val) + 1))
+            ax.plot(vx, val, "s--", color="tab:orange", markersize=3, label=f"validation {name}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.set_title(f"{name} by epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return finish(fig, path)
+
+
+# ------------------------------------------------------------------------------ U-curve
+def _find_layer(model: Any, layer: Any) -> Any:
+    layers = list(getattr(model, "layers", []))
+    if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
+        if not -len(layers) <= layer < len(layers):
+            raise ValueError(f"layer index {layer} is out of range: the model has "
+                             f"{len(layers)} layers.")
+        return layers[layer]
+    if isinstance(layer, str):
+        for candidate in layers:
+            if candidate.name == layer:
+                return candidate
+        names = [candidate.name for candidate in layers]
+        raise ValueError(f"no layer named {layer!r}; the layers are {names}.")
+    if layer in layers:
+        return layer
+    raise TypeError(f"`layer` must be a layer index, a layer name or one of the model's layers, "
+                    f"received {layer!r}.")
+
+
+def _find_weight(layer: Any, weight: str) -> Any:
+    for w in layer.trainable_weights:
+        if w.path.rsplit("/", 1)[-1] == weight or w.path == weight:
+            return w
+    raise ValueError(f"layer '{layer.name}' has no trainable weight {weight!r}; it has "
+                     f"{[w.path.rsplit('/', 1)[-1] for w in layer.trainable_weights]}.")
+
+
+def plot_loss_curve(model: Any, x: Any, y: Any, layer: Any = -1, index: Any = None,
+                    weight: str = "kernel", span: float | None = None, points: int = 81,
+                    path: Any = None) -> Any:
+    """The seeds' U-curve: the loss as one weight varies, every other weight held fixed.
+
+    Draws the loss on ``(x, y)`` for values of the chosen weight around its
+    current value, marks the current value, draws the tangent there, whose
+    slope is the gradient ``dLoss/dw`` computed by backpropagation, and an arrow
+    to where the optimizer's next step would move this weight (``w - lr * g``
+    for SGD; Adam's rule with its current state). The model is left unchanged.
+
+    Parameters
+    ----------
+    model : Model
+        A compiled model.
+    x, y : array_like
+        The data the loss is computed on (the whole training set, or a batch).
+    layer : int, str or Layer, default -1
+        The layer (index, name or object); default the last.
+    index : tuple of int, optional
+        Which entry of the weight, e.g. ``(0, 1)``; default the entry with the
+        largest gradient (the most interesting slice).
+    weight : str, default "kernel"
+        The layer's weight, e.g. ``"kernel"`` or ``"bias"``.
+    span : float, optional
+        Plot ``w0 - span`` to ``w0 + span`` (default: wide enough to show the
+        step and the bottom of the curve nearby).
+    points : int, default 81
+        Values of the weight at which the loss is computed.
+    path : str or PathLike, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    The loss is computed in inference mode (no dropout) with the compiled loss
+    plus the regularisation penalties, as :func:`descend.explain.step` shows it.
+    """
+    xs, ys, sw = prepare_batch(model, x, y, training=True)
+    variable = _find_weight(_find_layer(model, layer), weight)
+    weights = list(model.trainable_weights)
+    probe = loss_and_gradients(model, xs, ys, sw, tap=False)
+    grads = {id(w): g for w, g in zip(weights, probe.gradients, strict=True)}
+    gradient = grads[id(variable)]
+    if index is None:
+        index = np.unravel_index(int(np.argmax(np.abs(gradient))), gradient.shape)
+    index = tuple(int(i) for i in np.atleast_1d(index)) if gradient.ndim else ()
+    try:
+        w0 = float(variable.data[index])
+    except IndexError:
+        raise ValueError(f"index {index} is out of range for {variable.path} of shape "
+                         f"{variable.shape}.") from None
+    g, loss0 = float(gradient[index]), probe.loss
+    optimizer = model.optimizer
+    norm = float(np.sqrt(sum(np.sum(np.asarray(v, np.float64) ** 2) for v in probe.gradients)))
+    update = explain_update(optimizer, variable, variable.data, gradient,
+                            slots_of(optimizer, variable),
+                            learning_rate=float(optimizer.learning_rate),
+                            step=int(optimizer.iterations) + 1, global_norm=norm)
+    w_next = float(update.after[index]) if update.after is not None else None
+    if span is None:
+        reach = abs(w_next - w0) if w_next is not None else 0.0
+        span = max(1.0, 2.0 * abs(w0), 4.0 * reach)
+    values = np.linspace(w0 - span, w0 + span, int(points))
+    original = variable.data[index].copy()
+    losses = []
+    try:
+        for value in values:
+            variable.data[index] = value
+            losses.append(model_loss(model, xs, ys, sw))
+        next_loss = None
+        if w_next is not None:
+            variable.data[index] = w_next
+            next_loss = model_loss(model, xs, ys, sw)
+    finally:
+        variable.data[index] = original
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    label = f"{variable.path}{list(index) if index else ''}"
+    ax.plot(values, losses, color="tab:blue", lw=2, label="loss as this weight varies")
+    tangent = np.linspace(w0 - span / 3, w0 + span / 3, 2)
+    ax.plot(tangent, loss0 + g * (tangent - w0), "--", color="tab:red",
+            label=f"tangent: slope = gradient = {g:.4g}")
+    ax.plot([w0], [loss0], "o", color="black", zorder=5, label=f"current weight {w0:.4g}")
+    if w_next is not None and next_loss is not None:
+        ax.annotate("", xy=(w_next, next_loss), xytext=(w0, loss0),
+                    arrowprops={"arrowstyle": "->", "color": "tab:green", "lw": 2})
+        ax.plot([w_next], [next_loss], "o", color="tab:green", zorder=5,
+                label=f"next step ({type(optimizer).__name__}): {w_next:.4g}")
+        if abs(w_next - w0) < span / 50:
+            ax.annotate(f"the next step moves it by {w_next - w0:.2g}\n(too small to see at "
+                        "this scale)", xy=(w0, loss0), xytext=(0.03, 0.06),
+                        textcoords="axes fraction", fontsize=8, color="tab:green",
+                        arrowprops={"arrowstyle": "-", "color": "tab:green", "lw": 0.6})
+    best = values[int(np.argmin(losses))]
+    ax.axvline(best, color="grey", lw=0.8, ls=":", label=f"lowest loss on this slice: {best:.4g}")
+    ax.set_xlabel(f"weight {label} (all other weights fixed)")
+    ax.set_ylabel("loss")
+    ax.set_title("new weight = old weight - learning rate x gradient")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return finish(fig, path)
+
+
+# -------------------------------------------------------------------- decision boundary
+def _scores(model: Any, inputs: np.ndarray) -> np.ndarray:
+    out = np.asarray(model.predict(inputs, verbose=0, batch_size=4096), dtype=np.float64)
+    return out.reshape(len(inputs), -1)
+
+
+def _with_weights(model: Any, weights: Any, inputs: np.ndarray) -> np.ndarray:
+    if weights is None:
+        return _scores(model, inputs)
+    saved = model.get_weights()
+    try:
+        model.set_weights(weights)
+        return _scores(model, inputs)
+    finally:
+        model.set_weights(saved)
+
+
+def _positive_share(scores: np.ndarray) -> np.ndarray:
+    """Probability-like score of class 1: the output itself for one unit, else its share."""
+    if scores.shape[1] == 1:
+        return scores[:, 0]
+    total = scores.sum(axis=1)
+    with np.errstate(all="ignore"):
+        return np.where(total > 0, scores[:, 1] / total, 0.5)
+
+
+def plot_decision_boundary(model: Any, x: Any, y: Any, history_of_weights: Any = None,
+                           resolution: int = 200, path: Any = None) -> Any:
+    """What the model predicts over its input space, and how that moved while it learned.
+
+    With 2 inputs, the plane is coloured by the predicted class (or by the
+    probability, for one output unit) and the data are drawn on top; with one
+    input (the seed example), the predicted probability of class 1 is drawn
+    against the input, with the data at 0 and 1. Given weight snapshots, the
+    boundary (probability 0.5, or where the predicted class changes) of each
+    is drawn, from light (early) to dark (late).
+
+    Parameters
+    ----------
+    model : Model
+        A model with 1 or 2 input features.
+    x : ndarray, shape (samples, 1) or (samples, 2)
+    y : ndarray, shape (samples,) or (samples, 1)
+        Class labels (integers) or 0/1.
+    history_of_weights : WeightSnapshots or list of weight lists, optional
+        E.g. a :class:`~descend.explain.WeightSnapshots` passed to ``fit``.
+    resolution : int, default 200
+        Grid points per axis.
+    path : str or PathLike, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If the inputs do not have 1 or 2 features.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        x = x.reshape(-1, 1)
+    if x.ndim != 2 or x.shape[1] not in (1, 2):
+        raise ValueError(f"plot_decision_boundary: needs inputs with 1 or 2 features, received "
+                         f"shape {x.shape}. Pick two features, or project the data first.")
+    labels = np.asarray(y).reshape(len(x), -1)
+    labels = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
+    snapshots, names = [], []
+    if history_of_weights is not None:
+        snapshots = list(getattr(history_of_weights, "weights", history_of_weights))
+        epochs = list(getattr(history_of_weights, "epochs", range(len(snapshots))))
+        names = [f"after {e} epoch{'s' if e != 1 else ''}" if e else "before training"
+                 for e in epochs]
+    plt = pyplot()
+    cmap = plt.get_cmap("viridis")
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    low, high = x.min(axis=0), x.max(axis=0)
+    margin = 0.1 * np.maximum(high - low, 1e-3)
+    low, high = low - margin, high + margin
+    if x.shape[1] == 1:
+        grid = np.linspace(low[0], high[0], resolution * 2).reshape(-1, 1)
+        rng = np.random.default_rng(0)
+        jitter = rng.uniform(-0.03, 0.03, len(x))
+        ax.scatter(x[:, 0], (labels > 0).astype(float) + jitter, s=6, alpha=0.25,
+                   c=np.where(labels > 0, "tab:red", "tab:blue"), label="data (class 0 / 1)")
+        for i, (weights, name) in enumerate(zip(snapshots, names, strict=True)):
+            share = _positive_share(_with_weights(model, weights, grid))
+            ax.plot(grid[:, 0], share, color=cmap(i / max(len(snapshots) - 1, 1)), lw=1,
+                    alpha=0.8, label=name if i in (0, len(snapshots) - 1) else None)
+        share = _positive_share(_scores(model, grid))
+        ax.plot(grid[:, 0], share, color="black", lw=2.5, label="model now")
+        crossings = grid[:-1, 0][np.diff(np.sign(share - 0.5)) != 0]
+        for c in crossings:
+            ax.axvline(c, color="black", ls=":", lw=1)
+        ax.axhline(0.5, color="grey", lw=0.8)
+        ax.set_ylim(-0.08, 1.08)
+        ax.set_xlabel("input")
+        ax.set_ylabel("predicted probability of class 1")
+        title = "Decision boundary: where the prediction crosses 0.5"
+    else:
+        gx, gy = np.meshgrid(np.linspace(low[0], high[0], resolution),
+                             np.linspace(low[1], high[1], resolution))
+        grid = np.column_stack([gx.ravel(), gy.ravel()])
+        scores = _scores(model, grid)
+        if scores.shape[1] == 1:
+            field_now = scores[:, 0].reshape(gx.shape)
+            ax.contourf(gx, gy, field_now, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.5)
+            level = [0.5]
+        else:
+            field_now = scores.argmax(axis=1).reshape(gx.shape)
+            classes = scores.shape[1]
+            ax.contourf(gx, gy, field_now, levels=np.arange(-0.5, classes), cmap="tab10",
+                        alpha=0.3)
+            level = list(np.arange(0.5, classes - 1))
+        for i, weights in enumerate(snapshots):
+            s = _with_weights(model, weights, grid)
+            f = (s[:, 0] if s.shape[1] == 1 else s.argmax(axis=1)).reshape(gx.shape)
+            if np.nanmin(f) < level[0] < np.nanmax(f) or len(level) > 1:
+                ax.contour(gx, gy, f, levels=level, colors=[cmap(i / max(len(snapshots) - 1, 1))],
+                           linewidths=1)
+        ax.contour(gx, gy, field_now, levels=level, colors="black", linewidths=2)
+        ax.scatter(x[:, 0], x[:, 1], c=labels, cmap="coolwarm", s=12, edgecolors="k",
+                   linewidths=0.3)
+        ax.set_xlabel("input 1")
+        ax.set_ylabel("input 2")
+        title = "Decision boundary" + (" (light: early epochs, black: now)" if snapshots else "")
+    ax.set_title(title)
+    if x.shape[1] == 1:
+        ax.legend(fontsize=8, loc="center left")
+    fig.tight_layout()
+    return finish(fig, path)
+
+
+# ---------------------------------------------------------------------- histograms
+def plot_weight_histograms(model: Any, x: Any = None, y: Any = None, bins: int = 30,
+                           path: Any = None) -> Any:
+    """Histograms of each layer's weights and, given data, of their gradients.
+
+    Parameters
+    ----------
+    model : Model
+        A built model (compiled, if ``x`` and ``y`` are given).
+    x, y : array_like, optional
+        A batch on which to compute ``dLoss/dw`` for the second column.
+    bins : int, default 30
+    path : str or PathLike, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per layer with trainable weights; kernel and bias in two colours.
+    """
+    layers = [layer for layer in getattr(model, "layers", []) if layer.trainable_weights]
+    if not layers:
+        raise ValueError("plot_weight_histograms: the model has no trainable weights (build it "
+                         "first, e.g. by calling it on data).")
+    grads: dict[int, np.ndarray] = {}
+    if x is not None and y is not None:
+        xs, ys, sw = prepare_batch(model, x, y)
+        probe = loss_and_gradients(model, xs, ys, sw, tap=False)
+        grads = {id(w): g for w, g in zip(model.trainable_weights, probe.gradients, strict=True)}
+    plt = pyplot()
+    columns = 2 if grads else 1
+    fig, axes = plt.subplots(len(layers), columns, figsize=(5 * columns, 2.3 * len(layers)),
+                             squeeze=False)
+    colors = ["tab:blue", "tab:orange", "tab:green", "tab:red"]
+    for row, layer in zip(axes, layers, strict=True):
+        columns_data = [[np.asarray(w.data).ravel() for w in layer.trainable_weights]]
+        if grads:
+            columns_data.append([np.asarray(grads[id(w)]).ravel()
+                                 for w in layer.trainable_weights])
+        for ax, arrays, what in zip(row, columns_data, ("", "dLoss/d"), strict=False):
+            finite = np.concatenate([a[np.isfinite(a)] for a in arrays])
+            edges = np.histogram_bin_edges(finite if finite.size else [0.0], bins=bins)
+            for w, values, color in zip(layer.trainable_weights, arrays, colors * 4,
+                                        strict=False):
+                short = w.path.rsplit("/", 1)[-1]
+                ax.hist(values[np.isfinite(values)], bins=edges, color=color, alpha=0.6,
+                        label=f"{what}{short} {tuple(w.shape) if not what else ''}".rstrip())
+        row[0].set_title(f"{layer.name}: weights", fontsize=9)
+        row[0].legend(fontsize=7)
+        if grads:
+            row[1].set_title(f"{layer.name}: gradients", fontsize=9)
+            row[1].legend(fontsize=7)
+    fig.tight_layout()
+    return finish(fig, path)
+
+
+# ----------------------------------------------------------------------- LR finder
+def plot_lr_finder(result: Any, path: Any = None) -> Any:
+    """Loss against learning rate (log scale) from :func:`descend.tune.find_learning_rate`.
+
+    Parameters
+    ----------
+    result : LRFinderResult
+        Has ``learning_rates``, ``losses``, ``smoothed`` and ``suggestion``.
+    path : str or PathLike, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.4))
+    lrs = np.asarray(result.learning_rates)
+    ax.plot(lrs, result.losses, color="tab:blue", alpha=0.3, lw=1, label="loss of each batch")
+    ax.plot(lrs, result.smoothed, color="tab:blue", lw=2, label="smoothed")
+    if result.suggestion is not None:
+        ax.axvline(result.suggestion, color="tab:red", ls="--",
+                   label=f"suggested: {result.suggestion:.2g} (steepest descent)")
+    ax.set_xscale("log")
+    finite = np.asarray(result.smoothed)[np.isfinite(result.smoothed)]
+    if finite.size:
+        top = min(float(np.max(finite)), 4.0 * float(finite[0]) if finite[0] > 0 else np.inf)
+        ax.set_ylim(float(np.min(finite)) - 0.05 * abs(float(np.min(finite))), top * 1.05)
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("training loss")
+    ax.set_title("Learning-rate range test (Smith 2017)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return finish(fig, path)
