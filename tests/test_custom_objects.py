@@ -121,8 +121,6 @@ def test_custom_layer_trains(kind) -> None:
     assert history.history["loss"][-1] < 0.05 * history.history["loss"][0]
 
 
-@pytest.mark.xfail(strict=True, reason="Layer.__call__/Sequential pass training= to every call; "
-                                       "Keras's call(self, inputs) signature fails (reported)")
 def test_custom_layer_whose_call_takes_no_training_argument_in_sequential() -> None:
     class Double(layers.Layer):
         def call(self, inputs):
@@ -133,9 +131,6 @@ def test_custom_layer_whose_call_takes_no_training_argument_in_sequential() -> N
     model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
 
 
-@pytest.mark.xfail(strict=True, reason="symbolic calls take the output shape from "
-                                       "compute_output_shape, which defaults to the input shape; "
-                                       "Keras infers it by running call (reported)")
 def test_custom_layer_without_compute_output_shape_in_a_functional_model() -> None:
     class Project(layers.Layer):
         def build(self, input_shape):

@@ -350,8 +350,6 @@ def test_class_weight_needs_a_single_output() -> None:
         model.fit(x, [y, np.zeros((8, 1))], class_weight={0: 2.0}, verbose=0)
 
 
-@pytest.mark.xfail(strict=True, reason="Keras applies class_weight to the training part only; "
-                                       "descend also weights the validation tail (reported)")
 def test_class_weight_does_not_weight_the_validation_split() -> None:
     x, y = data(40)
     model = classifier()

@@ -20,7 +20,6 @@ False
 from __future__ import annotations
 
 
-
 class _GradMode:
     __slots__ = ("enabled",)
 

@@ -196,6 +196,10 @@ class Activation(Layer):
         """``activation(inputs)``."""
         return self.activation(inputs)
 
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """The input shape, unchanged."""
+        return tuple(input_shape)
+
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments."""
         config = super().get_config()

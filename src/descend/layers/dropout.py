@@ -76,6 +76,10 @@ class Dropout(Layer):
             mask = mask.astype(inputs.dtype) * inputs.dtype.type(1.0 / (1.0 - self.rate))
         return _ew.Mul.apply(inputs, Tensor._make(mask, False, None))
 
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """The input shape, unchanged."""
+        return tuple(input_shape)
+
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments."""
         config = super().get_config()

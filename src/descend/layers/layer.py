@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections import defaultdict
 from typing import Any
@@ -35,6 +36,25 @@ from descend import config
 from descend.autograd import Tensor, Variable
 
 _NAME_COUNTS: defaultdict[str, int] = defaultdict(int)
+_TAKES_TRAINING: dict[type, bool] = {}
+
+
+def call_accepts_training(layer: Any) -> bool:
+    """Whether ``layer.call`` takes a ``training`` argument (cached per class).
+
+    Keras lets a layer define ``call(self, inputs)`` without it.
+    """
+    cls = type(layer)
+    known = _TAKES_TRAINING.get(cls)
+    if known is None:
+        try:
+            params = inspect.signature(cls.call).parameters
+            known = "training" in params or any(p.kind is p.VAR_KEYWORD
+                                                for p in params.values())
+        except (TypeError, ValueError):
+            known = True
+        _TAKES_TRAINING[cls] = known
+    return known
 
 
 def to_snake_case(name: str) -> str:
@@ -260,9 +280,41 @@ class Layer:
         """Compute the output from ``inputs``; subclasses override this."""
         return inputs
 
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        """Output shape for ``input_shape`` (batch axis included, may be ``None``)."""
-        return tuple(input_shape)
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Output shape for ``input_shape`` (batch axis included, may be ``None``).
+
+        The default runs ``call`` on zeros, without recording a graph, twice with
+        unknown (``None``) dimensions set to 2 and then 3; dimensions that differ
+        between the two runs are reported as ``None``. Layers override it with
+        their formula when they have one.
+        """
+        from descend.autograd import no_grad
+
+        def zeros(shape: Any, fill: int) -> Any:
+            if isinstance(shape, list):
+                return [zeros(s, fill) for s in shape]
+            return Tensor(np.zeros([fill if s is None else s for s in shape], self.dtype))
+
+        def shapes(out: Any) -> Any:
+            return [tuple(t.shape) for t in out] if isinstance(out, (list, tuple)) \
+                else tuple(out.shape)
+
+        with no_grad():
+            first = shapes(self._invoke(zeros(input_shape, 2), False))
+            second = shapes(self._invoke(zeros(input_shape, 3), False))
+
+        def merge(a: tuple, b: tuple) -> tuple:
+            return tuple(x if x == y else None for x, y in zip(a, b, strict=True))
+
+        if isinstance(first, list):
+            return [merge(a, b) for a, b in zip(first, second, strict=True)]
+        return merge(first, second)
+
+    def _invoke(self, inputs: Any, training: bool, **kwargs: Any) -> Any:
+        """``call``, passing ``training`` only if the layer's ``call`` accepts it."""
+        if call_accepts_training(self):
+            return self.call(inputs, training=training, **kwargs)
+        return self.call(inputs, **kwargs)
 
     def _maybe_build(self, input_shape: tuple) -> None:
         if not self.built:
@@ -275,7 +327,7 @@ class Layer:
             if not self.built:
                 self._maybe_build(inputs.shape)
             self._check_input(inputs)
-            return self.call(inputs, training=bool(training), **kwargs)
+            return self._invoke(inputs, bool(training), **kwargs)
         from descend.layers.input_layer import KerasTensor
 
         if isinstance(inputs, KerasTensor) or (
@@ -294,7 +346,7 @@ class Layer:
         if not self.built:
             self._maybe_build(shape)
         self._check_input(inputs)
-        return self.call(inputs, training=bool(training), **kwargs)
+        return self._invoke(inputs, bool(training), **kwargs)
 
     def _check_input(self, inputs: Any) -> None:
         """Raise a clear error when ``inputs`` cannot be fed to the built layer."""

@@ -44,7 +44,7 @@ def layer_classes() -> dict[str, type]:
 
     table = {name: obj for name, obj in vars(layers_module).items()
              if isinstance(obj, type) and issubclass(obj, Layer)}
-    for name in ("Sequential", "Model"):
+    for name in ("Sequential", "Model", "Functional"):
         if hasattr(models, name):
             table[name] = getattr(models, name)
     return table

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from descend.models.functional import Functional
 from descend.models.model import Model
 from descend.models.sequential import Sequential
 
-__all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json"]
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_json"]
 
 
 def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,

@@ -219,7 +219,7 @@ def _warn_single_class_tail(y_train: np.ndarray, y_val: np.ndarray) -> None:
     if len(val_classes) == 1 and len(train_classes) > 1:
         warnings.warn(
             f"validation_split took the last {len(y_val)} samples, and they all belong to class "
-            f"{val_classes[0]!r} while the training part has {len(train_classes)} classes. "
+            f"{val_classes[0].item()!r} while the training part has {len(train_classes)} classes. "
             "Keras (and descend) take the validation tail BEFORE shuffling, so data sorted by "
             "label gives a meaningless validation score. Shuffle x and y together first "
             "(idx = np.random.permutation(len(x)); x, y = x[idx], y[idx]) or pass "

@@ -356,6 +356,8 @@ class Model(Layer):
             validation = self._validation_arrays(validation_data)
         elif validation_split:
             (xs, ys, sw), validation = data.train_validation_split(xs, ys, sw, validation_split)
+            if class_weight is not None:  # Keras weights only the training part
+                validation = (*validation[:2], None)
         self._prepare(xs, ys, training=True)
         if validation is not None:
             self._prepare(validation[0], validation[1], training=False)

@@ -200,7 +200,7 @@ class Sequential(Model):
         if not isinstance(out, Tensor):
             out = Tensor._make(out, False, None)
         for layer in self._layers:
-            out = layer.call(out, training=training)
+            out = layer._invoke(out, training)
         return [out]
 
     # --------------------------------------------------------- serialisation
