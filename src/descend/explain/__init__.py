@@ -15,9 +15,19 @@ See ``docs/learning.md`` for a guided tour.
 
 from descend.explain.gradients import GradientCheckResult, check_model_gradients
 from descend.explain.monitor import TrainingMonitor, TrainingWarning
+from descend.explain.network_drawing import draw_network
+from descend.explain.plots import (
+    plot_decision_boundary,
+    plot_history,
+    plot_loss_curve,
+    plot_lr_finder,
+    plot_weight_histograms,
+)
+from descend.explain.snapshots import WeightSnapshots
 from descend.explain.step import StepRecord, explain_seed, step
 
 __all__ = [
-    "GradientCheckResult", "StepRecord", "TrainingMonitor", "TrainingWarning",
-    "check_model_gradients", "explain_seed", "step",
+    "GradientCheckResult", "StepRecord", "TrainingMonitor", "TrainingWarning", "WeightSnapshots",
+    "check_model_gradients", "draw_network", "explain_seed", "plot_decision_boundary",
+    "plot_history", "plot_loss_curve", "plot_lr_finder", "plot_weight_histograms", "step",
 ]

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.explain.figures import finish, pyplot
+from descend.explain.figures import finish, pyplot  # noqa: F401  (re-exported for callers)
 from descend.explain.network_drawing import draw_network
 from descend.explain.probe import loss_and_gradients, model_loss, prepare_batch
 from descend.explain.update_rules import explain_update, slots_of
