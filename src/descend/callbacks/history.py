@@ -55,3 +55,25 @@ class History(Callback):
             self.history.setdefault(key, []).append(value)
         if self.model is not None:
             self.model.history = self
+
+    def plot(self, metrics: list[str] | None = None, path: Any = None,
+             title: str | None = None) -> Any:
+        """Plot the loss and metrics per epoch, training and validation (needs matplotlib).
+
+        Delegates to :func:`descend.explain.plots.plot_history`.
+
+        Parameters
+        ----------
+        metrics : list of str, optional
+            Which keys to plot (default: every non-``val_`` key, loss first).
+        path : str or PathLike, optional
+            Also save the figure there (PNG).
+        title : str, optional
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from descend.explain.plots import plot_history
+
+        return plot_history(self, metrics=metrics, path=path, title=title)
