@@ -31,7 +31,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "activations", "callbacks", "datasets", "explain", "initializers", "layers", "losses",
-    "metrics", "models", "optimizers", "regularizers", "saving", "tune", "utils",
+    "metrics", "models", "ops", "optimizers", "regularizers", "saving", "tune", "utils",
 }
 _MODEL_NAMES = {"Model", "Sequential", "load_model", "model_from_json"}
 

@@ -1,0 +1,42 @@
+"""``descend.ops``: the differentiable operations, under Keras's ``keras.ops`` name.
+
+Custom losses, metrics and layers written for Keras 3 use ``from keras import ops``;
+with descend they use ``from descend import ops``. Every function here records
+its gradient in descend's engine (:mod:`descend.autograd.ops`), except the
+index-valued ``argmax``/``argmin``, which have no gradient and return arrays.
+
+Examples
+--------
+>>> import numpy as np
+>>> from descend import ops
+>>> def my_mse(y_true, y_pred):
+...     return ops.mean(ops.square(y_pred - y_true), axis=-1)
+>>> y_pred = ops.as_tensor(np.ones((2, 3)))
+>>> my_mse(np.zeros((2, 3)), y_pred).data
+array([1., 1.])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from descend.autograd.ops import *  # noqa: F403
+from descend.autograd.ops import __all__ as _engine_all
+from descend.autograd.tensor import Tensor
+
+
+def argmax(x: Any, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+    """Indices of the maximum along ``axis`` (no gradient)."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return np.argmax(data, axis=axis, keepdims=keepdims)
+
+
+def argmin(x: Any, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+    """Indices of the minimum along ``axis`` (no gradient)."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return np.argmin(data, axis=axis, keepdims=keepdims)
+
+
+__all__ = [*_engine_all, "argmax", "argmin"]
