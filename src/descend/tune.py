@@ -93,13 +93,16 @@ def suggest_learning_rate(learning_rates: Any, losses: Any, window: int | None =
     The losses are first smoothed by a centred moving average (which, unlike an
     exponential average, does not lag behind and shift the answer towards
     larger rates); the suggestion is the rate where the smoothed curve has its
-    most negative slope.
+    most negative slope, measured across the averaging window, on the way down
+    to its lowest point before the loss first climbs clearly above its starting
+    level (what happens once training diverges is ignored).
 
     Parameters
     ----------
     learning_rates, losses : array_like, shape (steps,)
     window : int, optional
-        Width of the moving average (default: a tenth of the steps, at least 3).
+        Width of the moving average, and of the span over which the slope is
+        measured (default: an eighth of the steps, at least 5).
     skip : float, default 0.1
         Fraction of the first steps ignored.
 
@@ -124,12 +127,23 @@ def suggest_learning_rate(learning_rates: Any, losses: Any, window: int | None =
     if finite.sum() < 5:
         return None, smooth
     lrs, values = lrs[finite], values[finite]
-    window = max(3, len(values) // 10) if window is None else window
-    smooth[finite] = centered_average(values, window)
-    curve = smooth[finite]
-    slopes = np.gradient(curve, np.log10(lrs))
+    window = max(5, len(values) // 8) if window is None else max(int(window), 1)
+    curve = centered_average(values, window)
+    smooth[finite] = curve
+    # slope over the window (not between neighbours): robust to the batch-to-batch noise
+    half = max(window // 2, 1)
+    logs = np.log10(lrs)
+    ahead = np.minimum(np.arange(len(curve)) + half, len(curve) - 1)
+    behind = np.maximum(np.arange(len(curve)) - half, 0)
+    slopes = (curve[ahead] - curve[behind]) / (logs[ahead] - logs[behind])
     first = min(int(len(curve) * skip), len(curve) - 2)
-    index = first + int(np.argmin(slopes[first:]))
+    # divergence: the first time the loss climbs clearly above where it started (3 standard
+    # deviations of the first steps' batch losses); only the descent before it counts
+    head = values[:max(first, 5)]
+    above = np.nonzero(curve[first:] > head.mean() + 3.0 * head.std())[0]
+    cut = first + int(above[0]) if above.size else len(curve)
+    last = max(int(np.argmin(curve[:max(cut, first + 2)])), first + 1)
+    index = first + int(np.argmin(slopes[first:last + 1]))
     if slopes[index] >= 0:
         return None, smooth
     return float(lrs[index]), smooth
