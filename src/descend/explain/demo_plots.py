@@ -27,7 +27,8 @@ from descend.explain import plots
 __all__ = ["write_demo_plots"]
 
 
-def write_demo_plots(model: Any, history: Any, x: Any, y: Any, out_dir: Any) -> list[Path]:
+def write_demo_plots(model: Any, history: Any, x: Any, y: Any, out_dir: Any,
+                     snapshots: Any = None) -> list[Path]:
     """Write the demo's PNGs into ``out_dir`` and return their paths.
 
     Parameters
@@ -40,6 +41,9 @@ def write_demo_plots(model: Any, history: Any, x: Any, y: Any, out_dir: Any) -> 
         The training data.
     out_dir : str or PathLike
         Created if missing.
+    snapshots : WeightSnapshots, optional
+        Weights recorded during training; the decision boundary then shows
+        how it moved epoch by epoch.
 
     Returns
     -------
@@ -64,7 +68,7 @@ def write_demo_plots(model: Any, history: Any, x: Any, y: Any, out_dir: Any) -> 
     save("network.png", plots.draw_network(model))
     features = int(np.prod(x.shape[1:])) if x.ndim > 1 else 1
     if features in (1, 2):
-        save("decision_boundary.png", plots.plot_decision_boundary(model, x, y))
+        save("decision_boundary.png", plots.plot_decision_boundary(model, x, y, snapshots))
     sample = np.random.default_rng(0).permutation(len(x))[:256]
     save("weights.png", plots.plot_weight_histograms(model, x[sample], np.asarray(y)[sample]))
     return written
