@@ -22,8 +22,14 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from descend._registry import lookup
 from descend.autograd import Tensor, ops
+from descend.saving.object_registration import (
+    function_config,
+    is_registered,
+    object_config,
+    resolve_config,
+    retrieve_object,
+)
 
 __all__ = [
     "L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize",
@@ -180,8 +186,12 @@ def serialize(regularizer: Regularizer | Callable[..., Any] | None) -> Any:
     Returns
     -------
     dict, str or None
-        ``{"module": "keras.regularizers", "class_name": ..., "config": ...,
-        "registered_name": None}`` for a :class:`Regularizer`; a plain function's
+        ``{"module", "class_name", "config", "registered_name"}`` for a
+        :class:`Regularizer` (``registered_name`` is None for descend's own
+        classes and :func:`~descend.saving.get_registered_name` of a custom
+        class); for a function registered with
+        :func:`~descend.saving.register_keras_serializable`, Keras's
+        ``{"class_name": "function", ...}`` dict; another function gives its
         ``__name__``.
 
     Examples
@@ -192,8 +202,11 @@ def serialize(regularizer: Regularizer | Callable[..., Any] | None) -> Any:
     if regularizer is None:
         return None
     if isinstance(regularizer, Regularizer):
-        return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-                "config": regularizer.get_config(), "registered_name": None}
+        cls = type(regularizer)
+        return object_config(regularizer, "keras.regularizers",
+                             builtin=_TABLE.get(cls.__name__) is cls)
+    if not isinstance(regularizer, type) and is_registered(regularizer):
+        return function_config(regularizer)
     name = getattr(regularizer, "__name__", None)
     if name is None or name == "<lambda>":
         raise ValueError(
@@ -211,13 +224,22 @@ def deserialize(
     Parameters
     ----------
     config : str or dict
-        ``"l2"`` (factor 0.01), ``"L1L2"``, or ``{"class_name": ..., "config": {...}}``.
+        ``"l2"`` (factor 0.01), ``"L1L2"``, a registered name
+        (``"Custom>MyPenalty"``), or ``{"class_name": ..., "config": {...}}``.
     custom_objects : dict, optional
-        Extra ``name -> class or function`` entries, searched first.
+        Extra ``name -> class or function`` entries. Names are searched in
+        ``custom_objects``, then the active
+        :func:`~descend.saving.custom_object_scope` s, then the registered
+        objects, then the built-ins.
 
     Returns
     -------
     Regularizer or callable
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the closest names are suggested).
 
     Examples
     --------
@@ -226,16 +248,15 @@ def deserialize(
     >>> deserialize("l1_l2").get_config()
     {'l1': 0.01, 'l2': 0.01}
     """
-    table = {**_TABLE, **dict(custom_objects or {})}
     if isinstance(config, str):
-        obj = lookup("regularizer", config, table)
+        obj = retrieve_object("regularizer", config, _TABLE, custom_objects)
         if obj is L1L2 and config == "l1_l2":
             return L1L2(l1=0.01, l2=0.01)  # Keras: the string form uses 0.01 for both
         return obj() if isinstance(obj, type) else obj
     if isinstance(config, Mapping) and isinstance(config.get("class_name"), str):
-        obj = lookup("regularizer", config["class_name"], table)
-        args = dict(config.get("config") or {})
+        obj, args = resolve_config("regularizer", config, _TABLE, custom_objects)
         if isinstance(obj, type):
+            args = args or {}
             return obj.from_config(args) if hasattr(obj, "from_config") else obj(**args)
         return obj
     raise TypeError(f"Could not interpret regularizer identifier: {config!r}. {_HELP}")

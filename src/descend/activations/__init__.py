@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from descend._registry import lookup
 from descend.activations.core import (
     exponential,
     leaky_relu,
@@ -65,6 +64,13 @@ from descend.activations.smooth import (
 )
 from descend.activations.structured import glu, sparsemax
 from descend.autograd import Tensor
+from descend.saving.object_registration import (
+    function_config,
+    is_registered,
+    object_config,
+    resolve_config,
+    retrieve_object,
+)
 
 __all__ = [
     "celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink",
@@ -88,8 +94,8 @@ _TABLE: dict[str, Callable[..., Tensor]] = {fn.__name__: fn for fn in _ALL}
 _TABLE.update({"swish": silu, "hard_swish": hard_silu})
 
 
-def serialize(activation: Callable[..., Any]) -> str:
-    """Return the Keras name of an activation function.
+def serialize(activation: Callable[..., Any]) -> str | dict[str, Any]:
+    """Return the Keras name of a built-in activation, or the config of a custom one.
 
     Parameters
     ----------
@@ -98,7 +104,13 @@ def serialize(activation: Callable[..., Any]) -> str:
 
     Returns
     -------
-    str
+    str or dict
+        A built-in's name; for a function registered with
+        :func:`~descend.saving.register_keras_serializable`, Keras's
+        ``{"class_name": "function", "config": name, "registered_name":
+        "package>name"}`` so that reloading finds it without ``custom_objects``;
+        for another named function, its name (give it in ``custom_objects`` when
+        loading).
 
     Examples
     --------
@@ -107,6 +119,10 @@ def serialize(activation: Callable[..., Any]) -> str:
     >>> serialize(swish)
     'silu'
     """
+    if not isinstance(activation, type) and is_registered(activation):
+        return function_config(activation)
+    if is_registered(type(activation)) and hasattr(activation, "get_config"):
+        return object_config(activation)  # an instance of a registered activation class
     name = getattr(activation, "__name__", None)
     if name is None:
         get_config = getattr(activation, "get_config", None)
@@ -127,32 +143,48 @@ def deserialize(
     Parameters
     ----------
     config : str or dict
-        A Keras name (``"relu"``) or a Keras serialized dict such as
-        ``{"class_name": "function", "config": "relu"}``.
+        A Keras name (``"relu"``), a registered name (``"Custom>my_act"``) or a
+        Keras serialized dict such as ``{"class_name": "function", "config":
+        "relu"}``.
     custom_objects : dict, optional
-        Extra ``name -> function`` entries, searched first.
+        Extra ``name -> function`` entries. Names are searched in
+        ``custom_objects``, then the active
+        :func:`~descend.saving.custom_object_scope` s, then the registered
+        objects, then the built-ins.
 
     Returns
     -------
     callable
 
+    Raises
+    ------
+    ValueError
+        For an unknown name (the closest names are suggested).
+
     Examples
     --------
     >>> deserialize("tanh").__name__
     'tanh'
+    >>> def clipped(x):
+    ...     return x
+    >>> deserialize("clipped", custom_objects={"clipped": clipped}) is clipped
+    True
     """
     if isinstance(config, Mapping):
-        name = config.get("config")
-        if not isinstance(name, str):
-            name = config.get("class_name")
-        config = name
+        if isinstance(config.get("config"), str) or config.get("class_name") == "function":
+            obj, _ = resolve_config("activation", {**config, "class_name": "function"},
+                                    _TABLE, custom_objects)
+            return obj
+        obj, args = resolve_config("activation", config, _TABLE, custom_objects)
+        if isinstance(obj, type):  # an activation class with a config
+            return obj.from_config(args) if hasattr(obj, "from_config") else obj(**args)
+        return obj
     if not isinstance(config, str):
         raise TypeError(
             f"Could not interpret activation function identifier: {config!r}. "
             "Pass a name such as 'relu', a callable or None."
         )
-    table = {**_TABLE, **dict(custom_objects or {})}
-    return lookup("activation", config, table)
+    return retrieve_object("activation", config, _TABLE, custom_objects)
 
 
 def get(identifier: str | Callable[..., Any] | Mapping[str, Any] | None) -> Callable[..., Any]:
@@ -161,9 +193,9 @@ def get(identifier: str | Callable[..., Any] | Mapping[str, Any] | None) -> Call
     Parameters
     ----------
     identifier : None, str, dict or callable
-        None gives :func:`linear`; a string is looked up by Keras name (unknown
-        names raise ``ValueError`` suggesting the closest); a callable is
-        returned unchanged.
+        None gives :func:`linear`; a string is looked up by Keras name, custom
+        objects first (see :func:`deserialize`; unknown names raise
+        ``ValueError`` suggesting the closest); a callable is returned unchanged.
 
     Returns
     -------

@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from descend._registry import lookup
 from descend.initializers.base import Initializer, RandomInitializer, compute_fans
 from descend.initializers.constant_initializers import Constant, Identity, Ones, Zeros
 from descend.initializers.random_initializers import (
@@ -41,6 +40,13 @@ from descend.initializers.random_initializers import (
     RandomUniform,
     TruncatedNormal,
     VarianceScaling,
+)
+from descend.saving.object_registration import (
+    function_config,
+    is_registered,
+    object_config,
+    resolve_config,
+    retrieve_object,
 )
 
 __all__ = [
@@ -76,6 +82,10 @@ _HELP = ("Pass a name such as 'glorot_uniform', a config dict, an Initializer or
          "f(shape, dtype=None).")
 
 
+def _is_builtin(cls: type) -> bool:
+    return _TABLE.get(cls.__name__) is cls
+
+
 def serialize(initializer: Initializer | Callable[..., Any] | None) -> Any:
     """Return a Keras-style config for an initializer (None stays None).
 
@@ -86,9 +96,13 @@ def serialize(initializer: Initializer | Callable[..., Any] | None) -> Any:
     Returns
     -------
     dict, str or None
-        ``{"module": "keras.initializers", "class_name": ..., "config": ...,
-        "registered_name": None}`` for an :class:`Initializer`; a plain
-        function's ``__name__``.
+        ``{"module", "class_name", "config", "registered_name"}`` for an
+        :class:`Initializer` (``registered_name`` is None for descend's own
+        classes and :func:`~descend.saving.get_registered_name` of a custom
+        class); for a function registered with
+        :func:`~descend.saving.register_keras_serializable`, Keras's
+        ``{"class_name": "function", ...}`` dict; another function gives its
+        ``__name__``.
 
     Examples
     --------
@@ -98,8 +112,10 @@ def serialize(initializer: Initializer | Callable[..., Any] | None) -> Any:
     if initializer is None:
         return None
     if isinstance(initializer, Initializer):
-        return {"module": "keras.initializers", "class_name": type(initializer).__name__,
-                "config": initializer.get_config(), "registered_name": None}
+        return object_config(initializer, "keras.initializers",
+                             builtin=_is_builtin(type(initializer)))
+    if not isinstance(initializer, type) and is_registered(initializer):
+        return function_config(initializer)
     name = getattr(initializer, "__name__", None)
     if name is None or name == "<lambda>":
         raise ValueError(
@@ -117,27 +133,37 @@ def deserialize(
     Parameters
     ----------
     config : str or dict
-        ``"he_normal"``, ``"HeNormal"``, or ``{"class_name": ..., "config": {...}}``.
+        ``"he_normal"``, ``"HeNormal"``, a registered name (``"Custom>MyInit"``),
+        or ``{"class_name": ..., "config": {...}, "registered_name": ...}``.
     custom_objects : dict, optional
-        Extra ``name -> class or function`` entries, searched first.
+        Extra ``name -> class or function`` entries. Names are searched in
+        ``custom_objects``, then the active
+        :func:`~descend.saving.custom_object_scope` s, then the registered
+        objects, then the built-ins.
 
     Returns
     -------
     Initializer or callable
+        A class is instantiated (from the config's arguments, or its defaults);
+        a function is returned as is.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the closest names are suggested).
 
     Examples
     --------
     >>> deserialize({"class_name": "RandomNormal", "config": {"stddev": 1.0}}).stddev
     1.0
     """
-    table = {**_TABLE, **dict(custom_objects or {})}
     if isinstance(config, str):
-        obj = lookup("initializer", config, table)
+        obj = retrieve_object("initializer", config, _TABLE, custom_objects)
         return obj() if isinstance(obj, type) else obj
     if isinstance(config, Mapping) and isinstance(config.get("class_name"), str):
-        obj = lookup("initializer", config["class_name"], table)
-        args = dict(config.get("config") or {})
+        obj, args = resolve_config("initializer", config, _TABLE, custom_objects)
         if isinstance(obj, type):
+            args = args or {}
             return obj.from_config(args) if hasattr(obj, "from_config") else obj(**args)
         return obj
     raise TypeError(f"Could not interpret initializer identifier: {config!r}. {_HELP}")

@@ -2,8 +2,8 @@
 
 A layer becomes ``{"module", "class_name", "config", "registered_name",
 "build_config"}``. Deserialisation only ever instantiates classes found in
-descend's layer namespace or passed explicitly in ``custom_objects``: a config
-can never name arbitrary code to run.
+descend's layer namespace or made known by the user (``custom_objects``, a
+custom object scope, registration): a config can never name arbitrary code to run.
 
 Examples
 --------
@@ -20,25 +20,56 @@ from __future__ import annotations
 
 from typing import Any
 
-from descend import _registry
 from descend.layers.layer import Layer
+from descend.saving.object_registration import (
+    custom_object_scope,
+    get_registered_name,
+    retrieve_object,
+)
 
 
 def serialize_layer(layer: Layer) -> dict[str, Any]:
-    """Return the JSON-serialisable description of ``layer``."""
+    """Return the JSON-serialisable description of ``layer``.
+
+    Parameters
+    ----------
+    layer : Layer
+
+    Returns
+    -------
+    dict
+        ``{"module", "class_name", "config", "registered_name", "build_config"}``;
+        ``registered_name`` is None for descend's classes, ``"package>Name"``
+        for a class registered with
+        :func:`~descend.saving.register_keras_serializable`, else the class name.
+
+    Examples
+    --------
+    >>> from descend.layers import Dropout
+    >>> config = serialize_layer(Dropout(0.5, name="drop"))
+    >>> config["class_name"], config["registered_name"], config["config"]["rate"]
+    ('Dropout', None, 0.5)
+    """
+    cls = type(layer)
+    builtin = cls.__module__.startswith("descend.")
     return {
-        "module": type(layer).__module__.split(".")[0] + ".layers"
-        if type(layer).__module__.startswith("descend.") else type(layer).__module__,
-        "class_name": type(layer).__name__,
+        "module": "descend.layers" if builtin else cls.__module__,
+        "class_name": cls.__name__,
         "config": layer.get_config(),
-        "registered_name": None if type(layer).__module__.startswith("descend.")
-        else type(layer).__name__,
+        "registered_name": None if builtin else get_registered_name(cls),
         "build_config": layer.get_build_config(),
     }
 
 
 def layer_classes() -> dict[str, type]:
-    """Every layer class descend provides, by class name."""
+    """Every layer class descend provides, by class name (models included).
+
+    Examples
+    --------
+    >>> table = layer_classes()
+    >>> table["Dense"].__name__, "Sequential" in table
+    ('Dense', True)
+    """
     import descend.layers as layers_module
     from descend import models
 
@@ -54,37 +85,58 @@ def deserialize_layer(config: dict[str, Any], custom_objects: dict[str, Any] | N
                       ) -> Layer:
     """Create a layer from :func:`serialize_layer` output.
 
+    The class is looked up by its registered name, then its class name, in
+    ``custom_objects``, the active :func:`~descend.saving.custom_object_scope` s,
+    the registered objects and descend's layers, in that order; nothing else can
+    be created. The layer is built inside ``custom_object_scope(custom_objects)``,
+    so the custom activations, initializers and regularizers its config names by
+    string are found too.
+
+    Parameters
+    ----------
+    config : dict
+        Output of :func:`serialize_layer`.
+    custom_objects : dict, optional
+        ``{name: class or function}``.
+
+    Returns
+    -------
+    Layer
+        Built when the config has a ``build_config``.
+
     Raises
     ------
     ValueError
         If the class is unknown (pass it in ``custom_objects``) or the config is malformed.
+
+    Examples
+    --------
+    >>> deserialize_layer({"class_name": "Dense", "config": {"units": 2}}).units
+    2
+    >>> deserialize_layer({"class_name": "Linear", "config": {}})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown layer class: 'Linear'. ... pass custom_objects={'Linear': Linear}; ...
     """
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Cannot deserialize a layer from {config!r}: expected a dict with "
                          "'class_name' and 'config'.")
-    table = layer_classes()
-    if custom_objects:
-        table.update(custom_objects)
-    name = config.get("registered_name") or config["class_name"]
-    if name not in table and config["class_name"] in table:
-        name = config["class_name"]
-    try:
-        cls = _registry.lookup("layer class", name, table)
-    except ValueError as exc:
-        raise ValueError(f"{exc} If it is a custom layer, pass it in "
-                         f"custom_objects={{'{name}': {name}}}.") from None
-    inner = dict(config.get("config") or {})
-    if hasattr(cls, "from_config"):
-        try:
-            layer = cls.from_config(inner, custom_objects) if _takes_custom(cls) else \
-                cls.from_config(inner)
-        except TypeError as exc:
-            raise ValueError(f"Cannot create layer {name} from its config: {exc}") from exc
-    else:
-        layer = cls(**inner)
-    build_config = config.get("build_config")
-    if build_config:
-        layer.build_from_config(build_config)
+    name = config["class_name"]
+    with custom_object_scope(custom_objects):
+        cls = retrieve_object("layer class", name, layer_classes(), custom_objects,
+                              config.get("registered_name"))
+        inner = dict(config.get("config") or {})
+        if hasattr(cls, "from_config"):
+            try:
+                layer = cls.from_config(inner, custom_objects) if _takes_custom(cls) else \
+                    cls.from_config(inner)
+            except TypeError as exc:
+                raise ValueError(f"Cannot create layer {name} from its config: {exc}") from exc
+        else:
+            layer = cls(**inner)
+        build_config = config.get("build_config")
+        if build_config:
+            layer.build_from_config(build_config)
     return layer
 
 

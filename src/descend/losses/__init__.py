@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from descend._registry import lookup
 from descend.losses.hinge import (
     CategoricalHinge,
     Hinge,
@@ -72,6 +71,13 @@ from descend.losses.regression import (
     mean_absolute_percentage_error,
     mean_squared_error,
     mean_squared_logarithmic_error,
+)
+from descend.saving.object_registration import (
+    function_config,
+    is_registered,
+    object_config,
+    resolve_config,
+    retrieve_object,
 )
 
 # Keras's short names
@@ -140,8 +146,10 @@ def serialize(loss: Loss | Callable[..., Any] | None) -> Any:
     if loss is None:
         return None
     if isinstance(loss, Loss):
-        return {"module": "keras.losses", "class_name": type(loss).__name__,
-                "config": loss.get_config(), "registered_name": None}
+        cls = type(loss)
+        return object_config(loss, "keras.losses", builtin=_TABLE.get(cls.__name__) is cls)
+    if not isinstance(loss, type) and is_registered(loss):
+        return function_config(loss)
     name = getattr(loss, "__name__", None)
     if name is None or name == "<lambda>":
         raise ValueError(
@@ -160,7 +168,10 @@ def deserialize(
     ----------
     config : str or dict
     custom_objects : dict, optional
-        Extra ``name -> class or function`` entries, searched first.
+        Extra ``name -> class or function`` entries. Names are searched in
+        ``custom_objects``, then the active
+        :func:`~descend.saving.custom_object_scope` s, then the registered
+        objects (``"package>name"``), then the built-ins.
 
     Returns
     -------
@@ -172,14 +183,13 @@ def deserialize(
     >>> deserialize("mse") is mean_squared_error
     True
     """
-    table = {**_TABLE, **dict(custom_objects or {})}
     if isinstance(config, str):
-        obj = lookup("loss", config, table)
+        obj = retrieve_object("loss", config, _TABLE, custom_objects)
         return obj() if isinstance(obj, type) else obj
     if isinstance(config, Mapping) and isinstance(config.get("class_name"), str):
-        obj = lookup("loss", config["class_name"], table)
+        obj, args = resolve_config("loss", config, _TABLE, custom_objects)
         if isinstance(obj, type):
-            return obj.from_config(dict(config.get("config") or {}))
+            return obj.from_config(args or {})
         return obj
     raise TypeError(f"Could not interpret loss identifier: {config!r}. {_HELP}")
 

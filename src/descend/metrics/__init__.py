@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from descend._registry import lookup
 from descend.losses import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -89,6 +88,13 @@ from descend.metrics.regression_metrics import (
     MeanSquaredLogarithmicError,
     RootMeanSquaredError,
     cosine_similarity,
+)
+from descend.saving.object_registration import (
+    function_config,
+    is_registered,
+    object_config,
+    resolve_config,
+    retrieve_object,
 )
 
 # Keras's short names of the loss functions
@@ -160,8 +166,10 @@ def serialize(metric: Any) -> Any:
     if metric is None:
         return None
     if isinstance(metric, Metric):
-        return {"module": "keras.metrics", "class_name": type(metric).__name__,
-                "config": metric.get_config(), "registered_name": None}
+        cls = type(metric)
+        return object_config(metric, "keras.metrics", builtin=_TABLE.get(cls.__name__) is cls)
+    if not isinstance(metric, type) and is_registered(metric):
+        return function_config(metric)
     name = getattr(metric, "__name__", None)
     if name is None or name == "<lambda>":
         raise ValueError(f"serialize: cannot serialize the metric {metric!r}; use a named "
@@ -177,7 +185,10 @@ def deserialize(config: str | Mapping[str, Any],
     ----------
     config : str or dict
     custom_objects : dict, optional
-        Extra ``name -> class or function`` entries, searched first.
+        Extra ``name -> class or function`` entries. Names are searched in
+        ``custom_objects``, then the active
+        :func:`~descend.saving.custom_object_scope` s, then the registered
+        objects (``"package>name"``), then the built-ins.
 
     Returns
     -------
@@ -188,14 +199,13 @@ def deserialize(config: str | Mapping[str, Any],
     >>> deserialize("mae").name
     'mean_absolute_error'
     """
-    table = {**_TABLE, **dict(custom_objects or {})}
     if isinstance(config, str):
-        obj = lookup("metric", config, table)
+        obj = retrieve_object("metric", config, _TABLE, custom_objects)
         return obj() if isinstance(obj, type) else obj
     if isinstance(config, Mapping) and isinstance(config.get("class_name"), str):
-        obj = lookup("metric", config["class_name"], table)
+        obj, args = resolve_config("metric", config, _TABLE, custom_objects)
         if isinstance(obj, type):
-            return obj.from_config(dict(config.get("config") or {}))
+            return obj.from_config(args or {})
         return obj
     raise TypeError(f"Could not interpret metric identifier: {config!r}. {_HELP}")
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from descend._registry import lookup
 from descend.optimizers.adadelta import Adadelta
 from descend.optimizers.adagrad import Adagrad
 from descend.optimizers.adam import Adam
@@ -32,6 +31,11 @@ from descend.optimizers.base import Optimizer
 from descend.optimizers.nadam import Nadam
 from descend.optimizers.rmsprop import RMSprop
 from descend.optimizers.sgd import SGD
+from descend.saving.object_registration import (
+    object_config,
+    retrieve_object,
+    visible_custom_objects,
+)
 
 MODULE = "descend.optimizers"
 
@@ -48,21 +52,23 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"module", "class_name", "config", "registered_name"}``, as Keras writes it.
+        ``{"module", "class_name", "config", "registered_name"}``, as Keras writes it;
+        ``registered_name`` is None for descend's optimizers and
+        :func:`~descend.saving.get_registered_name` of a custom class.
+
+    Examples
+    --------
+    >>> serialize(SGD(learning_rate=0.1))["config"]["learning_rate"]
+    0.1
     """
     if not isinstance(optimizer, Optimizer):
         raise TypeError(
             f"serialize: expected a descend optimizer, received {optimizer!r} of type "
             f"{type(optimizer).__name__}."
         )
-    name = type(optimizer).__name__
-    builtin = name.lower() in ALL_OPTIMIZERS
-    return {
-        "module": MODULE if builtin else type(optimizer).__module__,
-        "class_name": name,
-        "config": optimizer.get_config(),
-        "registered_name": None if builtin else name,
-    }
+    cls = type(optimizer)
+    builtin = ALL_OPTIMIZERS.get(cls.__name__.lower()) is cls
+    return object_config(optimizer, MODULE, builtin=builtin)
 
 
 def deserialize(
@@ -75,7 +81,10 @@ def deserialize(
     config : dict
         ``{"class_name": ..., "config": {...}}``; the class name is case-insensitive.
     custom_objects : dict, optional
-        Extra ``name -> class`` entries for user-defined optimizers.
+        Extra ``name -> class`` entries for user-defined optimizers. The
+        registered name, then the class name, are searched in ``custom_objects``,
+        the active :func:`~descend.saving.custom_object_scope` s and the
+        registered objects before the built-ins.
 
     Raises
     ------
@@ -87,15 +96,19 @@ def deserialize(
             "deserialize: expected a dict with keys 'class_name' and 'config' (the output of "
             f"descend.optimizers.serialize), received {config!r}."
         )
-    custom = dict(custom_objects or {})
-    name = str(config.get("registered_name") or config["class_name"])
-    if name in custom:
-        cls = custom[name]
-    else:
-        key = str(config["class_name"])
-        cls = lookup("optimizer", key.lower() if key.lower() in ALL_OPTIMIZERS else key,
-                     ALL_OPTIMIZERS)
-    return cls.from_config(dict(config.get("config") or {}), custom_objects)
+    key = config["class_name"]
+    cls = retrieve_object("optimizer", key, ALL_OPTIMIZERS, custom_objects,
+                          config.get("registered_name"), _builtin_key(key))
+    # the optimizer's own from_config resolves a learning-rate schedule by name: hand it
+    # everything the user made known (explicit, scopes, registered)
+    return cls.from_config(dict(config.get("config") or {}),
+                           visible_custom_objects(custom_objects))
+
+
+def _builtin_key(name: Any) -> Any:
+    if isinstance(name, str) and name.lower() in ALL_OPTIMIZERS:
+        return name.lower()
+    return name
 
 
 def get(identifier: Any) -> Optimizer | None:
@@ -106,8 +119,10 @@ def get(identifier: Any) -> Optimizer | None:
     identifier : str, dict, Optimizer or None
         ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``,
         ``"adadelta"``, ``"adamax"``, ``"nadam"`` (case-insensitive; a new
-        instance with Keras's defaults), a dict from :func:`serialize`, or an
-        optimizer, returned as is. ``None`` gives ``None``.
+        instance with Keras's defaults), the name of a custom optimizer class
+        (given in a :func:`~descend.saving.custom_object_scope` or registered),
+        a dict from :func:`serialize`, or an optimizer, returned as is. ``None``
+        gives ``None``.
 
     Raises
     ------
@@ -119,8 +134,9 @@ def get(identifier: Any) -> Optimizer | None:
     if isinstance(identifier, Mapping):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        key = identifier.lower() if identifier.lower() in ALL_OPTIMIZERS else identifier
-        return lookup("optimizer", key, ALL_OPTIMIZERS)()
+        obj = retrieve_object("optimizer", identifier, ALL_OPTIMIZERS,
+                              builtin_name=_builtin_key(identifier))
+        return obj() if isinstance(obj, type) else obj
     raise ValueError(
         f"Could not interpret optimizer identifier: {identifier!r}. Pass a name such as "
         "'adam', a config dict, or an optimizer instance such as descend.optimizers.Adam()."

@@ -5,11 +5,15 @@
 - ``model.save_weights("m.weights.npz")`` / ``model.load_weights(...)``;
 - ``model.to_json()`` / :func:`model_from_json`;
 - :func:`save_checkpoint` / :func:`restore_checkpoint`: resume training bit-identically
-  (what :class:`~descend.callbacks.BackupAndRestore` does for you).
+  (what :class:`~descend.callbacks.BackupAndRestore` does for you);
+- :func:`register_keras_serializable`, :func:`custom_object_scope`,
+  :func:`get_custom_objects`: make custom classes and functions loadable by name
+  (module ``object_registration``).
 
-Loading never runs code from a file: only descend's classes and the objects given
-in ``custom_objects`` are created, arrays are read with ``allow_pickle=False``,
-and malformed, truncated, oversized or foreign files raise ``ValueError``.
+Loading never runs code from a file: only descend's classes and the objects the
+user made known (``custom_objects``, a custom object scope, registration) are
+created, arrays are read with ``allow_pickle=False``, and malformed, truncated,
+oversized or foreign files raise ``ValueError``.
 
 Examples
 --------
@@ -24,29 +28,48 @@ Examples
 True
 """
 
-from descend.saving.checkpoint import restore_checkpoint, save_checkpoint
-from descend.saving.model_file import load_model, save_model
-from descend.saving.serialization import (
-    compile_from_config,
-    deserialize_model,
-    model_from_json,
-    model_to_json,
-    serialize_compile_config,
-    serialize_model,
-)
-from descend.saving.weights import load_weights, save_weights
+from __future__ import annotations
 
-__all__ = [
-    "compile_from_config",
-    "deserialize_model",
-    "load_model",
-    "load_weights",
-    "model_from_json",
-    "model_to_json",
-    "restore_checkpoint",
-    "save_checkpoint",
-    "save_model",
-    "save_weights",
-    "serialize_compile_config",
-    "serialize_model",
-]
+import importlib
+from typing import Any
+
+from descend.saving.object_registration import CustomObjectScope as CustomObjectScope
+from descend.saving.object_registration import custom_object_scope as custom_object_scope
+from descend.saving.object_registration import get_custom_objects as get_custom_objects
+from descend.saving.object_registration import get_registered_name as get_registered_name
+from descend.saving.object_registration import get_registered_object as get_registered_object
+from descend.saving.object_registration import (
+    register_keras_serializable as register_keras_serializable,
+)
+
+# Everything else is imported on first use: the building floor (activations, layers...)
+# imports ``object_registration`` above, and must not pull in models and training.
+_LAZY = {
+    "restore_checkpoint": "checkpoint", "save_checkpoint": "checkpoint",
+    "load_model": "model_file", "save_model": "model_file",
+    "compile_from_config": "serialization", "deserialize_model": "serialization",
+    "model_from_json": "serialization", "model_to_json": "serialization",
+    "serialize_compile_config": "serialization", "serialize_model": "serialization",
+    "load_weights": "weights", "save_weights": "weights",
+}
+_SUBMODULES = {"checkpoint", "format", "model_file", "serialization", "weights"}
+
+__all__ = sorted({
+    "CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
+    "get_registered_object", "register_keras_serializable", *_LAZY,
+})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"descend.saving.{_LAZY[name]}"), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"descend.saving.{name}")
+    else:
+        raise AttributeError(f"module 'descend.saving' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | _SUBMODULES | set(globals()))

@@ -114,16 +114,20 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
                compile: bool = True, safe_mode: bool = True) -> Any:
     """Load a model written by ``model.save``: architecture, weights and optimizer state.
 
-    Loading never executes code from the file: only descend's classes and those in
-    ``custom_objects`` are created. The global random state is left as it was (so
-    loading does not change what a later ``fit`` draws).
+    Loading never executes code from the file: only descend's classes and those the
+    user made known are created: passed in ``custom_objects`` (which is the active
+    :func:`~descend.saving.custom_object_scope` while the model is rebuilt), given
+    in an enclosing scope, or registered with
+    :func:`~descend.saving.register_keras_serializable`. The global random state is
+    left as it was (so loading does not change what a later ``fit`` draws).
 
     Parameters
     ----------
     filepath : str or os.PathLike
         A ``.descend`` file.
     custom_objects : dict, optional
-        ``{name: class or function}`` for custom layers, losses, metrics and optimizers.
+        ``{name: class or function}`` for custom layers, activations, initializers,
+        regularizers, losses, metrics and optimizers.
     compile : bool, default True
         Compile the model as it was saved and restore the optimizer state, so that
         ``fit`` continues exactly as uninterrupted training would.
@@ -138,7 +142,7 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
     ------
     ValueError
         If the file is missing, not a descend file, corrupt, truncated, unsafe, or
-        names classes that are neither descend's nor in ``custom_objects``.
+        names classes or functions that are neither descend's nor made known.
 
     Examples
     --------

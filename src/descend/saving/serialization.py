@@ -2,9 +2,11 @@
 
 A model's config is ``{"module", "class_name", "config", "registered_name",
 "build_config", "compile_config"}``. Rebuilding it only ever instantiates
-descend's own classes or the classes and functions passed explicitly in
-``custom_objects``; nothing named in a file is imported, and with
-``safe_mode=True`` (the default) Lambda-like configs are refused outright.
+descend's own classes or the classes and functions the user made known
+(``custom_objects``, which is made the active custom object scope while the model
+is built and compiled, an enclosing scope, or registration); nothing named in a
+file is imported, and with ``safe_mode=True`` (the default) Lambda-like configs
+are refused outright.
 
 Examples
 --------
@@ -30,6 +32,12 @@ from descend import losses as losses_module
 from descend import metrics as metrics_module
 from descend import optimizers as optimizers_module
 from descend.saving.format import json_dumps, json_loads
+from descend.saving.object_registration import (
+    custom_object_scope,
+    get_registered_name,
+    get_registered_object,
+    visible_custom_objects,
+)
 
 #: Class names that stand for Python code (Keras's Lambda layers, serialized byte code).
 LAMBDA_CLASS_NAMES = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda"})
@@ -162,7 +170,11 @@ def deserialize_model(config: Any, custom_objects: Mapping[str, Any] | None = No
     ----------
     config : dict
     custom_objects : dict, optional
-        ``{name: class or function}`` for custom layers, losses, metrics, optimizers.
+        ``{name: class or function}`` for custom layers, activations,
+        initializers, regularizers, losses, metrics, optimizers. Everything is
+        created inside ``custom_object_scope(custom_objects)``; the active scopes
+        and registered objects are searched too (see
+        :mod:`descend.saving.object_registration`).
     compile : bool, default True
         Compile from ``"compile_config"`` when present.
     safe_mode : bool, default True
@@ -186,7 +198,7 @@ def deserialize_model(config: Any, custom_objects: Mapping[str, Any] | None = No
     >>> deserialize_model({"class_name": "MyNet", "config": {}})
     Traceback (most recent call last):
     ...
-    ValueError: model config: unknown model class 'MyNet'. ... pass custom_objects={'MyNet': MyNet}.
+    ValueError: model config: unknown model class 'MyNet'. ... custom_objects={'MyNet': MyNet}, ...
     """
     from descend.layers.serialization import deserialize_layer
     from descend.models import Model
@@ -194,33 +206,49 @@ def deserialize_model(config: Any, custom_objects: Mapping[str, Any] | None = No
     if not isinstance(config, Mapping) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"{source}: expected a model config, a dict with 'class_name' and "
                          f"'config', received {_short(config)}.")
-    custom = dict(custom_objects or {})
-    check_safe(config, safe_mode, source, custom)
-    classes = model_classes()
-    name = config.get("registered_name") or config["class_name"]
-    if name not in custom and config["class_name"] not in classes and name not in classes:
-        module = config.get("module")
-        raise ValueError(
-            f"{source}: unknown model class {config['class_name']!r}"
-            + (f" (module {module!r})" if module else "")
-            + ". descend only creates its own classes or those passed explicitly: if it is a "
-            f"custom model class, pass custom_objects={{'{name}': {name}}}."
-        )
-    table = {**classes, **custom}
-    try:
-        model = deserialize_layer(dict(config), table)
-    except ValueError as exc:
-        raise ValueError(f"{source}: {exc}") from exc
-    except (KeyError, TypeError, AttributeError, IndexError) as exc:
-        raise ValueError(f"{source}: the model config is malformed ({type(exc).__name__}: "
-                         f"{exc}).") from exc
-    if not isinstance(model, Model):
-        raise ValueError(f"{source}: the config describes a {type(model).__name__}, not a model; "
-                         "use descend.layers.serialization.deserialize_layer for layers.")
-    compile_config = config.get("compile_config")
-    if compile and compile_config:
-        compile_from_config(model, compile_config, custom, source)
+    custom = _as_custom_dict(custom_objects, source)
+    with custom_object_scope(custom):
+        check_safe(config, safe_mode, source, visible_custom_objects(custom))
+        classes = model_classes()
+        class_name = config["class_name"]
+        registered = config.get("registered_name")
+        known = any(get_registered_object(n, custom) is not None
+                    for n in (registered, class_name) if isinstance(n, str))
+        if not known and class_name not in classes:
+            module = config.get("module")
+            short = class_name.split(">")[-1]
+            raise ValueError(
+                f"{source}: unknown model class {class_name!r}"
+                + (f" (module {module!r})" if module else "")
+                + ". descend only creates its own classes or those the user made known: if it "
+                f"is a custom model class, pass custom_objects={{'{short}': {short}}}, load "
+                "inside descend.saving.custom_object_scope, or register the class with "
+                "@descend.saving.register_keras_serializable()."
+            )
+        try:
+            model = deserialize_layer(dict(config), custom)
+        except ValueError as exc:
+            raise ValueError(f"{source}: {exc}") from exc
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise ValueError(f"{source}: the model config is malformed ({type(exc).__name__}: "
+                             f"{exc}).") from exc
+        if not isinstance(model, Model):
+            raise ValueError(f"{source}: the config describes a {type(model).__name__}, not a "
+                             "model; use descend.layers.serialization.deserialize_layer for "
+                             "layers.")
+        compile_config = config.get("compile_config")
+        if compile and compile_config:
+            compile_from_config(model, compile_config, custom, source)
     return model
+
+
+def _as_custom_dict(custom_objects: Any, source: str) -> dict[str, Any]:
+    if custom_objects is None:
+        return {}
+    if not isinstance(custom_objects, Mapping):
+        raise TypeError(f"{source}: custom_objects must be a dict {{name: class or function}}, "
+                        f"received {type(custom_objects).__name__}.")
+    return dict(custom_objects)
 
 
 def model_to_json(model: Any, **kwargs: Any) -> str:
@@ -248,6 +276,15 @@ def model_from_json(json_string: str, custom_objects: Mapping[str, Any] | None =
 
     As in Keras, the model is compiled when the JSON holds a compile config
     (pass ``compile=False`` to skip that).
+
+    Parameters
+    ----------
+    json_string : str
+    custom_objects : dict, optional
+        ``{name: class or function}``, the active custom object scope while the
+        model is rebuilt (see :func:`deserialize_model`).
+    compile : bool, default True
+    safe_mode : bool, default True
 
     Raises
     ------
@@ -329,7 +366,7 @@ def _serialize_spec(spec: Any, serialize: Callable[[Any], Any]) -> Any:
     if isinstance(spec, (list, tuple)):
         return [_serialize_spec(v, serialize) for v in spec]
     if isinstance(spec, type):
-        return spec.__name__
+        return get_registered_name(spec)
     return serialize(spec)
 
 
@@ -352,22 +389,24 @@ def compile_from_config(model: Any, compile_config: Mapping[str, Any],
     >>> type(model.optimizer).__name__
     'Adam'
     """
-    custom = dict(custom_objects or {})
+    custom = _as_custom_dict(custom_objects, source)
     if not isinstance(compile_config, Mapping):
         raise ValueError(f"{source}: compile_config must be a dict, received "
                          f"{_short(compile_config)}.")
     try:
-        optimizer = compile_config.get("optimizer", "rmsprop")
-        if isinstance(optimizer, Mapping):
-            optimizer = optimizers_module.deserialize(optimizer, custom)
-        elif isinstance(optimizer, str) and optimizer in custom:
-            optimizer = custom[optimizer]
-        loss = _deserialize_spec(compile_config.get("loss"), "loss", custom)
-        metrics = _deserialize_spec(compile_config.get("metrics"), "metric", custom)
-        weighted = _deserialize_spec(compile_config.get("weighted_metrics"), "metric", custom)
-        model.compile(optimizer=optimizer, loss=loss,
-                      loss_weights=compile_config.get("loss_weights"), metrics=metrics,
-                      weighted_metrics=weighted)
+        with custom_object_scope(custom):
+            optimizer = compile_config.get("optimizer", "rmsprop")
+            if isinstance(optimizer, Mapping):
+                optimizer = optimizers_module.deserialize(optimizer, custom)
+            elif isinstance(optimizer, str):
+                optimizer = optimizers_module.get(optimizer)
+            loss = _deserialize_spec(compile_config.get("loss"), "loss", custom)
+            metrics = _deserialize_spec(compile_config.get("metrics"), "metric", custom)
+            weighted = _deserialize_spec(compile_config.get("weighted_metrics"), "metric",
+                                         custom)
+            model.compile(optimizer=optimizer, loss=loss,
+                          loss_weights=compile_config.get("loss_weights"), metrics=metrics,
+                          weighted_metrics=weighted)
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(
             f"{source}: cannot compile the loaded model: {exc} If it was compiled with custom "
@@ -381,8 +420,11 @@ def _deserialize_spec(spec: Any, kind: str, custom: Mapping[str, Any]) -> Any:
     if spec is None:
         return None
     if isinstance(spec, str):
-        if spec in custom:
-            return custom[spec]
+        # a custom object is resolved now, while the loading scope is active (compile
+        # resolves strings later, from the shapes of the first batch)
+        found = get_registered_object(spec, custom)
+        if found is not None:
+            return found
         if spec.lower() not in _DEFERRED:
             module.get(spec)  # unknown names fail here, with the closest names suggested
         return spec

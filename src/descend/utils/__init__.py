@@ -1,7 +1,23 @@
-"""Utilities with Keras names: seeding, label encoding, normalisation, progress bars."""
+"""Utilities with Keras names: seeding, label encoding, normalisation, progress bars.
 
+The custom-object helpers are also here, as in ``keras.utils`` (they live in
+:mod:`descend.saving.object_registration`).
+"""
+
+from descend.saving.object_registration import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from descend.utils.numerical_utils import normalize, to_categorical
 from descend.utils.progbar import Progbar
 from descend.utils.random_seed import set_random_seed
 
-__all__ = ["Progbar", "normalize", "set_random_seed", "to_categorical"]
+__all__ = [
+    "CustomObjectScope", "Progbar", "custom_object_scope", "get_custom_objects",
+    "get_registered_name", "get_registered_object", "normalize", "register_keras_serializable",
+    "set_random_seed", "to_categorical",
+]
