@@ -189,3 +189,12 @@ def test_quiet_on_the_seed_example() -> None:
 def test_arguments_are_validated(kwargs, match) -> None:
     with pytest.raises(ValueError, match=match):
         TrainingMonitor(**kwargs)
+
+
+def test_history_lists_stay_aligned_with_epochs_when_records_are_sparse() -> None:
+    x, y = data(40)
+    monitor = TrainingMonitor(x, y, every=6, warn=False)  # 4 steps per epoch: records at 6, 12
+    history = relu_net().fit(x, y, batch_size=10, epochs=3, verbose=0, callbacks=[monitor])
+    values = history.history["monitor/hidden/weight_norm"]
+    assert len(values) == 3
+    assert np.isnan(values[0]) and not np.isnan(values[1]) and not np.isnan(values[2])

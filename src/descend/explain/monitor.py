@@ -312,11 +312,12 @@ class TrainingMonitor(Callback):
         history = getattr(self.model, "history", None)
         store = getattr(history, "history", None)
         if isinstance(store, dict):
+            done = len(getattr(history, "epoch", []))  # epochs History has already recorded
             for key in self.history_keys():
                 layer, stat = key.split("/")[1:]
                 value = math.nan if record is None else \
                     record["layers"].get(layer, {}).get(stat, math.nan)
-                store.setdefault(key, []).append(value)
+                store.setdefault(key, [math.nan] * done).append(value)
 
     # --------------------------------------------------------------------- records
     def _update_ratios(self, before: list[np.ndarray]) -> dict[str, float]:
