@@ -56,7 +56,13 @@ def demo(epochs: int = 20, seed: int = 0, plots: str | None = None, verbose: int
     model = build_seed_model()
     model.summary()
     print()
-    history = model.fit(x=x, y=y, batch_size=10, epochs=epochs, shuffle=True, verbose=verbose)
+    callbacks = []
+    if plots:
+        from descend.explain import WeightSnapshots
+
+        callbacks.append(WeightSnapshots())
+    history = model.fit(x=x, y=y, batch_size=10, epochs=epochs, shuffle=True, verbose=verbose,
+                        callbacks=callbacks)
     accuracy = history.history["accuracy"][-1]
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"\nfinal training accuracy: {accuracy:.4f}  (loss {history.history['loss'][-1]:.4f})")
@@ -70,7 +76,8 @@ def demo(epochs: int = 20, seed: int = 0, plots: str | None = None, verbose: int
     if plots:
         from descend.explain.demo_plots import write_demo_plots
 
-        for path in write_demo_plots(model, history, x, y, plots):
+        for path in write_demo_plots(model, history, x, y, plots,
+                                     snapshots=callbacks[0] if callbacks else None):
             print(f"wrote {path}")
     return float(accuracy)
 
