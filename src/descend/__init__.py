@@ -30,8 +30,8 @@ from descend.autograd import no_grad as no_grad
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "activations", "callbacks", "datasets", "explain", "initializers", "layers", "losses",
-    "metrics", "models", "ops", "optimizers", "regularizers", "saving", "tune", "utils",
+    "activations", "callbacks", "constraints", "datasets", "explain", "initializers", "layers",
+    "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "tune", "utils",
 }
 _MODEL_NAMES = {"Model", "Sequential", "load_model", "model_from_json"}
 

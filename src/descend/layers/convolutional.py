@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import activations, initializers, regularizers
+from descend import activations, constraints, initializers, regularizers
 from descend.autograd import Tensor
 from descend.autograd.ops import conv as _conv
 from descend.layers._spatial import (
@@ -113,8 +113,8 @@ class BaseConv(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self._fused = _fused_name(self.activation)
         self.kernel: Any = None
         self.bias: Any = None
@@ -211,8 +211,8 @@ class BaseConv(Layer):
             kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
             bias_regularizer=regularizers.serialize(self.bias_regularizer),
             activity_regularizer=regularizers.serialize(self.activity_regularizer),
-            kernel_constraint=None,
-            bias_constraint=None,
+            kernel_constraint=constraints.serialize(self.kernel_constraint),
+            bias_constraint=constraints.serialize(self.bias_constraint),
         )
         return config
 
@@ -242,7 +242,7 @@ _PARAMETERS = """
     kernel_initializer : str or Initializer, default "glorot_uniform"
     bias_initializer : str or Initializer, default "zeros"
     kernel_regularizer, bias_regularizer, activity_regularizer : optional
-    kernel_constraint, bias_constraint : callable, optional
+    kernel_constraint, bias_constraint : str, Constraint or callable, optional
     **kwargs
         Base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``).
 

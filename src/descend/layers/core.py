@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import activations, initializers, regularizers
+from descend import activations, constraints, initializers, regularizers
 from descend.autograd import Tensor
 from descend.autograd.ops import nn as _nn
 from descend.layers.dropout import Dropout
@@ -58,8 +58,9 @@ class Dense(Layer):
     bias_initializer : str or Initializer, default "zeros"
     kernel_regularizer, bias_regularizer, activity_regularizer : optional
         Penalties added to the training loss.
-    kernel_constraint, bias_constraint : callable, optional
-        Applied to the weights after each update.
+    kernel_constraint, bias_constraint : str, Constraint or callable, optional
+        Applied to the weights after each optimizer step (``"non_neg"``,
+        ``MaxNorm(3)``...; see :mod:`descend.constraints`).
     **kwargs
         Base-layer arguments (``name``, ``trainable``, ``dtype``, legacy
         ``input_shape``/``input_dim``).
@@ -103,8 +104,8 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self._fused = _fused_name(self.activation)
         self.kernel: Any = None
         self.bias: Any = None
@@ -167,8 +168,8 @@ class Dense(Layer):
             kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
             bias_regularizer=regularizers.serialize(self.bias_regularizer),
             activity_regularizer=regularizers.serialize(self.activity_regularizer),
-            kernel_constraint=None,
-            bias_constraint=None,
+            kernel_constraint=constraints.serialize(self.kernel_constraint),
+            bias_constraint=constraints.serialize(self.bias_constraint),
         )
         return config
 

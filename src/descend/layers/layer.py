@@ -137,6 +137,7 @@ class Layer:
         self.built = False
         self._weights: list[Variable] = []
         self._regularizers: list[tuple[Variable, Any]] = []
+        self._weight_constraints: list[tuple[Variable, Any]] = []
         self._layers: list[Layer] = []
         self._build_shape: tuple | None = None
         self._input_shape_arg: tuple | None = None
@@ -171,14 +172,16 @@ class Layer:
             Penalty added to the training loss (``regularizer(weight) -> scalar Tensor``).
         dtype : dtype, optional
             Defaults to the layer's dtype.
-        constraint : callable, optional
-            Applied to the value after each optimizer step.
+        constraint : str, Constraint or callable, optional
+            ``constraint(value: ndarray) -> ndarray``, applied to the value after
+            each optimizer step (see :mod:`descend.constraints`); recorded with
+            the variable in ``self._weight_constraints``.
 
         Returns
         -------
         Variable
         """
-        from descend import initializers, regularizers
+        from descend import constraints, initializers, regularizers
 
         dtype = dtype or self.dtype
         shape = tuple(int(s) for s in shape)
@@ -190,6 +193,9 @@ class Layer:
         self._weights.append(variable)
         if regularizer is not None:
             self._regularizers.append((variable, regularizers.get(regularizer)))
+        constraint = constraints.get(constraint)
+        if constraint is not None:
+            self._weight_constraints.append((variable, constraint))
         return variable
 
     @property

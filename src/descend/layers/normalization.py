@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import initializers, regularizers
+from descend import constraints, initializers, regularizers
 from descend.autograd import Tensor
 from descend.autograd.ops import normalization as _norm
 from descend.layers._spatial import describe
@@ -68,7 +68,8 @@ class BatchNormalization(Layer):
     beta_initializer, gamma_initializer : str or Initializer, default "zeros", "ones"
     moving_mean_initializer, moving_variance_initializer : default "zeros", "ones"
     beta_regularizer, gamma_regularizer : optional
-    beta_constraint, gamma_constraint : callable, optional
+    beta_constraint, gamma_constraint : str, Constraint or callable, optional
+        Applied to ``beta``/``gamma`` after each optimizer step.
     renorm : bool, default False
         Batch renormalisation is not supported (True raises an error).
     synchronized : bool, default False
@@ -139,8 +140,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = beta_constraint
-        self.gamma_constraint = gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma: Any = None
         self.beta: Any = None
         self.moving_mean: Any = None
@@ -234,8 +235,8 @@ class BatchNormalization(Layer):
                 self.moving_variance_initializer),
             beta_regularizer=regularizers.serialize(self.beta_regularizer),
             gamma_regularizer=regularizers.serialize(self.gamma_regularizer),
-            beta_constraint=None,
-            gamma_constraint=None,
+            beta_constraint=constraints.serialize(self.beta_constraint),
+            gamma_constraint=constraints.serialize(self.gamma_constraint),
             synchronized=self.synchronized,
         )
         return config

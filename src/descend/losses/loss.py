@@ -422,7 +422,10 @@ class LossFunctionWrapper(Loss):
     def get_config(self) -> dict[str, Any]:
         out = super().get_config()
         if type(self) is LossFunctionWrapper:
-            out["fn"] = getattr(self.fn, "__name__", repr(self.fn))
+            from descend import losses
+
+            # a name, or {"class_name": "function", ...} for a registered custom function
+            out["fn"] = losses.serialize(self.fn)
         out.update(self._fn_kwargs)
         return out
 
@@ -432,6 +435,13 @@ class LossFunctionWrapper(Loss):
         if cls is LossFunctionWrapper:
             from descend import losses
 
-            fn = losses.get(config.pop("fn"))
-            return cls(fn, **config)
+            spec = config.pop("fn", None)
+            if not isinstance(spec, (str, Mapping)):
+                raise ValueError(
+                    "LossFunctionWrapper.from_config: expected 'fn' to be a loss function name "
+                    "or a function config {'class_name': 'function', ...}, received "
+                    f"fn={spec!r}."
+                )
+            # names go through the custom-object lookup and descend's loss table only
+            return cls(losses.get(spec), **config)
         return cls(**config)

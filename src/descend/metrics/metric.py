@@ -276,7 +276,10 @@ class MeanMetricWrapper(Mean):
     def get_config(self) -> dict[str, Any]:
         out = super().get_config()
         if type(self) is MeanMetricWrapper:
-            out["fn"] = getattr(self._fn, "__name__", repr(self._fn))
+            from descend import metrics
+
+            # a name, or {"class_name": "function", ...} for a registered custom function
+            out["fn"] = metrics.serialize(self._fn)
         out.update(self._fn_kwargs)
         return out
 
@@ -284,11 +287,50 @@ class MeanMetricWrapper(Mean):
     def from_config(cls, config: Mapping[str, Any]) -> Metric:
         config = dict(config)
         if cls is MeanMetricWrapper:
-            from descend import losses, metrics
-
-            name = config.pop("fn")
-            fn = getattr(metrics, name, None)
-            if not callable(fn):
-                fn = losses.get(name)
-            return cls(fn, **config)
+            return cls(_resolve_function(config.pop("fn", None)), **config)
         return cls(**config)
+
+
+def _builtin_functions() -> dict[str, Callable[..., Any]]:
+    """descend's metric and loss functions by name: what a saved ``fn`` may name."""
+    from descend import losses
+    from descend.metrics import accuracy_metrics, regression_metrics
+
+    table: dict[str, Callable[..., Any]] = {fn.__name__: fn for fn in losses.FUNCTIONS}
+    for alias in ("bce", "BCE", "kld", "KLD", "mae", "MAE", "mape", "MAPE", "mse", "MSE",
+                  "msle", "MSLE", "logcosh"):
+        table[alias] = getattr(losses, alias)
+    for fn in (accuracy_metrics.accuracy, accuracy_metrics.binary_accuracy,
+               accuracy_metrics.categorical_accuracy,
+               accuracy_metrics.sparse_categorical_accuracy,
+               accuracy_metrics.top_k_categorical_accuracy,
+               accuracy_metrics.sparse_top_k_categorical_accuracy,
+               regression_metrics.cosine_similarity):
+        table[fn.__name__] = fn
+    return table
+
+
+def _resolve_function(spec: Any) -> Callable[..., Any]:
+    """The function a saved ``MeanMetricWrapper`` config names.
+
+    Only custom objects (explicit, scoped or registered) and descend's own metric
+    and loss functions can be named; never an arbitrary attribute of a module.
+    """
+    from descend.saving.object_registration import resolve_config, retrieve_object
+
+    kind = "metric function"
+    if isinstance(spec, str):
+        fn = retrieve_object(kind, spec, _builtin_functions())
+    elif isinstance(spec, Mapping):
+        fn, args = resolve_config(kind, spec, _builtin_functions())
+        if isinstance(fn, type):
+            fn = fn.from_config(args or {}) if hasattr(fn, "from_config") else fn(**(args or {}))
+    else:
+        raise ValueError(
+            "MeanMetricWrapper.from_config: expected 'fn' to be a metric or loss function name "
+            f"or a function config {{'class_name': 'function', ...}}, received fn={spec!r}."
+        )
+    if not callable(fn):
+        raise TypeError(f"MeanMetricWrapper.from_config: fn={spec!r} names {fn!r}, which is "
+                        "not a function of (y_true, y_pred).")
+    return fn

@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from descend._registry import lookup
 from descend.optimizers.schedules.base import LearningRateSchedule
 from descend.optimizers.schedules.cosine_decay import CosineDecay, CosineDecayRestarts
 from descend.optimizers.schedules.exponential_decay import ExponentialDecay
 from descend.optimizers.schedules.inverse_time_decay import InverseTimeDecay
 from descend.optimizers.schedules.piecewise_constant_decay import PiecewiseConstantDecay
 from descend.optimizers.schedules.polynomial_decay import PolynomialDecay
+from descend.saving.object_registration import get_registered_name, retrieve_object
 
 MODULE = "descend.optimizers.schedules"
 
@@ -50,7 +50,11 @@ def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"module", "class_name", "config", "registered_name"}``.
+        ``{"module", "class_name", "config", "registered_name"}``;
+        ``registered_name`` is None for descend's schedules and
+        :func:`~descend.saving.get_registered_name` of a custom class
+        (``"package>Name"`` when it was registered with
+        :func:`~descend.saving.register_keras_serializable`).
 
     Raises
     ------
@@ -62,12 +66,13 @@ def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
             f"serialize: expected a LearningRateSchedule, received {schedule!r} of type "
             f"{type(schedule).__name__}."
         )
-    name = type(schedule).__name__
+    cls = type(schedule)
+    builtin = ALL_SCHEDULES.get(cls.__name__) is cls
     return {
-        "module": MODULE if name in ALL_SCHEDULES else type(schedule).__module__,
-        "class_name": name,
+        "module": MODULE if builtin else cls.__module__,
+        "class_name": cls.__name__,
         "config": schedule.get_config(),
-        "registered_name": None if name in ALL_SCHEDULES else name,
+        "registered_name": None if builtin else get_registered_name(cls),
     }
 
 
@@ -81,22 +86,33 @@ def deserialize(
     config : dict
         ``{"class_name": ..., "config": {...}}`` (other keys are ignored).
     custom_objects : dict, optional
-        Extra ``name -> class`` entries for user-defined schedules.
+        Extra ``name -> class`` entries for user-defined schedules. The
+        registered name, then the class name, are searched in
+        ``custom_objects``, the active :func:`~descend.saving.custom_object_scope`
+        s and the registered objects, then descend's schedules.
 
     Raises
     ------
     ValueError
-        If the class name is unknown (the closest known names are suggested).
+        If the class name is unknown (the closest known names are suggested),
+        or the config does not describe a schedule.
+    TypeError
+        If ``config`` is not a dict with a ``class_name``.
     """
     if not isinstance(config, Mapping) or "class_name" not in config:
         raise TypeError(
             "deserialize: expected a dict with keys 'class_name' and 'config' (the output of "
             f"descend.optimizers.schedules.serialize), received {config!r}."
         )
-    table: dict[str, Any] = dict(ALL_SCHEDULES)
-    table.update(custom_objects or {})
-    name = config.get("registered_name") or config["class_name"]
-    if name not in table:
-        name = config["class_name"]
-    cls = lookup("learning rate schedule", name, table)
-    return cls.from_config(dict(config.get("config", {})))
+    cls = retrieve_object("learning rate schedule", config["class_name"], ALL_SCHEDULES,
+                          custom_objects, config.get("registered_name"))
+    if not (isinstance(cls, type) and issubclass(cls, LearningRateSchedule)):
+        raise ValueError(
+            f"deserialize: {config['class_name']!r} names {cls!r}, which is not a "
+            "LearningRateSchedule subclass; pass the schedule class in custom_objects."
+        )
+    inner = config.get("config") or {}
+    if not isinstance(inner, Mapping):
+        raise ValueError(f"deserialize: the 'config' of schedule {config['class_name']!r} must "
+                         f"be a dict of constructor arguments, received {inner!r}.")
+    return cls.from_config(dict(inner))
