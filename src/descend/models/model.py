@@ -242,14 +242,9 @@ class Model(Layer):
         return test_step
 
     def _constraints(self) -> list[tuple[Any, Any]]:
-        out = []
-        for layer in self._flat_layers():
-            for attr, weight in (("kernel_constraint", "kernel"), ("bias_constraint", "bias")):
-                constraint = getattr(layer, attr, None)
-                variable = getattr(layer, weight, None)
-                if constraint is not None and variable is not None:
-                    out.append((variable, constraint))
-        return out
+        """(variable, constraint) pairs recorded by ``add_weight``, applied after each step."""
+        return [pair for layer in self._flat_layers()
+                for pair in getattr(layer, "_weight_constraints", ())]
 
     def _flat_layers(self) -> list[Layer]:
         out: list[Layer] = []
