@@ -3,12 +3,14 @@
 Keras's simple convnet (Conv32-Pool-Conv64-Pool-Flatten-Dropout(0.5)-Dense10,
 Adam, batch 128, 15 epochs) reports about 99% test accuracy. Here each
 convolution is followed by batch normalisation (its bias dropped, as the batch
-norm's offset replaces it) and the learning rate decays along a cosine, which
-reaches more than 99% in 8 epochs:
+norm's offset replaces it), the classifier gets the Dense(128) hidden layer of
+Keras's older ``mnist_cnn.py`` and the learning rate decays along a cosine,
+which reaches more than 99% in 8 epochs:
 
     (28, 28, 1) -> Conv2D(32, 3) -> BatchNormalization -> ReLU -> MaxPooling2D(2)
                 -> Conv2D(64, 3) -> BatchNormalization -> ReLU -> MaxPooling2D(2)
-                -> Flatten -> Dropout(0.5) -> Dense(10, softmax)
+                -> Flatten -> Dropout(0.25) -> Dense(128, relu) -> Dropout(0.5)
+                -> Dense(10, softmax)
 
 Adam (learning rate 2e-3 with cosine decay to 0), batch 128, 8 epochs on all
 60,000 training images, pixels scaled to [0, 1]. Target: >= 99.0% test accuracy.
@@ -87,6 +89,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         *conv_block(32),
         *conv_block(64),
         layers.Flatten(),
+        layers.Dropout(0.25),
+        layers.Dense(128, activation="relu"),
         layers.Dropout(0.5),
         layers.Dense(NUM_CLASSES, activation="softmax"),
     ])
