@@ -65,18 +65,18 @@ def prepare_inputs(x: Any, what: str = "x") -> list[np.ndarray]:
     if x is None:
         raise ValueError(f"`{what}` is required, received None.")
     arrays = []
-    for i, item in enumerate(as_list(x)):
-        label = what if len(as_list(x)) == 1 else f"{what}[{i}]"
+    items = as_list(x)
+    target = np.dtype(config.floatx())
+    for i, item in enumerate(items):
+        label = what if len(items) == 1 else f"{what}[{i}]"
         arr = _to_array(item, label)
         if arr.ndim == 0:
             raise ValueError(f"`{label}` must have a batch axis, received a scalar {arr!r}.")
         if len(arr) == 0:
             raise ValueError(f"`{label}` is empty (shape {arr.shape}): there is nothing to train "
                              "on. Check how the data was loaded or split.")
-        if arr.dtype.kind != "f" or arr.dtype.name not in ("float32", "float64", "float16"):
-            arr = arr.astype(config.floatx())
-        elif arr.dtype.name != config.floatx():
-            arr = arr.astype(config.floatx())
+        if arr.dtype != target:  # ints, bools and other float widths become floatx
+            arr = arr.astype(target)
         check_finite(arr, label)
         arrays.append(arr)
     return arrays
