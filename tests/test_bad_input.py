@@ -85,3 +85,11 @@ def test_one_hot_labels_for_sparse_loss_say_which_loss_to_use() -> None:
         model.fit(X, np.eye(3)[Y], verbose=0)
     message = str(info.value)
     assert "sparse_categorical_crossentropy" in message and "categorical_crossentropy" in message
+
+
+def test_predict_with_callbacks_checks_shapes_like_the_plain_path() -> None:
+    model = descend.Sequential([Dense(2)])
+    model.predict(np.zeros((3, 4), "float32"), verbose=0)  # builds for 4 features
+    with pytest.raises(ValueError, match=r"layer 'dense'.*expected axis -1.*value 4"):
+        model.predict(np.zeros((100, 3), "float32"), verbose=0,
+                      callbacks=[descend.callbacks.Callback()])

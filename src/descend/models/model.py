@@ -476,18 +476,17 @@ class Model(Layer):
             xs = [a[: steps * batch_size] for a in xs]
         self._ensure_built(xs)
         n = len(xs[0])
-        cbs = None
-        if callbacks or (verbose and n > batch_size):
-            cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-                               epochs=1, steps=training.steps_for(n, batch_size))
-        elif n <= batch_size:
+        if not callbacks and n <= batch_size:
             # one batch, no callbacks: a single checked forward pass, nothing else
             with no_grad():
                 outs = [t.data for t in self._checked_forward(xs)]
             return outs[0] if len(outs) == 1 else outs
-        else:
-            with no_grad():
-                self._checked_forward([a[:1] for a in xs])
+        with no_grad():  # shape errors name the layer before any batch runs
+            self._checked_forward([a[:1] for a in xs])
+        cbs = None
+        if callbacks or verbose:
+            cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                               epochs=1, steps=training.steps_for(n, batch_size))
         outs = training.predict_loop(self, xs, batch_size=batch_size, callbacks=cbs)
         return outs[0] if len(outs) == 1 else outs
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from descend import random as descend_random
-from descend.autograd import Tensor, no_grad
+from descend.autograd import no_grad
 from descend.callbacks import CallbackList
 
 
@@ -151,9 +151,6 @@ def predict_loop(
 ) -> list[np.ndarray]:
     """Run the model forward over the data in batches; one array per output."""
     n = len(xs[0])
-    if callbacks is None and n <= batch_size:
-        with no_grad():
-            return [t.data for t in model._forward(xs, training=False)]
     chunks: list[list[np.ndarray]] = []
     if callbacks is not None:
         callbacks.on_predict_begin()
@@ -175,5 +172,5 @@ def steps_for(n: int, batch_size: int) -> int:
     return math.ceil(n / batch_size)
 
 
-__all__ = ["Tensor", "batch_slices", "epoch_order", "evaluate_loop", "fit_loop",
+__all__ = ["batch_slices", "epoch_order", "evaluate_loop", "fit_loop",
            "predict_loop", "should_validate", "steps_for"]
