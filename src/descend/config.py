@@ -3,6 +3,8 @@
 Mirrors ``keras.config``: :func:`floatx` is the dtype new tensors and weights get
 (``"float32"`` by default) and :func:`epsilon` is the small constant used to clip
 probabilities in losses (``1e-7``, Keras's ``backend.epsilon()``).
+:func:`heap_retention` (descend's own) says whether training keeps freed memory
+for the next step (see :mod:`descend.autograd.heap`).
 
 Examples
 --------
@@ -20,6 +22,7 @@ import numpy as np
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _ALLOWED = ("float16", "float32", "float64")
+_HEAP_RETENTION = True
 
 
 def floatx() -> str:
@@ -62,3 +65,29 @@ def set_epsilon(value: float) -> None:
     if not (isinstance(value, (int, float)) and 0 < value < 1):
         raise ValueError(f"set_epsilon: expected a float in (0, 1), received {value!r}.")
     _EPSILON = float(value)
+
+
+def heap_retention() -> bool:
+    """Whether training keeps freed memory for the next step (default True).
+
+    See :mod:`descend.autograd.heap`: on Linux with glibc, the first ``fit``,
+    ``evaluate`` or ``predict`` raises ``malloc``'s trim and mmap thresholds so
+    that each step reuses the pages of the step before instead of faulting in
+    fresh ones.
+    """
+    return _HEAP_RETENTION
+
+
+def set_heap_retention(value: bool) -> None:
+    """Turn heap retention on or off (it takes effect before the first training call).
+
+    Parameters
+    ----------
+    value : bool
+        False leaves glibc's ``malloc`` settings untouched. Once the thresholds
+        have been raised in a process they stay raised.
+    """
+    global _HEAP_RETENTION
+    if not isinstance(value, bool):
+        raise TypeError(f"set_heap_retention: expected True or False, received {value!r}.")
+    _HEAP_RETENTION = value

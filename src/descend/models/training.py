@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from descend import random as descend_random
-from descend.autograd import no_grad
+from descend.autograd import heap, no_grad
 from descend.callbacks import CallbackList
 
 
@@ -68,6 +68,7 @@ def fit_loop(
     steps_per_epoch: int | None = None,
 ) -> Any:
     """Train ``model`` on the prepared arrays; returns the ``History``."""
+    heap.retain_freed_memory()  # each step reuses the previous step's pages
     n = len(xs[0])
     slices = batch_slices(n, batch_size)
     if steps_per_epoch is not None:
@@ -130,6 +131,7 @@ def evaluate_loop(
     callbacks: CallbackList,
 ) -> dict[str, float]:
     """Compute the loss and metrics over the data in batches (no graph, no dropout)."""
+    heap.retain_freed_memory()
     slices = batch_slices(len(xs[0]), batch_size)
     test_step = model.make_test_function()
     model.reset_metrics()
@@ -150,6 +152,7 @@ def predict_loop(
     model: Any, xs: list[np.ndarray], *, batch_size: int, callbacks: CallbackList | None
 ) -> list[np.ndarray]:
     """Run the model forward over the data in batches; one array per output."""
+    heap.retain_freed_memory()
     n = len(xs[0])
     chunks: list[list[np.ndarray]] = []
     if callbacks is not None:
