@@ -35,11 +35,15 @@ array([12.], dtype=float32)
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 
 from descend.autograd import grad_mode
+
+_creation_order = itertools.count(1)
+"""Numbers recorded nodes in creation order; ``backward`` processes them in reverse."""
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -90,6 +94,23 @@ class Function:
 
     parents: tuple = ()
     needs_grad: tuple[bool, ...] | None = None
+    seq: int = 0
+
+    def grad_slot(self, index: int) -> np.ndarray | None:
+        """The optimizer-owned gradient buffer of input ``index``, if ``backward`` may fill it.
+
+        A weight whose optimizer keeps all gradients in one flat buffer has a slot
+        there (``Variable._grad_buffer``). While the weight has no gradient yet in
+        this backward pass, a primitive may write its gradient for that input
+        straight into the slot (``np.matmul(..., out=slot)``) and return the slot:
+        the engine then copies nothing. Returns None otherwise (the input is no
+        weight, has no slot, or already holds a gradient to add to).
+        """
+        parent = self.parents[index]
+        slot = parent._grad_buffer
+        if slot is None or parent.grad is not None or parent._ctx is not None:
+            return None
+        return slot
 
     def forward(self, *arrays: np.ndarray, **options: Any) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
@@ -124,6 +145,7 @@ class Function:
             out = np.asarray(out)
         if record:
             fn.parents = inputs
+            fn.seq = next(_creation_order)
             return Tensor._make(out, True, fn)
         return Tensor._make(out, False, None)
 

@@ -20,6 +20,7 @@ array([-12., -18.], dtype=float32)
 from __future__ import annotations
 
 import builtins
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -214,16 +215,19 @@ class Tensor:
         if self._ctx is None:
             self._accumulate(grad, owned=False)
             return
-        order = _topological_order(self)
+        # Reverse topological order without sorting the graph: every node is created
+        # after its parents, so it has a larger creation number (``Function.seq``).
+        # Popping the largest pending number first hands each node its complete
+        # gradient (all its children are numbered higher and were processed first).
         grads: dict[int, np.ndarray] = {id(self): grad}
         # ids of arrays already passed on: a leaf may adopt a gradient array as its
         # ``.grad`` (and later add into it in place) only if nobody else holds it
         handed_out: set[int] = {id(grad)}
-        for node in reversed(order):
-            g = grads.pop(id(node), None)
+        pending = [(-self._ctx.seq, id(self), self)]
+        while pending:
+            node = heappop(pending)[2]
+            g = grads.pop(id(node))
             ctx = node._ctx
-            if g is None or ctx is None:
-                continue
             parent_grads = ctx.backward(g)
             for parent, pg in zip(ctx.parents, parent_grads, strict=True):
                 if pg is None or not parent.requires_grad:
@@ -234,8 +238,10 @@ class Tensor:
                 if parent._ctx is None:
                     buffer = parent._grad_buffer
                     if buffer is not None and parent.grad is None:
-                        # an optimizer-owned gradient slot: copy in, nobody adopts pg
-                        np.copyto(buffer, pg, casting="unsafe")
+                        # an optimizer-owned gradient slot: the backward may have written
+                        # into it already (``Function.grad_slot``); else copy in
+                        if pg is not buffer:
+                            np.copyto(buffer, pg, casting="unsafe")
                         parent.grad = buffer
                         continue
                     owned = (
@@ -247,8 +253,13 @@ class Tensor:
                     parent._accumulate(pg, owned)
                 else:
                     handed_out.add(key)
-                    previous = grads.get(id(parent))
-                    grads[id(parent)] = pg if previous is None else previous + pg
+                    pid = id(parent)
+                    previous = grads.get(pid)
+                    if previous is None:
+                        grads[pid] = pg
+                        heappush(pending, (-parent._ctx.seq, pid, parent))
+                    else:
+                        grads[pid] = previous + pg
             if not retain_graph:
                 node._ctx = _FREED
 
@@ -439,6 +450,8 @@ class _Done:
 
 class _FreedGraph(Function):
     """Stands in for a node whose graph a ``backward`` call has already freed."""
+
+    seq = 0
 
     def backward(self, grad: np.ndarray) -> tuple:
         raise RuntimeError(

@@ -144,10 +144,13 @@ class Dense(Function):
         needs = self.needs_grad
         gx = np.matmul(dz, kernel.T) if needs[0] else None
         dz2 = dz.reshape(-1, dz.shape[-1]) if dz.ndim != 2 else dz
-        gk = np.matmul(x.reshape(-1, x.shape[-1]).T, dz2) if needs[1] else None
+        gk = None
+        if needs[1]:  # straight into the optimizer's gradient buffer when it has one
+            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            gk = np.matmul(x2.T, dz2, out=self.grad_slot(1))
         if not self.has_bias:
             return gx, gk
-        gb = np.add.reduce(dz2, axis=0) if needs[2] else None
+        gb = np.add.reduce(dz2, axis=0, out=self.grad_slot(2)) if needs[2] else None
         return gx, gk, gb
 
 
