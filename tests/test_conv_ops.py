@@ -120,6 +120,61 @@ def test_conv1d_gradcheck(stride, dilation, padding):
     assert gradcheck(fn, x, kernel, bias)
 
 
+SINGLE_CHANNEL_CASES = [
+    # (input shape without batch and channel, kernel size, strides, dilation, padding)
+    ((9,), (3,), (1,), (1,), "valid"),
+    ((9,), (3,), (2,), (2,), "causal"),
+    ((7, 5), (3, 3), (1, 1), (1, 1), "valid"),
+    ((7, 6), (3, 2), (2, 3), (1, 1), "same"),
+    ((7, 5), (2, 3), (1, 1), (2, 1), "same"),
+    ((6, 7), (1, 1), (2, 2), (1, 1), "valid"),
+    ((4, 5, 3), (2, 3, 2), (2, 1, 1), (1, 1, 2), "same"),
+]
+
+
+@pytest.mark.parametrize("spatial, window, strides, dilation, padding", SINGLE_CHANNEL_CASES)
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_single_channel_conv_forward_and_gradcheck(spatial, window, strides, dilation, padding,
+                                                   with_bias):
+    # one input channel takes im2col's transposed (offset-major) layout
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, *spatial, 1))
+    kernel = rng.standard_normal((*window, 1, 3))
+    bias = rng.standard_normal(3) if with_bias else None
+    options = dict(strides=strides, padding=padding, dilation_rate=dilation)
+    y = C.conv(x, kernel, bias, **options)
+    np.testing.assert_allclose(y.data, naive_conv(x, kernel, bias, strides, dilation, padding),
+                               rtol=1e-10, atol=1e-10)
+    if with_bias:
+        assert gradcheck(lambda x, k, b: C.conv(x, k, b, activation="tanh", **options),
+                         x, kernel, bias)
+    else:
+        assert gradcheck(lambda x, k: C.conv(x, k, activation="tanh", **options), x, kernel)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_im2col_layouts_agree(channels):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 7, 8, channels)).astype(np.float32)
+    cols = C.im2col(x, (3, 2), (2, 3), (2, 2), (1, 2), ones_column=True)
+    windows = C.windows(x, (3, 2), (2, 3), (2, 2), (1, 2))
+    assert cols.shape == (2 * 3 * 2, 2 * 3 * channels + 1) and cols.dtype == np.float32
+    np.testing.assert_array_equal(cols[:, :-1], windows.reshape(12, -1))
+    np.testing.assert_array_equal(cols[:, -1], 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1, 5, C._ZERO_BLOCK, C._ZERO_BLOCK + 3, 2 * C._ZERO_BLOCK])
+def test_relu_in_place_matches_maximum(dtype, size):
+    z = np.random.default_rng(9).standard_normal(size).astype(dtype)
+    z[0] = np.nan
+    expected = np.maximum(z, 0)
+    assert C.relu_(z) is z
+    np.testing.assert_array_equal(z, expected)
+    strided = np.arange(-3.0, 3.0).reshape(2, 3).T  # not C-contiguous
+    np.testing.assert_array_equal(C.relu_(strided), [[0, 0], [0, 1], [0, 2]])
+
+
 def test_conv_gradients_only_where_needed():
     rng = np.random.default_rng(5)
     x = Tensor(rng.standard_normal((2, 6, 6, 1)).astype(np.float32))

@@ -76,6 +76,42 @@ def test_max_pool_gives_a_tie_to_the_first_maximum_only():
     assert x.grad.ravel().tolist() == [0.0, 2.0, 0.0]
 
 
+def naive_max_pool_gradient(x, grad, pool, strides, padding):
+    """Each output's gradient goes to the first maximum of its window (row-major order)."""
+    pads = [padding_amounts(n, k, s, 1, padding)
+            for n, k, s in zip(x.shape[1:-1], pool, strides, strict=True)]
+    gx = np.zeros_like(x)
+    for b, c in np.ndindex(x.shape[0], x.shape[-1]):
+        for o in np.ndindex(*grad.shape[1:-1]):
+            best, where = -np.inf, None
+            for offset in np.ndindex(*pool):
+                i = tuple(oi * s - lo + k for oi, s, (lo, _), k in
+                          zip(o, strides, pads, offset, strict=True))
+                if all(0 <= ii < n for ii, n in zip(i, x.shape[1:-1], strict=True)):
+                    if x[(b, *i, c)] > best:
+                        best, where = x[(b, *i, c)], i
+            gx[(b, *where, c)] += grad[(b, *o, c)]
+    return gx
+
+
+@pytest.mark.parametrize("spatial, pool, strides, padding", CASES + [
+    ((5, 4, 6), (2, 2, 2), (2, 2, 2), "valid"), ((4, 5, 3), (2, 3, 1), (1, 2, 1), "same"),
+    ((6, 6), (1, 1), (1, 1), "valid"), ((6, 6), (4, 4), (2, 2), "same")])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_pool_gradient_goes_to_the_first_maximum_with_many_ties(spatial, pool, strides,
+                                                                     padding, dtype):
+    # values from {0, 1, 2}, like ReLU outputs: most windows hold ties
+    rng = np.random.default_rng(3)
+    x = np.maximum(rng.integers(-2, 3, (2, *spatial, 3)), 0).astype(dtype)
+    t = Tensor(x, requires_grad=True)
+    y = P.max_pool(t, pool, strides, padding)
+    grad = rng.standard_normal(y.shape).astype(dtype)
+    (y * Tensor(grad)).sum().backward()
+    assert t.grad.dtype == dtype
+    np.testing.assert_allclose(t.grad, naive_max_pool_gradient(x, grad, pool, strides, padding),
+                               rtol=1e-6, atol=1e-6)
+
+
 def test_pool_keeps_float32_and_gradient_sums():
     x = Tensor(np.random.default_rng(2).random((4, 6, 6, 2)).astype(np.float32),
                requires_grad=True)

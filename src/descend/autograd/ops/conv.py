@@ -186,35 +186,75 @@ def im2col(xp: np.ndarray, out: Sequence[int], window: Sequence[int],
     (kernel offset, channel) like a reshaped kernel. With ``ones_column`` a last
     column of ones is appended, so that a bias row stacked under the kernel is
     added by the matrix product itself (and its gradient comes out of the
-    kernel-gradient product). One copy from a strided view; with a single
-    channel, one slice copy per kernel offset (measured faster).
+    kernel-gradient product).
+
+    With several channels the result is one copy from a strided view into a
+    C-ordered matrix. With a single channel it is the transpose (a view) of a
+    C-ordered ``(prod(window) + ones_column, rows)`` matrix, filled by one
+    contiguous slice copy per kernel offset: 2-3x cheaper than writing one
+    float per 40-byte row, and the matrix products take either layout at the
+    same speed.
     """
     batch, cin = xp.shape[0], xp.shape[-1]
     rank = len(window)
     size = int(np.prod(window)) * cin
     rows = batch * int(np.prod(out))
+    if cin == 1:
+        cols_t = np.empty((size + ones_column, batch, *out), xp.dtype)
+        offsets = itertools.product(*(range(k) for k in window))
+        for i, offset in enumerate(offsets):
+            cols_t[i] = xp[window_slices(offset, out, strides, dilation)][..., 0]
+        if ones_column:
+            cols_t[-1] = 1
+        return cols_t.reshape(size + ones_column, rows).T
     cols = np.empty((rows, size + ones_column), xp.dtype)
     # the (rows, size) block of cols seen as (batch, *out, *window, channels)
     row, item = cols.strides
     steps = [row * int(np.prod(out[i + 1:])) for i in range(-1, rank)]
     steps += [item * cin * int(np.prod(window[i + 1:])) for i in range(rank)] + [item]
     block = as_strided(cols, (batch, *out, *window, cin), steps)
-    if cin > 1:
-        np.copyto(block, windows(xp, out, window, strides, dilation))
-    else:
-        lead = (slice(None),) * (1 + rank)
-        for offset in itertools.product(*(range(k) for k in window)):
-            block[(*lead, *offset)] = xp[window_slices(offset, out, strides, dilation)]
+    np.copyto(block, windows(xp, out, window, strides, dilation))
     if ones_column:
         cols[:, -1] = 1
     return cols
 
 
 # --------------------------------------------------------------- activations
+_ZERO_BLOCK = 1 << 16
+_ZEROS: dict[np.dtype, np.ndarray] = {}
+"""Read-only blocks of ``_ZERO_BLOCK`` zeros, one per dtype, shared by every in-place ReLU."""
+
+
+def relu_(z: np.ndarray) -> np.ndarray:
+    """``max(z, 0)`` in place; returns ``z`` (same shape and dtype).
+
+    ``np.maximum(z, 0)`` against a scalar runs a slow broadcasting loop in
+    NumPy 2.x (measured 2-3x slower than against an array of zeros), so a
+    C-contiguous float array is processed block by block against a cached
+    block of zeros that stays in cache. NaN propagates as in ``np.maximum``.
+
+    Examples
+    --------
+    >>> relu_(np.array([-1.0, 0.5, np.nan]))
+    array([0. , 0.5, nan])
+    """
+    if not z.flags.c_contiguous or z.dtype.kind != "f":
+        return np.maximum(z, 0, out=z)
+    zeros = _ZEROS.get(z.dtype)
+    if zeros is None:
+        zeros = _ZEROS[z.dtype] = np.zeros(_ZERO_BLOCK, z.dtype)
+        zeros.flags.writeable = False
+    flat = z.reshape(-1)
+    for start in range(0, flat.size, _ZERO_BLOCK):
+        chunk = flat[start:start + _ZERO_BLOCK]
+        np.maximum(chunk, zeros[:chunk.size], out=chunk)
+    return z
+
+
 def _activate(z: np.ndarray, activation: str) -> np.ndarray:
     """Apply a fused activation in place where possible; return the result."""
     if activation == "relu":
-        np.maximum(z, 0, out=z)
+        relu_(z)
     elif activation == "sigmoid":
         stable_sigmoid(z, out=z)
     elif activation == "tanh":

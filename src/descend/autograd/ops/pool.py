@@ -75,12 +75,14 @@ def _gradient_buffer(shape, out, pool, strides, dtype) -> np.ndarray:
 class MaxPool(Function):
     """Max over each window; options ``pool``, ``strides``, ``pads`` (one entry per axis).
 
-    When a gradient is needed, the forward pass also records, per output, which
-    window offset held the first maximum (``argmax``, one byte per output: the
-    offsets are visited in row-major order and only a strictly larger value
-    moves it, so ``argmax = max(argmax, k * (view_k > running_max))``). The
-    backward then never reads the input again: offset ``k`` receives
-    ``grad * (argmax == k)``.
+    The forward pass takes the running ``np.maximum`` of the window's offset
+    views. When a gradient is needed it also records, per output, which
+    offset held the *first* maximum (``argmax``, one byte per output), built
+    back to front with byte arithmetic only: with ``ne_k = view_k != y``,
+    ``first_k = ne_k * (1 + first_{k+1})`` counts the offsets from ``k`` to
+    the first equal one, and ``argmax = first_0`` (the last offset wins when
+    no earlier one equals the maximum). The backward then never reads the
+    input again: offset ``k`` receives ``grad * (argmax == k)``.
     """
 
     def forward(self, x, pool: Any = None, strides: Any = None, pads: Any = None):
@@ -88,20 +90,21 @@ class MaxPool(Function):
         out, offsets, overlap = _geometry(x.shape, pool, strides, pads)
         ones = (1,) * len(pool)
         views = [xp[window_slices(offset, out, strides, ones)] for offset in offsets]
-        if self.needs_grad is None:
-            y = np.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
-            for view in views[2:]:
-                np.maximum(y, view, out=y)
-            return y
-        y = views[0].copy()
-        argmax = np.zeros(y.shape, np.uint8 if len(views) < 256 else np.intp)
-        better = np.empty(y.shape, bool)
-        moved = np.empty(y.shape, argmax.dtype)
-        for k, view in enumerate(views[1:], start=1):
-            np.greater(view, y, out=better)
+        y = np.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
+        for view in views[2:]:
             np.maximum(y, view, out=y)
-            np.multiply(better, k, out=moved, casting="unsafe")
-            np.maximum(argmax, moved, out=argmax)
+        if self.needs_grad is None:
+            return y
+        if len(views) > 1:
+            byte = np.uint8 if len(views) < 256 else np.intp
+            argmax = np.not_equal(views[-2], y).astype(byte)
+            unequal = np.empty(y.shape, bool)
+            for view in reversed(views[:-2]):
+                np.not_equal(view, y, out=unequal)
+                argmax += 1
+                np.multiply(argmax, unequal.view(np.uint8), out=argmax, casting="unsafe")
+        else:
+            argmax = np.zeros(y.shape, np.uint8)
         self.argmax, self.x_shape, self.xp_shape, self.pool = argmax, x.shape, xp.shape, pool
         self.geometry = (out, offsets, overlap, strides, pads)
         return y
