@@ -152,6 +152,16 @@ class Dense(Layer):
             self._activity_loss = self.activity_regularizer(out)
         return out
 
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        """Inference on an array: the fused dense forward without a graph node."""
+        fused = self._fused
+        if fused is None or not self.built:
+            return super()._infer(x)
+        kernel = self.kernel.data
+        if x.ndim < 2 or x.shape[-1] != kernel.shape[0]:
+            self._check_input(x)
+        return _nn.dense_forward(x, kernel, None if self.bias is None else self.bias.data, fused)
+
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """``(*input_shape[:-1], units)``."""
         return (*tuple(input_shape)[:-1], self.units)

@@ -357,6 +357,27 @@ class Layer:
     def _check_input(self, inputs: Any) -> None:
         """Raise a clear error when ``inputs`` cannot be fed to the built layer."""
 
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        """Inference on one array: ``call(x, training=False)``, no graph, an array back.
+
+        The caller runs it under ``no_grad``. Layers with a cheaper array path
+        (``Dense``) override it; the result must equal ``call``'s exactly.
+
+        Parameters
+        ----------
+        x : ndarray, shape (batch, ...)
+
+        Returns
+        -------
+        ndarray
+            The layer's output.
+        """
+        inputs = Tensor._make(x, False, None)
+        if not self.built:
+            self._maybe_build(x.shape)
+        self._check_input(inputs)
+        return self._invoke(inputs, False).data
+
     def _call_symbolic(self, inputs: Any, **kwargs: Any) -> Any:
         from descend.layers.input_layer import symbolic_call
 

@@ -195,6 +195,16 @@ class Model(Layer):
         out = self(xs[0] if len(xs) == 1 else xs, training=False)
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
+    def _infer_arrays(self, xs: list[np.ndarray]) -> list[np.ndarray]:
+        """Outputs for one batch as arrays, every layer's input checked, no graph.
+
+        ``predict``, ``predict_on_batch`` and the predict loop go through here;
+        ``Sequential`` overrides it with a per-layer array path
+        (:meth:`descend.layers.Layer._infer`).
+        """
+        with no_grad():
+            return [t.data for t in self._checked_forward(xs)]
+
     # ------------------------------------------------------- step functions
     def make_train_function(self) -> Any:
         """Return ``train_step(xs, ys, sample_weight)``: one step of gradient descent."""
@@ -478,11 +488,9 @@ class Model(Layer):
         n = len(xs[0])
         if not callbacks and n <= batch_size:
             # one batch, no callbacks: a single checked forward pass, nothing else
-            with no_grad():
-                outs = [t.data for t in self._checked_forward(xs)]
+            outs = self._infer_arrays(xs)
             return outs[0] if len(outs) == 1 else outs
-        with no_grad():  # shape errors name the layer before any batch runs
-            self._checked_forward([a[:1] for a in xs])
+        self._infer_arrays([a[:1] for a in xs])  # shape errors name the layer before any batch
         cbs = None
         if callbacks or verbose:
             cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
@@ -521,8 +529,7 @@ class Model(Layer):
         """Outputs for one batch, as NumPy arrays (no batching, no callbacks)."""
         xs = data.prepare_inputs(x)
         self._ensure_built(xs)
-        with no_grad():
-            outs = [t.data for t in self._checked_forward(xs)]
+        outs = self._infer_arrays(xs)
         return outs[0] if len(outs) == 1 else outs
 
     def _batch_result(self, return_dict: bool) -> Any:

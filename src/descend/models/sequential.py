@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.autograd import Tensor
+from descend.autograd import Tensor, no_grad
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer
 from descend.models.model import Model
@@ -194,6 +194,20 @@ class Sequential(Model):
         for layer in self._layers:
             shape = tuple(layer.compute_output_shape(shape))
         return shape
+
+    def _infer_arrays(self, xs: list[np.ndarray]) -> list[np.ndarray]:
+        """Outputs for one batch: each layer's array path in turn (no graph, no Tensors)."""
+        out = xs[0]
+        with no_grad():
+            for layer in self._layers:
+                out = layer._infer(out)
+        return [out]
+
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        """A Sequential used as a layer infers through its layers' array paths too."""
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        return self._infer_arrays([x])[0]
 
     def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
         out = xs[0]

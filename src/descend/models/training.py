@@ -161,7 +161,7 @@ def predict_loop(
         for step, s in enumerate(batch_slices(n, batch_size)):
             if callbacks is not None:
                 callbacks.on_predict_batch_begin(step)
-            out = [t.data for t in model._forward(_take(xs, s), training=False)]
+            out = model._infer_arrays(_take(xs, s))
             chunks.append(out)
             if callbacks is not None:
                 callbacks.on_predict_batch_end(step, {"outputs": out})

@@ -14,17 +14,12 @@ from typing import Any
 import numpy as np
 
 from descend.autograd.function import Function
-
-
-def stable_sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``1 / (1 + exp(-x))`` without overflow, as ``exp(-log(1 + exp(-x)))``.
-
-    Writes into ``out`` when given (``out`` may be ``x`` itself).
-    """
-    out = np.negative(x, out=out)
-    np.logaddexp(0, out, out=out)
-    np.negative(out, out=out)
-    return np.exp(out, out=out)
+from descend.autograd.ops._fused_activation import (
+    FUSED_ACTIVATIONS,  # noqa: F401  (re-exported: descend.autograd.ops.nn.FUSED_ACTIVATIONS)
+    activate_,
+    activation_backward,
+    stable_sigmoid,
+)
 
 
 class Sigmoid(Function):
@@ -97,7 +92,25 @@ class LogSoftmax(Function):
         return (grad - np.exp(self.out) * np.sum(grad, axis=self.axis, keepdims=True),)
 
 
-FUSED_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
+def dense_forward(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None,
+                  activation: str) -> np.ndarray:
+    """``activation(x @ kernel + bias)`` on arrays, into one new array.
+
+    Parameters
+    ----------
+    x : ndarray, shape (..., in)
+    kernel : ndarray, shape (in, units)
+    bias : ndarray, shape (units,), or None
+    activation : one of ``FUSED_ACTIVATIONS``
+
+    Returns
+    -------
+    ndarray, shape (..., units)
+    """
+    z = np.matmul(x, kernel)
+    if bias is not None:
+        z += bias
+    return activate_(z, activation)
 
 
 class Dense(Function):
@@ -112,34 +125,14 @@ class Dense(Function):
     """
 
     def forward(self, x, kernel, bias=None, activation: str = "linear"):
-        z = np.matmul(x, kernel)
-        if bias is not None:
-            z += bias
-        if activation == "relu":
-            np.maximum(z, 0, out=z)
-        elif activation == "sigmoid":
-            stable_sigmoid(z, out=z)
-        elif activation == "tanh":
-            np.tanh(z, out=z)
-        elif activation == "softmax":
-            z = _softmax(z, -1)
+        z = dense_forward(x, kernel, bias, activation)
         if self.needs_grad is not None:
             self.x, self.kernel, self.out, self.activation = x, kernel, z, activation
             self.has_bias = bias is not None
         return z
 
     def backward(self, grad):
-        act, out = self.activation, self.out
-        if act == "relu":
-            dz = grad * (out > 0)
-        elif act == "sigmoid":
-            dz = grad * out * (1 - out)
-        elif act == "tanh":
-            dz = grad * (1 - out * out)
-        elif act == "softmax":
-            dz = out * (grad - np.sum(grad * out, axis=-1, keepdims=True))
-        else:
-            dz = grad
+        dz = activation_backward(grad, self.out, self.activation)
         x, kernel = self.x, self.kernel
         needs = self.needs_grad
         gx = np.matmul(dz, kernel.T) if needs[0] else None
