@@ -295,6 +295,15 @@ for activation in ("linear", "relu", "sigmoid", "tanh", "softmax"):
          uniform(3, 5), uniform(5))
 case("dense-1d-input", "dense", lambda x, k, b: ops.dense(x, k, b, "tanh"), uniform(3),
      uniform(3, 2), uniform(2))
+for activation in ("linear", "relu", "sigmoid", "tanh", "softmax"):
+    case(f"dense_stack-{activation}", "dense_stack",
+         lambda x, k1, b1, k2, act=activation: ops.dense_stack(
+             x, [(k1, b1, "relu"), (k2, None, act)]),
+         uniform(4, 3), uniform(3, 5), uniform(5), uniform(5, 3))
+case("dense_stack-1d-and-3d-input", "dense_stack",
+     lambda x, y, k1, k2, b2: ops.dense_stack(x, [(k1, None, "tanh"), (k2, b2, "sigmoid")])
+     + ops.dense_stack(y, [(k1, None, "tanh"), (k2, b2, "sigmoid")]).sum(axis=(0, 1)),
+     uniform(3), uniform(2, 2, 3), uniform(3, 4), uniform(4, 2), uniform(2))
 
 # ------------------------------------------------------------------------ fused losses
 _labels = np.array([2, 0, 1, 2])

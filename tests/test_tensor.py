@@ -226,6 +226,8 @@ DTYPE_OPS: dict[str, tuple[Callable[..., Tensor], tuple[tuple[int, ...], ...], s
     "dense-relu": (lambda x, k, b: ops.dense(x, k, b, "relu"), ((2, 3), (3, 4), (4,)), "any"),
     "dense-softmax": (lambda x, k: ops.dense(x, k, activation="softmax"), ((2, 3), (3, 4)),
                       "any"),
+    "dense_stack": (lambda x, k1, b1, k2: ops.dense_stack(
+        x, [(k1, b1, "tanh"), (k2, None, "sigmoid")]), ((2, 3), (3, 4), (4,), (4, 2)), "any"),
     "softmax_crossentropy": (lambda z: ops.softmax_crossentropy(z, [0, 2]), ((2, 3),), "any"),
     "softmax_crossentropy-dense": (
         lambda z: ops.softmax_crossentropy(z, np.eye(3)[[0, 2]], sparse=False), ((2, 3),),

@@ -152,6 +152,16 @@ class Dense(Layer):
             self._activity_loss = self.activity_regularizer(out)
         return out
 
+    def _stackable(self) -> bool:
+        """Whether this layer may run inside a :class:`~descend.autograd.ops.nn.DenseStack`.
+
+        True for a built, plain ``Dense`` (not a subclass) with a fused activation,
+        no activity regularizer and no ``call`` replaced on the instance (as
+        :mod:`descend.explain.taps` does to watch each layer).
+        """
+        return (type(self) is Dense and self._fused is not None and self.built
+                and self.activity_regularizer is None and "call" not in self.__dict__)
+
     def _infer(self, x: np.ndarray) -> np.ndarray:
         """Inference on an array: the fused dense forward without a graph node."""
         fused = self._fused
@@ -216,3 +226,31 @@ class Activation(Layer):
         config = super().get_config()
         config["activation"] = activations.serialize(self.activation)
         return config
+
+
+def dense_chain(inputs: Tensor, layers: list[Dense]) -> Tensor:
+    """Run consecutive stackable ``Dense`` layers as one ``DenseStack`` node.
+
+    Parameters
+    ----------
+    inputs : Tensor, shape (..., in)
+    layers : list of Dense
+        Each with ``_stackable()`` true, in order.
+
+    Returns
+    -------
+    Tensor
+        Equal, operation for operation, to calling the layers one after another.
+    """
+    params: list[Any] = []
+    activations, has_bias = [], []
+    for layer in layers:
+        params.append(layer.kernel)
+        if layer.bias is not None:
+            params.append(layer.bias)
+        activations.append(layer._fused)
+        has_bias.append(layer.bias is not None)
+    if inputs.shape[-1] != layers[0].kernel.shape[0]:
+        layers[0]._check_input(inputs)
+    return _nn.DenseStack.apply(inputs, *params, activations=tuple(activations),
+                                has_bias=tuple(has_bias))

@@ -33,9 +33,9 @@ from descend.autograd.tensor import Tensor
 
 __all__ = [
     "abs", "add", "as_tensor", "binary_crossentropy", "broadcast_to", "cast", "clip",
-    "concatenate", "dense", "div", "exp", "expand_dims", "getitem", "log", "log_softmax",
-    "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "pow",
-    "probability_crossentropy", "relu", "reshape", "sigmoid", "softmax",
+    "concatenate", "dense", "dense_stack", "div", "exp", "expand_dims", "getitem", "log",
+    "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mul",
+    "neg", "pow", "probability_crossentropy", "relu", "reshape", "sigmoid", "softmax",
     "softmax_crossentropy", "sqrt", "square", "squeeze", "stack", "sub", "sum", "tanh",
     "transpose", "where",
 ]
@@ -254,6 +254,39 @@ def dense(x: Any, kernel: Any, bias: Any = None, activation: str = "linear") -> 
     if bias is None:
         return _nn.Dense.apply(x, kernel, activation=activation)
     return _nn.Dense.apply(x, kernel, as_tensor(bias), activation=activation)
+
+
+def dense_stack(x: Any, layers: Any) -> Tensor:
+    """Several fused dense layers as one graph node (see :class:`nn.DenseStack`).
+
+    Parameters
+    ----------
+    x : Tensor, shape (..., in)
+    layers : sequence of (kernel, bias or None, activation)
+        Applied in order; each activation one of ``"linear"``, ``"relu"``,
+        ``"sigmoid"``, ``"tanh"``, ``"softmax"``.
+
+    Returns
+    -------
+    Tensor, shape (..., units of the last layer)
+    """
+    params: list[Tensor] = []
+    activations, has_bias = [], []
+    for kernel, bias, activation in layers:
+        if activation not in _nn.FUSED_ACTIVATIONS:
+            raise ValueError(
+                f"dense_stack: activation must be one of {_nn.FUSED_ACTIVATIONS}, received "
+                f"{activation!r}."
+            )
+        params.append(as_tensor(kernel))
+        if bias is not None:
+            params.append(as_tensor(bias))
+        activations.append(activation)
+        has_bias.append(bias is not None)
+    if not activations:
+        raise ValueError("dense_stack: expected at least one (kernel, bias, activation) layer.")
+    return _nn.DenseStack.apply(as_tensor(x), *params, activations=tuple(activations),
+                                has_bias=tuple(has_bias))
 
 
 def _labels(target: Any) -> np.ndarray:

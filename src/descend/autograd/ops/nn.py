@@ -147,6 +147,60 @@ class Dense(Function):
         return gx, gk, gb
 
 
+class DenseStack(Function):
+    """A chain of fused dense layers in one node: ``act_k(... act_1(x @ K_1 + b_1) ...)``.
+
+    Inputs: ``x`` (..., in), then for each layer its kernel (in_i, units_i) and,
+    where ``has_bias[i]``, its bias (units_i,). Options ``activations`` (one of
+    ``FUSED_ACTIVATIONS`` per layer) and ``has_bias`` (one bool per layer). The
+    result equals chaining :class:`Dense` nodes, operation for operation; one
+    node instead of one per layer saves the engine's per-node work (recording,
+    ordering, handing gradients on), which dominates small networks. Backward
+    walks the layers in reverse: the activation's derivative from the saved
+    output, the weight gradients (straight into the optimizer's buffer where it
+    has one, :meth:`Function.grad_slot`), and the input gradient of each layer,
+    skipped for the first when ``x`` needs none.
+    """
+
+    def forward(self, x, *params, activations: tuple = (), has_bias: tuple = ()):
+        layers, k = [], 0
+        h = x
+        outputs = []
+        for activation, bias in zip(activations, has_bias, strict=True):
+            kernel = params[k]
+            b = params[k + 1] if bias else None
+            layers.append((k, kernel, bias, activation))
+            k += 2 if bias else 1
+            h = dense_forward(h, kernel, b, activation)
+            outputs.append(h)
+        if k != len(params):
+            raise ValueError(f"DenseStack: expected {k} parameter arrays, received {len(params)}.")
+        if self.needs_grad is not None:
+            self.x, self.layers, self.outputs = x, layers, outputs
+        return h
+
+    def backward(self, grad):
+        needs = self.needs_grad
+        grads: list = [None] * len(needs)
+        layers, outputs = self.layers, self.outputs
+        g = grad
+        for i in range(len(layers) - 1, -1, -1):
+            k, kernel, has_bias, activation = layers[i]
+            dz = activation_backward(g, outputs[i], activation)
+            dz2 = dz.reshape(-1, dz.shape[-1]) if dz.ndim != 2 else dz
+            x = outputs[i - 1] if i else self.x
+            if needs[1 + k]:
+                x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+                grads[1 + k] = np.matmul(x2.T, dz2, out=self.grad_slot(1 + k))
+            if has_bias and needs[2 + k]:
+                grads[2 + k] = np.add.reduce(dz2, axis=0, out=self.grad_slot(2 + k))
+            if i or needs[0]:
+                g = np.matmul(dz, kernel.T)
+        if needs[0]:
+            grads[0] = g
+        return tuple(grads)
+
+
 def _sparse_labels(target: Any, shape: tuple[int, ...], op: str) -> np.ndarray:
     """Validate class ids for predictions of ``shape`` and return them flat as ``intp``."""
     arr = target if type(target) is np.ndarray else np.asarray(target)
