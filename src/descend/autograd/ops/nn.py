@@ -299,11 +299,10 @@ class ProbabilityCrossEntropy(Function):
         if sparse:
             # only the label's probability enters the loss: never touch the other columns
             labels = _sparse_labels(target, p.shape, "probability_crossentropy")
-            rows = np.arange(p2.shape[0])
-            q = p2[rows, labels] / s
+            q = p2[np.arange(p2.shape[0]), labels] / s
             qc = np.minimum(np.maximum(q, eps), 1 - eps)
             loss = -np.log(qc)
-            self.labels, self.rows, self.q, self.qc = labels, rows, q, qc
+            self.labels, self.q, self.qc = labels, q, qc
         else:
             t = _dense_targets(target, p.shape, p.dtype, "probability_crossentropy")
             q = p2 / s[:, None]
@@ -314,16 +313,19 @@ class ProbabilityCrossEntropy(Function):
 
     def backward(self, grad):
         q, qc, eps, s = self.q, self.qc, self.eps, self.s
-        inside = (q >= eps) & (q <= 1 - eps)
         g = grad.reshape(-1)
         if self.sparse:
-            # dq is nonzero only at the label l: dq_l = -1/qc_l (inside the clip), so
-            # dp_j = (dq_l * [j == l] - dq_l * q_l) / s
-            coef = g * inside / (-qc * s)
-            dp = np.empty((q.shape[0], self.shape[-1]), q.dtype)
-            dp[...] = (-coef * q)[:, None]
-            dp[self.rows, self.labels] += coef
+            # q is the label's renormalised probability q_l = p_l / s, and only it
+            # enters the loss: dq_l/dp_j = ([j == l] - q_l) / s, d loss/dq_l = -1/qc_l
+            # inside the clip (where clipping left q unchanged, qc == q; NaN never is),
+            # so dp_j = (q_l - [j == l]) * g / (qc_l * s)
+            coef = np.multiply(g, qc == q)
+            coef /= qc * s
+            onehot = np.equal(self.labels[:, None], np.arange(self.shape[-1]))
+            dp = np.subtract(q[:, None], onehot, dtype=q.dtype)
+            dp *= coef[:, None]
         else:
+            inside = (q >= eps) & (q <= 1 - eps)
             dq = -self.t / qc
             dq *= inside
             dp = (dq - np.add.reduce(dq * q, axis=1, keepdims=True)) / s[:, None]
