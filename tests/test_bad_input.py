@@ -93,3 +93,20 @@ def test_predict_with_callbacks_checks_shapes_like_the_plain_path() -> None:
     with pytest.raises(ValueError, match=r"layer 'dense'.*expected axis -1.*value 4"):
         model.predict(np.zeros((100, 3), "float32"), verbose=0,
                       callbacks=[descend.callbacks.Callback()])
+
+
+@pytest.mark.parametrize("rows", [3, 4000])  # small arrays sum in float64, large in float32
+def test_finite_check_on_huge_finite_values_and_on_nan(rows):
+    import warnings
+
+    from descend.models.data_adapter import check_finite
+
+    big = np.full((rows, 8), 3e38, np.float32)
+    big[::2] *= -1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning leaks out of the fast path
+        check_finite(big, "x")
+    big[rows - 1, 5] = np.nan
+    where = rf"1 NaN or infinite value\(s\) \(first at index \({rows - 1}, 5\)"
+    with pytest.raises(ValueError, match=where):
+        check_finite(big, "x")

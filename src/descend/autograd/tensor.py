@@ -411,43 +411,6 @@ def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Recorded tensors reachable from ``root`` (root included), parents before children.
-
-    An iterative depth-first post-order: a node is appended only after every
-    recorded parent has been, so walking the list backwards hands each node its
-    complete gradient before it is propagated.
-    """
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    append = order.append
-    stack: list = [root]
-    push, pop = stack.append, stack.pop
-    while stack:
-        node = pop()
-        if node.__class__ is _Done:
-            append(node.tensor)
-            continue
-        key = id(node)
-        if key in visited:
-            continue
-        visited.add(key)
-        push(_Done(node))
-        for parent in node._ctx.parents:
-            if parent._ctx is not None and parent.requires_grad and id(parent) not in visited:
-                push(parent)
-    return order
-
-
-class _Done:
-    """Stack marker: every parent of ``tensor`` has been ordered."""
-
-    __slots__ = ("tensor",)
-
-    def __init__(self, tensor: Tensor) -> None:
-        self.tensor = tensor
-
-
 class _FreedGraph(Function):
     """Stands in for a node whose graph a ``backward`` call has already freed."""
 
