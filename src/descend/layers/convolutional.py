@@ -180,13 +180,17 @@ class BaseConv(Layer):
         self._output_spatial(shape)
 
     # ----------------------------------------------------------- compute
+    def convolve(self, inputs: Tensor, activation: str = "linear") -> Tensor:
+        """``activation(conv(inputs, kernel) + bias)`` with one of the fused activations."""
+        return _conv.conv(
+            inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+            dilation_rate=self.dilation_rate, activation=activation,
+        )
+
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         """``activation(conv(inputs, kernel) + bias)``."""
         fused = self._fused
-        out = _conv.conv(
-            inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
-            dilation_rate=self.dilation_rate, activation=fused or "linear",
-        )
+        out = self.convolve(inputs, fused or "linear")
         if fused is None:
             out = self.activation(out)
         if self.activity_regularizer is not None:

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from descend.autograd import Tensor, no_grad
-from descend.layers.core import Dense, dense_chain
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer
+from descend.models import _fusion
 from descend.models.model import Model
 
 
@@ -213,26 +213,14 @@ class Sequential(Model):
     def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
         """The training/evaluation forward pass (layers already checked and built).
 
-        Runs of two or more plain fused ``Dense`` layers become one
-        ``DenseStack`` graph node (:func:`descend.layers.core.dense_chain`): the
-        same operations, with less engine work per step.
+        Runs of plain fused Dense layers become one ``DenseStack`` node and a
+        ReLU convolution followed by max pooling pools before its ReLU
+        (:mod:`descend.models._fusion`): the same numbers with less work.
         """
         out = xs[0]
         if not isinstance(out, Tensor):
             out = Tensor._make(out, False, None)
-        layers = self._layers
-        i, n = 0, len(layers)
-        while i < n:
-            j = i
-            while j < n and type(layers[j]) is Dense and layers[j]._stackable():
-                j += 1
-            if j - i >= 2:
-                out = dense_chain(out, layers[i:j])
-                i = j
-            else:
-                out = layers[i]._invoke(out, training)
-                i += 1
-        return [out]
+        return [_fusion.forward(self._layers, out, training)]
 
     # --------------------------------------------------------- serialisation
     def get_config(self) -> dict[str, Any]:

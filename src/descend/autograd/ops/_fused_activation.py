@@ -41,6 +41,33 @@ def stable_sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return np.exp(out, out=out)
 
 
+def _zeros(dtype: np.dtype) -> np.ndarray:
+    zeros = _ZEROS.get(dtype)
+    if zeros is None:
+        zeros = _ZEROS[dtype] = np.zeros(_ZERO_BLOCK, dtype)
+        zeros.flags.writeable = False
+    return zeros
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """``max(x, 0)`` into a new array (the out-of-place form of :func:`relu_`).
+
+    Examples
+    --------
+    >>> relu(np.array([-2.0, 3.0]))
+    array([0., 3.])
+    """
+    if not x.flags.c_contiguous or x.dtype.kind != "f":
+        return np.maximum(x, 0)
+    zeros = _zeros(x.dtype)
+    out = np.empty_like(x)
+    flat, dest = x.reshape(-1), out.reshape(-1)
+    for start in range(0, flat.size, _ZERO_BLOCK):
+        stop = min(start + _ZERO_BLOCK, flat.size)
+        np.maximum(flat[start:stop], zeros[:stop - start], out=dest[start:stop])
+    return out
+
+
 def relu_(z: np.ndarray) -> np.ndarray:
     """``max(z, 0)`` in place; returns ``z`` (same shape and dtype).
 
@@ -56,10 +83,7 @@ def relu_(z: np.ndarray) -> np.ndarray:
     """
     if not z.flags.c_contiguous or z.dtype.kind != "f":
         return np.maximum(z, 0, out=z)
-    zeros = _ZEROS.get(z.dtype)
-    if zeros is None:
-        zeros = _ZEROS[z.dtype] = np.zeros(_ZERO_BLOCK, z.dtype)
-        zeros.flags.writeable = False
+    zeros = _zeros(z.dtype)
     flat = z.reshape(-1)
     size = flat.size
     if size <= _ZERO_BLOCK:
@@ -128,5 +152,5 @@ def activation_backward(grad: np.ndarray, out: np.ndarray, activation: str) -> n
     return grad
 
 
-__all__ = ["FUSED_ACTIVATIONS", "activate_", "activation_backward", "relu_", "softmax_",
+__all__ = ["FUSED_ACTIVATIONS", "activate_", "activation_backward", "relu", "relu_", "softmax_",
            "stable_sigmoid"]

@@ -18,6 +18,7 @@ from descend.autograd.ops._fused_activation import (
     FUSED_ACTIVATIONS,  # noqa: F401  (re-exported: descend.autograd.ops.nn.FUSED_ACTIVATIONS)
     activate_,
     activation_backward,
+    relu,
     stable_sigmoid,
 )
 
@@ -49,11 +50,11 @@ class Relu(Function):
     """``max(x, 0)``; d/dx = 1 where x > 0, else 0."""
 
     def forward(self, x):
-        self.out = np.maximum(x, 0)
+        self.out = relu(x)
         return self.out
 
     def backward(self, grad):
-        return (grad * (self.out > 0),)
+        return (np.multiply(grad, self.out > 0),)
 
 
 def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
