@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import sys
 import time
 import traceback
@@ -64,19 +65,31 @@ def train_result(workload: spec.Workload, seconds: float) -> dict[str, Any]:
     }
 
 
-def seconds_per_call(fn: Callable[[], Any], min_seconds: float, min_calls: int = 20) -> float:
-    """Call ``fn`` (after 3 untimed calls) until ``min_seconds`` passed; return seconds per call."""
+def seconds_per_call(fn: Callable[[], Any], min_seconds: float, min_calls: int = 20,
+                     chunks: int = 7) -> float:
+    """Seconds per call of ``fn``: the median over ``chunks`` timed chunks.
+
+    After 3 untimed calls, each chunk calls ``fn`` in groups of ``min_calls``
+    until ``min_seconds / chunks`` have passed and records the mean time per
+    call; the median over the chunks is returned, so a burst of activity on the
+    machine during one chunk does not move the result.
+    """
     for _ in range(3):
         fn()
-    calls = 0
-    start = time.perf_counter()
-    while True:
-        for _ in range(min_calls):
-            fn()
-        calls += min_calls
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_seconds:
-            return elapsed / calls
+    per_chunk = min_seconds / chunks
+    samples = []
+    for _ in range(chunks):
+        calls = 0
+        start = time.perf_counter()
+        while True:
+            for _ in range(min_calls):
+                fn()
+            calls += min_calls
+            elapsed = time.perf_counter() - start
+            if elapsed >= per_chunk:
+                break
+        samples.append(elapsed / calls)
+    return statistics.median(samples)
 
 
 def predict_fields(prefix: str, call_1: Callable[[], Any], call_1024: Callable[[], Any],
