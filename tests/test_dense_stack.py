@@ -40,7 +40,7 @@ def _layers_from(tensors, activations, biases):
     return result
 
 
-@pytest.mark.parametrize("first,last", itertools.product(ACTIVATIONS, ACTIVATIONS))
+@pytest.mark.parametrize("first,last", list(itertools.product(ACTIVATIONS, ACTIVATIONS)))
 def test_gradcheck_every_activation_pair(first, last):
     rng = np.random.default_rng(0)
     activations, biases = (first, "tanh", last), (True, False, True)
