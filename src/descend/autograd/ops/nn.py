@@ -220,8 +220,8 @@ def _sparse_labels(target: Any, shape: tuple[int, ...], op: str) -> np.ndarray:
             "non-integer values. Pass class ids (e.g. labels.argmax(-1) for one-hot labels)."
         )
     labels = arr.reshape(-1).astype(np.intp, copy=False)
-    if labels.size and (np.minimum.reduce(labels) < 0
-                        or np.maximum.reduce(labels) >= n_classes):
+    # one reduction checks both ends: a negative id is a huge number as unsigned
+    if labels.size and np.maximum.reduce(labels.view(np.uintp)) >= n_classes:
         raise ValueError(
             f"{op}: class ids must lie in [0, {n_classes - 1}] for predictions with "
             f"{n_classes} classes, received ids from {labels.min()} to {labels.max()}. Give "

@@ -40,12 +40,12 @@ def spread(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
     """Put back the reduced axes of ``grad`` as length-1 axes."""
-    if keepdims:
+    if keepdims or grad.ndim == 0:  # a 0-d gradient (full reduction) broadcasts as it is
         return grad
-    shape = list(np.shape(grad))
+    shape = list(grad.shape)
     for axis in axes:
         shape.insert(axis, 1)
-    return np.reshape(grad, shape)
+    return grad.reshape(shape)
 
 
 class Sum(Function):
@@ -68,6 +68,9 @@ class Mean(Function):
         self.shape = a.shape
         self.axes = normalize_axis(axis, a.ndim)
         self.keepdims = keepdims
+        if len(self.axes) == a.ndim and not keepdims:  # the whole array: the common case
+            self.count = a.size
+            return np.add.reduce(a, axis=None) / a.dtype.type(a.size)
         self.count = math.prod(a.shape[i] for i in self.axes) if self.axes else 1
         return np.add.reduce(a, axis=self.axes, keepdims=keepdims) / a.dtype.type(self.count)
 
