@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from descend import activations, constraints, initializers, regularizers
-from descend.autograd import Tensor
+from descend.autograd import Tensor, ops
 from descend.autograd.ops import nn as _nn
 from descend.layers.dropout import Dropout
 from descend.layers.flatten import Flatten
@@ -242,15 +242,6 @@ def dense_chain(inputs: Tensor, layers: list[Dense]) -> Tensor:
     Tensor
         Equal, operation for operation, to calling the layers one after another.
     """
-    params: list[Any] = []
-    activations, has_bias = [], []
-    for layer in layers:
-        params.append(layer.kernel)
-        if layer.bias is not None:
-            params.append(layer.bias)
-        activations.append(layer._fused)
-        has_bias.append(layer.bias is not None)
     if inputs.shape[-1] != layers[0].kernel.shape[0]:
         layers[0]._check_input(inputs)
-    return _nn.DenseStack.apply(inputs, *params, activations=tuple(activations),
-                                has_bias=tuple(has_bias))
+    return ops.dense_stack(inputs, [(layer.kernel, layer.bias, layer._fused) for layer in layers])
