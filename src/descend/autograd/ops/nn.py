@@ -114,6 +114,29 @@ def dense_forward(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None,
     return activate_(z, activation)
 
 
+def _dense_backward(fn: Function, grad: np.ndarray, x: np.ndarray, kernel: np.ndarray,
+                    out: np.ndarray, activation: str, kernel_index: int, bias_index: int | None,
+                    input_grad: bool) -> tuple:
+    """One dense layer's backward: ``(d input or None, d kernel or None, d bias or None)``.
+
+    The activation's derivative comes from the saved output; the kernel and bias
+    gradients are skipped where ``fn.needs_grad`` says so and otherwise written
+    straight into the optimizer's buffer when it has one (:meth:`Function.grad_slot`);
+    the input gradient is computed only if ``input_grad``.
+    """
+    needs = fn.needs_grad
+    dz = activation_backward(grad, out, activation)
+    dz2 = dz.reshape(-1, dz.shape[-1]) if dz.ndim != 2 else dz
+    gk = gb = None
+    if needs[kernel_index]:
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        gk = np.matmul(x2.T, dz2, out=fn.grad_slot(kernel_index))
+    if bias_index is not None and needs[bias_index]:
+        gb = np.add.reduce(dz2, axis=0, out=fn.grad_slot(bias_index))
+    gx = np.matmul(dz, kernel.T) if input_grad else None
+    return gx, gk, gb
+
+
 class Dense(Function):
     """Fused ``activation(x @ kernel + bias)``: the whole dense layer in one node.
 
@@ -133,19 +156,9 @@ class Dense(Function):
         return z
 
     def backward(self, grad):
-        dz = activation_backward(grad, self.out, self.activation)
-        x, kernel = self.x, self.kernel
-        needs = self.needs_grad
-        gx = np.matmul(dz, kernel.T) if needs[0] else None
-        dz2 = dz.reshape(-1, dz.shape[-1]) if dz.ndim != 2 else dz
-        gk = None
-        if needs[1]:  # straight into the optimizer's gradient buffer when it has one
-            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-            gk = np.matmul(x2.T, dz2, out=self.grad_slot(1))
-        if not self.has_bias:
-            return gx, gk
-        gb = np.add.reduce(dz2, axis=0, out=self.grad_slot(2)) if needs[2] else None
-        return gx, gk, gb
+        gx, gk, gb = _dense_backward(self, grad, self.x, self.kernel, self.out, self.activation,
+                                     1, 2 if self.has_bias else None, self.needs_grad[0])
+        return (gx, gk, gb) if self.has_bias else (gx, gk)
 
 
 class DenseStack(Function):
@@ -187,18 +200,12 @@ class DenseStack(Function):
         g = grad
         for i in range(len(layers) - 1, -1, -1):
             k, kernel, has_bias, activation = layers[i]
-            dz = activation_backward(g, outputs[i], activation)
-            dz2 = dz.reshape(-1, dz.shape[-1]) if dz.ndim != 2 else dz
-            x = outputs[i - 1] if i else self.x
-            if needs[1 + k]:
-                x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-                grads[1 + k] = np.matmul(x2.T, dz2, out=self.grad_slot(1 + k))
-            if has_bias and needs[2 + k]:
-                grads[2 + k] = np.add.reduce(dz2, axis=0, out=self.grad_slot(2 + k))
-            if i or needs[0]:
-                g = np.matmul(dz, kernel.T)
-        if needs[0]:
-            grads[0] = g
+            g, grads[1 + k], gb = _dense_backward(
+                self, g, outputs[i - 1] if i else self.x, kernel, outputs[i], activation,
+                1 + k, 2 + k if has_bias else None, bool(i) or needs[0])
+            if has_bias:
+                grads[2 + k] = gb
+        grads[0] = g if needs[0] else None
         return tuple(grads)
 
 
