@@ -74,10 +74,22 @@ def test_functional_model_predict_equals_call():
     np.testing.assert_array_equal(model.predict(x, verbose=0), _graph_output(model, x))
 
 
-def test_predict_builds_no_graph_and_leaves_weights_without_grad():
-    model = Sequential([layers.Input((3,)), layers.Dense(2, activation="relu")])
-    out = model.predict(np.ones((2, 3), np.float32), verbose=0)
+def test_predict_builds_no_graph_and_leaves_weights_without_grad(monkeypatch):
+    from descend.autograd.function import Function
+
+    model = Sequential([layers.Input((3,)), layers.Dense(4, activation="relu"),
+                        layers.Dense(2, activation="softmax")])
+    x = np.ones((2, 3), np.float32)
+    expected = _graph_output(model, x)
+
+    def no_nodes(*args, **kwargs):
+        raise AssertionError("predict created a graph node")
+
+    monkeypatch.setattr(Function, "apply", classmethod(no_nodes))  # any primitive call fails
+    out = model.predict(x, verbose=0)
     assert isinstance(out, np.ndarray) and out.dtype == np.float32
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(model.predict_on_batch(x), expected)
     assert all(w.grad is None for w in model.trainable_weights)
 
 

@@ -6,7 +6,7 @@ pre-activation is never kept. Its backward needs only the saved *output*: the
 derivative of each of these activations is a function of it (relu: ``out > 0``,
 sigmoid: ``out * (1 - out)``, tanh: ``1 - out**2``, softmax: its Jacobian-vector
 product). Both the dense and the convolution primitives use the functions here,
-and so does inference without a graph (:meth:`descend.layers.Layer.infer`).
+and so does inference without a graph (``descend.layers.Layer._infer``).
 
 Examples
 --------
@@ -49,6 +49,19 @@ def _zeros(dtype: np.dtype) -> np.ndarray:
     return zeros
 
 
+def _relu_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``max(x, 0)`` into ``out`` (``x`` itself or a new C-contiguous array like it)."""
+    if not x.flags.c_contiguous or x.dtype.kind != "f":
+        return np.maximum(x, 0, out=out)
+    zeros = _zeros(x.dtype)
+    flat, dest = x.reshape(-1), out.reshape(-1)
+    size = flat.size
+    for start in range(0, size, _ZERO_BLOCK):
+        stop = min(start + _ZERO_BLOCK, size)
+        np.maximum(flat[start:stop], zeros[:stop - start], out=dest[start:stop])
+    return out
+
+
 def relu(x: np.ndarray) -> np.ndarray:
     """``max(x, 0)`` into a new array (the out-of-place form of :func:`relu_`).
 
@@ -57,15 +70,7 @@ def relu(x: np.ndarray) -> np.ndarray:
     >>> relu(np.array([-2.0, 3.0]))
     array([0., 3.])
     """
-    if not x.flags.c_contiguous or x.dtype.kind != "f":
-        return np.maximum(x, 0)
-    zeros = _zeros(x.dtype)
-    out = np.empty_like(x)
-    flat, dest = x.reshape(-1), out.reshape(-1)
-    for start in range(0, flat.size, _ZERO_BLOCK):
-        stop = min(start + _ZERO_BLOCK, flat.size)
-        np.maximum(flat[start:stop], zeros[:stop - start], out=dest[start:stop])
-    return out
+    return _relu_into(x, np.empty_like(x, order="C"))
 
 
 def relu_(z: np.ndarray) -> np.ndarray:
@@ -81,26 +86,24 @@ def relu_(z: np.ndarray) -> np.ndarray:
     >>> relu_(np.array([-1.0, 0.5, np.nan]))
     array([0. , 0.5, nan])
     """
-    if not z.flags.c_contiguous or z.dtype.kind != "f":
-        return np.maximum(z, 0, out=z)
-    zeros = _zeros(z.dtype)
-    flat = z.reshape(-1)
-    size = flat.size
-    if size <= _ZERO_BLOCK:
-        np.maximum(flat, zeros[:size], out=flat)
-        return z
-    for start in range(0, size, _ZERO_BLOCK):
-        chunk = flat[start:start + _ZERO_BLOCK]
-        np.maximum(chunk, zeros[:chunk.size], out=chunk)
-    return z
+    return _relu_into(z, z)
 
 
-def softmax_(z: np.ndarray) -> np.ndarray:
-    """Softmax along the last axis, in place (shifted by the row maximum); returns ``z``."""
-    z -= np.maximum.reduce(z, axis=-1, keepdims=True)
+def _exp_normalize_(z: np.ndarray, axis: int) -> np.ndarray:
     np.exp(z, out=z)
-    z /= np.add.reduce(z, axis=-1, keepdims=True)
+    z /= np.add.reduce(z, axis=axis, keepdims=True)
     return z
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis`` into a new array (shifted by the maximum for stability)."""
+    return _exp_normalize_(x - np.maximum.reduce(x, axis=axis, keepdims=True), axis)
+
+
+def softmax_(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis``, in place (shifted by the maximum); returns ``z``."""
+    z -= np.maximum.reduce(z, axis=axis, keepdims=True)
+    return _exp_normalize_(z, axis)
 
 
 def activate_(z: np.ndarray, activation: str) -> np.ndarray:
@@ -152,5 +155,5 @@ def activation_backward(grad: np.ndarray, out: np.ndarray, activation: str) -> n
     return grad
 
 
-__all__ = ["FUSED_ACTIVATIONS", "activate_", "activation_backward", "relu", "relu_", "softmax_",
-           "stable_sigmoid"]
+__all__ = ["FUSED_ACTIVATIONS", "activate_", "activation_backward", "relu", "relu_", "softmax",
+           "softmax_", "stable_sigmoid"]

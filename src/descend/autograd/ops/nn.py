@@ -19,6 +19,7 @@ from descend.autograd.ops._fused_activation import (
     activate_,
     activation_backward,
     relu,
+    softmax,
     stable_sigmoid,
 )
 
@@ -57,12 +58,6 @@ class Relu(Function):
         return (np.multiply(grad, self.out > 0),)
 
 
-def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
-    e /= np.add.reduce(e, axis=axis, keepdims=True)
-    return e
-
-
 class Softmax(Function):
     """``exp(x) / sum(exp(x))`` along ``axis`` (shifted by the max for stability).
 
@@ -71,7 +66,7 @@ class Softmax(Function):
 
     def forward(self, x, axis: int = -1):
         self.axis = axis
-        self.out = _softmax(x, axis)
+        self.out = softmax(x, axis)
         return self.out
 
     def backward(self, grad):
