@@ -39,4 +39,17 @@ def argmin(x: Any, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     return np.argmin(data, axis=axis, keepdims=keepdims)
 
 
-__all__ = [*_engine_all, "argmax", "argmin"]
+from descend.ops import core as core  # noqa: E402
+from descend.ops import image as image  # noqa: E402
+from descend.ops import linalg as linalg  # noqa: E402
+from descend.ops import math as math  # noqa: E402
+from descend.ops import nn as nn  # noqa: E402
+from descend.ops import numpy as numpy  # noqa: E402
+from descend.ops.core import *  # noqa: E402,F403
+from descend.ops.linalg import *  # noqa: E402,F403
+from descend.ops.math import *  # noqa: E402,F403
+from descend.ops.nn import *  # noqa: E402,F403
+from descend.ops.numpy import *  # noqa: E402,F403
+
+__all__ = sorted({*_engine_all, "argmax", "argmin", *core.__all__, *linalg.__all__,
+                  *math.__all__, *nn.__all__, *numpy.__all__})
