@@ -92,13 +92,13 @@ def fit_loop(
             index = s if order is None else order[s]
             if batch_hooks:
                 cbs.on_train_batch_begin(step)
-            train_step([x[index] for x in xs], [y[index] for y in ys],
+            train_step([x[index] for x in xs], _take(ys, index),
                        None if sample_weight is None else sample_weight[index])
             if batch_hooks:
-                cbs.on_train_batch_end(step, model.get_metrics_result())
+                cbs.on_train_batch_end(step, model._current_logs())
             if model.stop_training:
                 break
-        logs = model.get_metrics_result()
+        logs = model._current_logs()
         if validation is not None and should_validate(epoch, validation_freq):
             val_logs = evaluate_loop(model, *validation,
                                      batch_size=validation_batch_size or batch_size,
@@ -142,8 +142,8 @@ def evaluate_loop(
             callbacks.on_test_batch_begin(step)
         test_step(_take(xs, s), _take(ys, s), None if sample_weight is None else sample_weight[s])
         if batch_hooks:
-            callbacks.on_test_batch_end(step, model.get_metrics_result())
-    logs = model.get_metrics_result()
+            callbacks.on_test_batch_end(step, model._current_logs())
+    logs = model._current_logs()
     callbacks.on_test_end(logs)
     return logs
 
