@@ -251,6 +251,7 @@ class Trainer:
         penalised = self._may_add_losses()
         constraints = self._constraints()
         forward = self._forward if not penalised else self._context_forward
+        trains = bool(self.trainable_weights)
         scaled = getattr(optimizer, "loss_scale_factor", None) is not None
 
         def train_step(xs: list[np.ndarray], ys: list[np.ndarray], sw: np.ndarray | None) -> None:
@@ -261,11 +262,14 @@ class Trainer:
                     loss = penalty if loss is None else loss + penalty
             if loss is None:
                 raise ValueError(_NO_LOSS)
-            if scaled:
+            if not trains:
+                pass  # nothing to update (fit warned); the loss and metrics are still reported
+            elif scaled:
                 optimizer.scale_loss(loss).backward()
             else:
                 loss.backward()
-            optimizer.step()
+            if trains:
+                optimizer.step()
             for variable, constraint in constraints:
                 variable.assign(constraint(variable.data))
             tracker.update_state(float(loss.data), sample_weight=len(xs[0]))
