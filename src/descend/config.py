@@ -91,3 +91,26 @@ def set_heap_retention(value: bool) -> None:
     if not isinstance(value, bool):
         raise TypeError(f"set_heap_retention: expected True or False, received {value!r}.")
     _HEAP_RETENTION = value
+
+
+def image_data_format() -> str:
+    """Return the layout of image data: always ``"channels_last"`` (batch, ..., channels).
+
+    Keras's default; descend's convolution and pooling layers implement only this layout.
+    """
+    return "channels_last"
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Set the image layout; descend accepts only ``"channels_last"``.
+
+    Raises
+    ------
+    ValueError
+        For ``"channels_first"`` (not implemented) or any other value.
+    """
+    if not isinstance(data_format, str) or data_format.lower() != "channels_last":
+        raise ValueError(
+            f"set_image_data_format: descend supports only 'channels_last', received "
+            f"{data_format!r}. Transpose channels-first data with numpy.moveaxis(x, 1, -1)."
+        )
