@@ -245,14 +245,7 @@ class Variable(Tensor):
         else:
             super()._accumulate(grad, owned)
 
-    # Keras variables compare elementwise; identity stays the hash (dict keys, sets).
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        return self.data == _data(other)
-
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
-        return self.data != _data(other)
-
-    __hash__ = Tensor.__hash__
+    __hash__ = Tensor.__hash__  # compared elementwise (Tensor.__eq__), hashed by identity
 
     def __float__(self) -> float:
         return float(self.data)

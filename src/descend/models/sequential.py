@@ -158,6 +158,49 @@ class Sequential(Model):
             shape = tuple(layer.compute_output_shape(shape))
         self._build_shape = tuple(input_shape)
         self.built = True
+        if self._input_layer is not None:
+            self._trace_symbolic()
+
+    # ------------------------------------------------------- symbolic graph
+    def _trace_symbolic(self) -> None:
+        """Call the layers on the ``Input`` tensor, as Keras does when it builds the model.
+
+        This defines :attr:`inputs`/:attr:`outputs` and each layer's ``input``/``output``.
+        """
+        tensor = self._input_layer.output
+        inputs = [tensor]
+        for layer in self._layers:
+            tensor = layer(tensor)
+        self.__dict__["_symbolic_cache"] = (inputs, tensor if isinstance(tensor, list)
+                                         else [tensor], len(self._layers))
+
+    def _symbolic_io(self) -> tuple[list, list]:
+        io = self.__dict__.get("_symbolic_cache")
+        if self._input_layer is None or not self._layers:
+            raise AttributeError(
+                f"Sequential model '{self.name}' has no defined inputs/outputs: it was not "
+                "given an Input. Start it with descend.Input(shape=...) to define them."
+            )
+        if io is None or io[2] != len(self._layers):
+            self._trace_symbolic()
+            io = self.__dict__["_symbolic_cache"]
+        return io[0], io[1]
+
+    @property
+    def inputs(self) -> list:
+        """The symbolic input, in a list (defined when the model starts with ``Input``).
+
+        Raises
+        ------
+        AttributeError
+            If the model has no ``Input``.
+        """
+        return list(self._symbolic_io()[0])
+
+    @property
+    def outputs(self) -> list:
+        """The symbolic output of the last layer, in a list (needs an ``Input``)."""
+        return list(self._symbolic_io()[1])
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
         if not self._layers:

@@ -12,6 +12,7 @@ from descend.saving.object_registration import (
     get_registered_object,
     register_keras_serializable,
 )
+from descend.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
 from descend.utils.numerical_utils import normalize, to_categorical
 from descend.utils.progbar import Progbar
 from descend.utils.random_seed import set_random_seed
@@ -20,4 +21,5 @@ __all__ = [
     "CustomObjectScope", "Progbar", "custom_object_scope", "get_custom_objects",
     "get_registered_name", "get_registered_object", "normalize", "register_keras_serializable",
     "set_random_seed", "to_categorical",
+    "deserialize_keras_object", "serialize_keras_object",
 ]
