@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from descend.config import (
+    backend,
     epsilon,
     floatx,
     image_data_format,
@@ -38,11 +39,6 @@ __all__ = [
 ]
 
 _UIDS: collections.Counter[str] = collections.Counter()
-
-
-def backend() -> str:
-    """The name of the backend: ``"numpy"`` (descend's NumPy engine)."""
-    return "numpy"
 
 
 def get_uid(prefix: str = "") -> int:

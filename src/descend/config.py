@@ -94,6 +94,11 @@ def set_heap_retention(value: bool) -> None:
     _HEAP_RETENTION = value
 
 
+def backend() -> str:
+    """The name of the backend: ``"numpy"`` (``keras.config.backend()``'s counterpart)."""
+    return "numpy"
+
+
 def image_data_format() -> str:
     """Return the layout of image data: always ``"channels_last"`` (batch, ..., channels).
 
