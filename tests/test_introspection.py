@@ -61,8 +61,15 @@ def test_sequential_inputs_outputs_and_layer_io() -> None:
     assert hidden.input is x and out.output is y
     assert hidden.output is out.input and hidden.output.shape == (None, 3)
     no_input = descend.Sequential([layers.Dense(2)])
-    with pytest.raises(AttributeError, match="no defined inputs"):
+    with pytest.raises(AttributeError, match="no defined inputs/outputs yet"):
         no_input.inputs  # noqa: B018
+    no_input.build((None, 5))  # as in Keras, building defines them
+    assert no_input.inputs[0].shape == (None, 5) and no_input.outputs[0].shape == (None, 2)
+    fitted = descend.Sequential([layers.Dense(1)])
+    fitted.compile(optimizer="sgd", loss="mse")
+    fitted.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+    assert fitted.inputs[0].shape == (None, 3)
+    assert fitted.layers[0].input is fitted.inputs[0]
 
 
 def test_functional_layer_input_output_are_the_first_call() -> None:
