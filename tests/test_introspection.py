@@ -314,3 +314,19 @@ def test_layers_serialize_and_deserialize() -> None:
     assert isinstance(layer, layers.Dense) and layer.units == 4
     with pytest.raises(ValueError, match="Unknown layer"):
         layers.deserialize({"class_name": "Nope", "config": {}})
+
+
+def test_keras_dtype_policy_and_optional_input_in_layer_configs() -> None:
+    policy = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float64"},
+              "registered_name": None}
+    dense = layers.deserialize({"module": "keras.layers", "class_name": "Dense",
+                                "config": {"units": 2, "dtype": policy}})
+    assert dense.dtype == "float64"
+    mixed = {"class_name": "DTypePolicy", "config": {"name": "mixed_float16"}}
+    with pytest.raises(ValueError, match="mixed precision"):
+        layers.deserialize({"class_name": "Dense", "config": {"units": 2, "dtype": mixed}})
+    inputs = layers.deserialize({"class_name": "InputLayer", "config": {
+        "batch_shape": [None, 3], "dtype": "float32", "optional": False, "name": "in"}})
+    assert inputs.batch_shape == (None, 3)
+    with pytest.raises(ValueError, match="optional=True"):
+        layers.InputLayer(shape=(3,), optional=True)

@@ -132,6 +132,9 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         kwargs.pop("sparse", None)
         kwargs.pop("ragged", None)
+        if kwargs.pop("optional", False):
+            raise ValueError("InputLayer: optional=True (an input that may be None) is not "
+                             "supported by descend; give every input a value.")
         super().__init__(name=name, dtype=dtype, **kwargs)
         if batch_shape is not None:
             batch_shape = tuple(batch_shape)
