@@ -510,7 +510,29 @@ class Layer:
         return Tensor(np.asarray(inputs, dtype=self.dtype))
 
     def _check_input(self, inputs: Any) -> None:
-        """Raise a clear error when ``inputs`` cannot be fed to the built layer."""
+        """Raise a clear error when ``inputs`` cannot be fed to the built layer.
+
+        The default checks ``self.input_spec`` (an :class:`~descend.layers.InputSpec`), if set.
+        """
+        spec = getattr(self, "input_spec", None)
+        if spec is not None:
+            from descend.layers.input_spec import assert_input_compatibility
+
+            assert_input_compatibility(spec, inputs, self.name)
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input(s) of the layer's first call on symbolic tensors."""
+        from descend.layers.input_layer import call_attribute
+
+        return call_attribute(self, "input")
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output(s) of the layer's first call on symbolic tensors."""
+        from descend.layers.input_layer import call_attribute
+
+        return call_attribute(self, "output")
 
     def _infer(self, x: np.ndarray) -> np.ndarray:
         """Inference on one array: ``call(x, training=False)``, no graph, an array back.

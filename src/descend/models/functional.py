@@ -319,27 +319,6 @@ class Functional(Model):
         shapes = [t.shape for t in self.outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
-    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
-        """Return a layer by ``name`` or by position ``index`` in :attr:`layers`.
-
-        Raises
-        ------
-        ValueError
-            If no layer has that name or the index is out of range.
-        """
-        if index is not None and name is not None:
-            raise ValueError("get_layer: provide only `name` or `index`, not both.")
-        if index is not None:
-            if not -len(self._layers) <= index < len(self._layers):
-                raise ValueError(f"get_layer: index {index} is out of range: the model has "
-                                 f"{len(self._layers)} layers.")
-            return self._layers[index]
-        for layer in self._layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(f"No such layer: {name!r}. Existing layers are: "
-                         f"{[layer.name for layer in self._layers]}.")
-
     def _summary_layers(self) -> list[tuple[Layer, Any]]:
         shapes: dict[int, Any] = {}
         for node in self._nodes:

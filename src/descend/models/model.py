@@ -149,6 +149,19 @@ class Model(Trainer, Layer):
         """Names of :attr:`metrics`, in order."""
         return [m.name for m in self.metrics]
 
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Any:
+        """A layer of :attr:`layers` by ``name`` or ``index`` (see ``models.introspection``)."""
+        from descend.models.introspection import get_layer
+
+        return get_layer(self, name=name, index=index)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> Any:
+        """Rebuild a model from ``get_config()`` output (functional configs as graphs)."""
+        from descend.models.introspection import model_from_config
+
+        return model_from_config(cls, config, custom_objects)
+
     # -------------------------------------------------------------- compile
     def compile(
         self,

@@ -158,6 +158,56 @@ class Sequential(Model):
             shape = tuple(layer.compute_output_shape(shape))
         self._build_shape = tuple(input_shape)
         self.built = True
+        self._trace_symbolic()
+
+    # ------------------------------------------------------- symbolic graph
+    def _trace_symbolic(self) -> None:
+        """Call the layers on a symbolic input, as Keras does when it builds the model.
+
+        The input is the model's ``Input``, else one of the shape the model was
+        built for. This defines :attr:`inputs`/:attr:`outputs` and each layer's
+        ``input``/``output``.
+        """
+        if self._input_layer is not None:
+            source = self._input_layer
+        else:
+            source = InputLayer(batch_shape=self._build_shape, dtype=self.dtype,
+                                name=f"{self.name}_input")
+        tensor = source.output
+        inputs = [tensor]
+        for layer in self._layers:
+            tensor = layer(tensor)
+        self.__dict__["_symbolic_cache"] = (inputs, tensor if isinstance(tensor, list)
+                                            else [tensor], len(self._layers))
+
+    def _symbolic_io(self) -> tuple[list, list]:
+        io = self.__dict__.get("_symbolic_cache")
+        if io is None or io[2] != len(self._layers):
+            if not self._layers or (self._input_layer is None and self._build_shape is None):
+                raise AttributeError(
+                    f"Sequential model '{self.name}' has no defined inputs/outputs yet: it has "
+                    "no Input and was never built. Start it with descend.Input(shape=...), or "
+                    "call model.build(input_shape) or fit it first."
+                )
+            self._trace_symbolic()
+            io = self.__dict__["_symbolic_cache"]
+        return io[0], io[1]
+
+    @property
+    def inputs(self) -> list:
+        """The symbolic input, in a list (defined when the model starts with ``Input``).
+
+        Raises
+        ------
+        AttributeError
+            If the model has no ``Input``.
+        """
+        return list(self._symbolic_io()[0])
+
+    @property
+    def outputs(self) -> list:
+        """The symbolic output of the last layer, in a list (needs an ``Input``)."""
+        return list(self._symbolic_io()[1])
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
         if not self._layers:
