@@ -28,7 +28,7 @@ def constant(data: Any) -> Tensor:
 
 
 def float_tensor(x: Any, op: str, name: str = "x") -> Tensor:
-    """``x`` as a floating tensor: float tensors as they are, anything else in floatx.
+    """``x`` as a floating tensor: float tensors and arrays keep their dtype, the rest floatx.
 
     Raises
     ------
@@ -39,6 +39,8 @@ def float_tensor(x: Any, op: str, name: str = "x") -> Tensor:
         return x
     data = array_of(x)
     if data.dtype.kind == "f":
+        if not isinstance(x, (np.ndarray, np.generic)):  # Python floats and lists: floatx
+            data = data.astype(config.floatx())
         return Tensor._make(data, False, None)
     if data.dtype.kind not in "biu":
         raise TypeError(
