@@ -30,7 +30,11 @@ def _wants_upstream_keyword(grad_fn: Callable[..., Any]) -> bool:
         params = inspect.signature(grad_fn).parameters
     except (TypeError, ValueError):
         return False
-    return "upstream" in params
+    upstream = params.get("upstream")
+    if upstream is None:
+        return False
+    has_var_args = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params.values())
+    return upstream.kind is inspect.Parameter.KEYWORD_ONLY or has_var_args
 
 
 class _CustomGradient(Function):

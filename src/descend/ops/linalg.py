@@ -211,6 +211,7 @@ def _rebuild(out: Any, values: list) -> Any:
     return {key: _rebuild(out[key], values) for key in sorted(out)}
 
 
+@keras_op
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: bool = False) -> tuple:
     """Jacobian-vector product ``J(primals) @ tangents`` of ``fun``.
