@@ -11,7 +11,7 @@ Examples
 >>> core.fori_loop(0, 4, lambda i, total: total + i, 0.0)
 6.0
 >>> core.scatter([[0], [2]], [1.0, 5.0], (4,)).data
-array([1., 0., 5., 0.])
+array([1., 0., 5., 0.], dtype=float32)
 """
 
 from __future__ import annotations
