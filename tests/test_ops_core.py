@@ -170,9 +170,14 @@ def test_cond_and_switch() -> None:
 
 
 def test_while_and_fori_loops() -> None:
-    assert core.while_loop(lambda i: i < 5, lambda i: (i + 2,), (0,)) == (6,)
-    assert core.while_loop(lambda i, j: i < 5, lambda i, j: [i + 2, j], [0, 1]) == [6, 1]
-    assert core.while_loop(lambda i: i < 100, lambda i: i + 1, 0, maximum_iterations=5) == 5
+    (single,) = core.while_loop(lambda i: i < 5, lambda i: (i + 2,), (0,))
+    assert isinstance(single, Tensor) and single.dtype == np.int32 and single.item() == 6
+    pair = core.while_loop(lambda i, j: i < 5, lambda i, j: [i + 2, j], [0, 1])
+    assert isinstance(pair, list) and [t.item() for t in pair] == [6, 1]
+    capped = core.while_loop(lambda i: i < 100, lambda i: i + 1, 0, maximum_iterations=5)
+    assert capped.item() == 5
+    float_state = core.while_loop(lambda x: x < 10.0, lambda x: x * 2.0, 1.5)
+    assert float_state.dtype == np.float32 and float_state.item() == 12.0
     assert core.fori_loop(0, 4, lambda i, v: v + i, 0.0) == 6.0
     with pytest.raises(ValueError, match="while_loop: body must return 2"):
         core.while_loop(lambda i, j: i < 5, lambda i, j: (i + 1,), (0, 1))
@@ -185,7 +190,7 @@ def test_scan_matches_a_python_loop() -> None:
     carry, ys = core.scan(lambda c, x: (c + x, c), 0.0, xs, reverse=True)
     assert float(carry.data) == 6.0 and ys.data.tolist() == [5.0, 3.0, 0.0]
     carry, ys = core.scan(lambda c, x: (c + 1, c), 0, None, length=3)
-    assert carry == 3 and ys.data.tolist() == [0, 1, 2]
+    assert carry.item() == 3 and carry.dtype == np.int32 and ys.data.tolist() == [0, 1, 2]
     carry, ys = core.scan(lambda c, x: (c + x["a"], None), 0.0, {"a": xs})
     assert float(carry.data) == 6.0 and ys is None
     with pytest.raises(ValueError, match="scan: pass xs or length"):

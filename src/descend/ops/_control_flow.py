@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import config
 from descend.autograd import ops as _ops
 from descend.autograd.tensor import Tensor
 from descend.ops._dispatch import keras_op
@@ -32,11 +33,18 @@ def _leaf_tensor(x: Any) -> Tensor:
     if isinstance(x, Tensor):
         return x
     data = np.asarray(x)
-    if data.dtype.kind == "f" and not isinstance(x, (np.ndarray, np.generic)):
-        from descend import config
-
-        data = data.astype(config.floatx())
+    if not isinstance(x, (np.ndarray, np.generic)):  # Python numbers: Keras's dtypes
+        if data.dtype.kind == "f":
+            data = data.astype(config.floatx())
+        elif data.dtype.kind in "iu":
+            data = data.astype(np.int32)
     return constant(data)
+
+
+def _as_tensors(structure: Any) -> Any:
+    """``structure`` with every number or array leaf made a tensor (as Keras does)."""
+    return pack_as(structure, [leaf if leaf is None else _leaf_tensor(leaf)
+                               for leaf in flatten(structure)])
 
 
 def _take(x: Tensor, i: int, axis: int = 0) -> Tensor:
@@ -102,10 +110,11 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
 
     Returns
     -------
-    The final loop variables, in the structure of ``loop_vars``.
+    The final loop variables, in the structure of ``loop_vars`` (numbers become
+    tensors first, as in Keras).
     """
     is_sequence = isinstance(loop_vars, (list, tuple))
-    state = tuple(loop_vars) if is_sequence else (loop_vars,)
+    state = tuple(_as_tensors(v) for v in (loop_vars if is_sequence else (loop_vars,)))
     steps = 0
     while maximum_iterations is None or steps < maximum_iterations:
         if not _truth(cond(*state), "while_loop", "cond's result"):
@@ -166,7 +175,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
         if length is not None and int(length) != count:
             raise ValueError(f"scan: length={length} does not match the leading size {count} "
                              "of xs.")
-    carry, ys = init, [None] * count
+    carry, ys = _as_tensors(init), [None] * count
     for i in (range(count - 1, -1, -1) if reverse else range(count)):
         x = None if xs is None else pack_as(xs, [_take(t, i) for t in leaves])
         carry, ys[i] = f(carry, x)

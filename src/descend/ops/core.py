@@ -84,9 +84,9 @@ def _convert(x: Any, dtype: np.dtype | None) -> Tensor:
         data = np.asarray(x)
     else:
         data = np.asarray(x)
-        if data.dtype.kind == "f":
+        if dtype is None and data.dtype.kind == "f":
             data = data.astype(config.floatx())
-        elif data.dtype.kind in "iu":
+        elif dtype is None and data.dtype.kind in "iu":
             data = data.astype(np.int32)
     if data.dtype.kind not in "biufc":
         raise TypeError(
