@@ -167,3 +167,22 @@ def test_gamma_binomial_beta_moments() -> None:
         random.binomial((2,), counts=5, probabilities=1.5)
     with pytest.raises(ValueError, match="beta: alpha and beta must be positive"):
         random.beta((2,), alpha=1.0, beta=-1.0)
+
+
+def test_seed_generator_as_a_layer_attribute() -> None:
+    from descend import layers
+
+    class Noisy(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.seed_generator = random.SeedGenerator(1)
+
+        def call(self, x, training=False):
+            return random.dropout(x, 0.5, seed=self.seed_generator) if training else x
+
+    x = np.ones((4, 8), np.float32)
+    first, second = Noisy(), Noisy()
+    a, b = first(x, training=True).data, first(x, training=True).data
+    assert not np.array_equal(a, b)
+    np.testing.assert_array_equal(second(x, training=True).data, a)
+    assert first.seed_generator.state.tolist() == [1, 2]
