@@ -120,6 +120,10 @@ def test_scatter_sums_duplicates() -> None:
     assert out.data.tolist() == [3.0, 0.0, 3.0, 0.0]
     rows = core.scatter(np.array([[1]]), np.array([[1.0, 2.0]]), (3, 2))
     np.testing.assert_array_equal(rows.data, [[0, 0], [1, 2], [0, 0]])
+    one = core.scatter(np.array([1, 0]), np.array(5.0), (2, 2))
+    np.testing.assert_array_equal(one.data, [[0, 0], [5, 0]])
+    batched = core.scatter(np.array([[[0], [1]]]), np.array([[1.0, 2.0]]), (4,))
+    assert batched.data.tolist() == [1.0, 2.0, 0.0, 0.0]
     with pytest.raises(ValueError, match="scatter: indices out of range"):
         core.scatter(np.array([[5]]), np.array([1.0]), (4,))
     with pytest.raises(ValueError, match="scatter: updates must have shape"):

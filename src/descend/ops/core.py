@@ -218,8 +218,8 @@ def stop_gradient(variable: Any) -> Tensor:
 
 def _nd_indices(indices: Any, shape_: tuple[int, ...], op: str) -> tuple[np.ndarray, ...]:
     idx = int_array(indices, op, "indices")
-    if idx.ndim == 1:
-        idx = idx[:, None] if len(shape_) else idx.reshape(-1, 0)
+    if idx.ndim == 1:  # one index of k coordinates, as in Keras
+        idx = idx[None, :]
     if idx.ndim < 2 or idx.shape[-1] > len(shape_):
         raise ValueError(
             f"{op}: indices must have shape (..., k) with k <= {len(shape_)} (the rank of the "
@@ -266,9 +266,9 @@ def scatter(indices: Any, values: Any, shape: Sequence[int]) -> Tensor:
 
     Parameters
     ----------
-    indices : int tensor, shape (N, k)
-        ``k <= len(shape)`` coordinates per entry.
-    values : tensor, shape (N, *shape[k:])
+    indices : int tensor, shape (..., k)
+        ``k <= len(shape)`` coordinates per entry (a 1-D ``indices`` is one entry).
+    values : tensor, shape ``indices.shape[:-1] + shape[k:]``
     shape : sequence of int
 
     Returns
@@ -293,8 +293,9 @@ def scatter_update(inputs: Any, indices: Any, updates: Any, reduction: str | Non
     Parameters
     ----------
     inputs : tensor
-    indices : int tensor, shape (N, k)
-    updates : tensor, shape (N, *inputs.shape[k:])
+    indices : int tensor, shape (..., k)
+        ``k <= inputs.ndim`` coordinates per entry (a 1-D ``indices`` is one entry).
+    updates : tensor, shape ``indices.shape[:-1] + inputs.shape[k:]``
     reduction : {None, "add", "max", "min", "mul"}, default None
         None: the update replaces the value (the last of duplicate indices
         wins); otherwise it is combined with the current value and with the other
