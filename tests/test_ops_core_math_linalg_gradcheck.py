@@ -181,6 +181,16 @@ case("det", "det", linalg.det, uniform(3, 3))
 case("det-batch", "det", linalg.det, uniform(2, 3, 3))
 case("solve-matrix-rhs", "solve", linalg.solve, well_conditioned(3), uniform(3, 2))
 case("solve-vector-rhs", "solve", linalg.solve, well_conditioned(3), uniform(3))
+case("solve-batched-a-broadcast-b", "solve", linalg.solve,
+     np.stack([well_conditioned(3), well_conditioned(3)]), uniform(3, 2))
+case("solve-batched-vectors", "solve", linalg.solve,
+     np.stack([well_conditioned(3), well_conditioned(3)]), uniform(2, 3))
+case("svd-batch", "svd",
+     lambda a: eng.concatenate([eng.reshape(eng.abs(t), (-1,))
+                                for t in linalg.svd(a, full_matrices=False)]), uniform(2, 4, 3))
+case("qr-batch", "qr", lambda a: eng.concatenate([eng.reshape(t, (-1,)) for t in linalg.qr(a)]),
+     uniform(2, 4, 3))
+case("eigh-batch", "eigh", lambda a: eng.abs(linalg.eigh(sym(a))[1]), uniform(2, 3, 3))
 case("solve_triangular-upper", "solve_triangular", linalg.solve_triangular,
      well_conditioned(3), uniform(3, 2))
 case("solve_triangular-lower", "solve_triangular",

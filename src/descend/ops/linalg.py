@@ -430,7 +430,8 @@ def qr(x: Any, mode: str = "reduced") -> tuple[Tensor, Tensor]:
 def _solve_operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor, bool]:
     a = _square(float_tensor(a, op, "a"), op)
     b = float_tensor(b, op, "b")
-    vector = b.ndim == a.ndim - 1
+    # torch/NumPy rule: b is a (batch of) vector(s) when 1-D or shaped like a's rows
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     if b.ndim == 0 or b.shape[-1 if vector else -2] != a.shape[-1]:
         raise ValueError(f"{op}: b must have shape (..., {a.shape[-1]}) or "
                          f"(..., {a.shape[-1]}, k) to match a of shape {a.shape}, "
