@@ -105,6 +105,8 @@ def test_uniform_and_randint() -> None:
         random.randint((2,), 3, 3)
     with pytest.raises(ValueError, match="randint: dtype must be an integer dtype"):
         random.randint((2,), 0, 3, dtype="float32")
+    with pytest.raises(TypeError, match="normal: dtype must be a dtype"):
+        random.normal((2,), dtype="no-such-dtype")
     with pytest.raises(ValueError, match="normal: shape must hold non-negative sizes"):
         random.normal((-1, 2))
 

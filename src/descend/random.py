@@ -175,8 +175,16 @@ def _shape(shape: Any, op: str) -> tuple[int, ...]:
     return dims
 
 
+def _dtype(dtype: Any, op: str) -> np.dtype:
+    try:
+        return np.dtype(getattr(dtype, "name", dtype))
+    except TypeError as error:
+        raise TypeError(f"{op}: dtype must be a dtype or its name such as 'float32', received "
+                        f"{dtype!r}.") from error
+
+
 def _float_dtype(dtype: Any, op: str) -> np.dtype:
-    result = np.dtype(config.floatx() if dtype is None else getattr(dtype, "name", dtype))
+    result = _dtype(config.floatx() if dtype is None else dtype, op)
     if result.kind != "f":
         raise ValueError(f"{op}: dtype must be a float dtype such as 'float32', received "
                          f"{result}." + (" Use randint for integers." if op == "uniform" else ""))
@@ -266,7 +274,7 @@ def randint(shape: Sequence[int], minval: int, maxval: int, dtype: Any = "int32"
     Tensor of ``dtype``, shape ``shape``
     """
     dims = _shape(shape, "randint")
-    out_dtype = np.dtype(getattr(dtype, "name", dtype))
+    out_dtype = _dtype(dtype, "randint")
     if out_dtype.kind not in "iu":
         raise ValueError(f"randint: dtype must be an integer dtype, received {out_dtype}.")
     low, high = _values(minval), _values(maxval)
@@ -304,7 +312,10 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
     draw = _rng(seed, "categorical").random((values.shape[0], count))
     picks = (cumulative[:, None, :] <= draw[:, :, None]).sum(axis=-1)
     picks = np.minimum(picks, values.shape[1] - 1)
-    return _tensor(picks.astype(np.dtype(getattr(dtype, "name", dtype))))
+    out_dtype = _dtype(dtype, "categorical")
+    if out_dtype.kind not in "iu":
+        raise ValueError(f"categorical: dtype must be an integer dtype, received {out_dtype}.")
+    return _tensor(picks.astype(out_dtype))
 
 
 def dropout(inputs: Any, rate: float, noise_shape: Sequence[int | None] | None = None,
