@@ -78,13 +78,36 @@ def _length(leaves: list[Tensor], op: str, axis: int = 0) -> int:
 
 @keras_op
 def cond(pred: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any]) -> Any:
-    """``true_fn()`` if ``pred`` else ``false_fn()`` (only the chosen branch runs)."""
+    """``true_fn()`` if ``pred`` else ``false_fn()`` (only the chosen branch runs).
+
+    Parameters
+    ----------
+    pred : bool or one-element tensor
+    true_fn, false_fn : callable
+        Take no arguments.
+
+    Returns
+    -------
+    The chosen function's result.
+    """
     return true_fn() if _truth(pred, "cond", "pred") else false_fn()
 
 
 @keras_op
 def switch(index: Any, branches: list[Callable[..., Any]], *operands: Any) -> Any:
-    """``branches[index](*operands)``; ``index`` is clamped to ``[0, len(branches) - 1]``."""
+    """``branches[index](*operands)``; ``index`` is clamped to ``[0, len(branches) - 1]``.
+
+    Parameters
+    ----------
+    index : int or one-element integer tensor
+    branches : list of callable
+    *operands
+        Passed to the chosen branch.
+
+    Returns
+    -------
+    The chosen branch's result.
+    """
     if not branches:
         raise ValueError("switch: branches must hold at least one function.")
     data = array_of(index)
@@ -133,7 +156,19 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
 
 @keras_op
 def fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any], Any], init_val: Any) -> Any:
-    """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``; returns ``val``."""
+    """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``.
+
+    Parameters
+    ----------
+    lower, upper : int
+    body_fun : callable
+        ``body_fun(i, val) -> val``.
+    init_val : tensor or structure
+
+    Returns
+    -------
+    The final ``val``.
+    """
     value = init_val
     for i in range(int(array_of(lower)), int(array_of(upper))):
         value = body_fun(i, value)
@@ -219,7 +254,19 @@ def associative_scan(f: Callable[[Any, Any], Any], elems: Any, reverse: bool = F
 
 @keras_op
 def map(f: Callable[[Any], Any], xs: Any) -> Any:  # noqa: A001
-    """``stack([f(x) for x in xs])`` over the leading axis (``xs`` may be a structure)."""
+    """``stack([f(x) for x in xs])`` over the leading axis.
+
+    Parameters
+    ----------
+    f : callable
+        Takes one slice of ``xs`` (a structure of slices when ``xs`` is one).
+    xs : tensor or list/tuple/dict of tensors, same leading size
+
+    Returns
+    -------
+    Tensor or structure
+        ``f``'s results stacked along a new axis 0.
+    """
     leaves = [_leaf_tensor(t) for t in flatten(xs)]
     count = _length(leaves, "map")
     results = [f(pack_as(xs, [_take(t, i) for t in leaves])) for i in range(count)]
@@ -230,6 +277,17 @@ def map(f: Callable[[Any], Any], xs: Any) -> Any:  # noqa: A001
 
 @keras_op
 def vectorized_map(function: Callable[[Any], Any], elements: Any) -> Any:
-    """``stack([function(e) for e in elements])``; with a list/tuple of tensors, ``function``
-    receives the list of their ``i``-th slices (Keras's convention)."""
+    """``stack([function(e) for e in elements])`` over the leading axis.
+
+    Parameters
+    ----------
+    function : callable
+        With a list/tuple of tensors, receives the list of their ``i``-th
+        slices (Keras's convention).
+    elements : tensor or list/tuple of tensors
+
+    Returns
+    -------
+    Tensor or structure, stacked along axis 0
+    """
     return map(function, elements)

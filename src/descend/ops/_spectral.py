@@ -64,7 +64,16 @@ def fft(x: tuple[Any, Any]) -> tuple[Tensor, Tensor]:
 
 @keras_op
 def fft2(x: tuple[Any, Any]) -> tuple[Tensor, Tensor]:
-    """2-D discrete Fourier transform over the last two axes of ``(real, imag)``."""
+    """2-D discrete Fourier transform over the last two axes.
+
+    Parameters
+    ----------
+    x : tuple (real, imag) of float tensors, shape (..., m, n)
+
+    Returns
+    -------
+    (real, imag) : tuple of Tensor, shape (..., m, n)
+    """
     values, dtype = _complex_pair(x, "fft2")
     if values.ndim < 2:
         raise ValueError(f"fft2: x must have at least 2 dimensions, received {values.shape}.")
@@ -73,7 +82,16 @@ def fft2(x: tuple[Any, Any]) -> tuple[Tensor, Tensor]:
 
 @keras_op
 def ifft2(x: tuple[Any, Any]) -> tuple[Tensor, Tensor]:
-    """Inverse 2-D discrete Fourier transform over the last two axes of ``(real, imag)``."""
+    """Inverse 2-D discrete Fourier transform over the last two axes.
+
+    Parameters
+    ----------
+    x : tuple (real, imag) of float tensors, shape (..., m, n)
+
+    Returns
+    -------
+    (real, imag) : tuple of Tensor, shape (..., m, n)
+    """
     values, dtype = _complex_pair(x, "ifft2")
     if values.ndim < 2:
         raise ValueError(f"ifft2: x must have at least 2 dimensions, received {values.shape}.")
@@ -236,7 +254,16 @@ def istft(x: tuple[Any, Any], sequence_length: int, sequence_stride: int, fft_le
 
 @keras_op
 def view_as_real(x: Any) -> Tensor:
-    """A complex tensor as floats with a trailing axis of 2 (real, imaginary)."""
+    """A complex tensor as floats with a trailing axis of 2 (real, imaginary).
+
+    Parameters
+    ----------
+    x : complex tensor, shape (...)
+
+    Returns
+    -------
+    Tensor, shape (..., 2)
+    """
     data = array_of(x)
     if data.dtype.kind != "c":
         raise TypeError(f"view_as_real: x must be complex, received dtype {data.dtype}.")
@@ -245,7 +272,16 @@ def view_as_real(x: Any) -> Tensor:
 
 @keras_op
 def view_as_complex(x: Any) -> Tensor:
-    """A float tensor with a trailing axis of 2 (real, imaginary) as a complex tensor."""
+    """A float tensor with a trailing axis of 2 (real, imaginary) as a complex tensor.
+
+    Parameters
+    ----------
+    x : float tensor, shape (..., 2)
+
+    Returns
+    -------
+    Tensor, complex, shape (...)
+    """
     data = array_of(x)
     if data.ndim == 0 or data.shape[-1] != 2:
         raise ValueError(f"view_as_complex: the last axis of x must have size 2 (real, "

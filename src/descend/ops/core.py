@@ -138,19 +138,47 @@ def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None, ragged: Any
 
 @keras_op
 def convert_to_numpy(x: Any) -> np.ndarray:
-    """The values of ``x`` as a new NumPy array (a copy: writing to it leaves ``x`` alone)."""
+    """The values of ``x`` as a new NumPy array (a copy: writing to it leaves ``x`` alone).
+
+    Parameters
+    ----------
+    x : tensor, array or number
+
+    Returns
+    -------
+    ndarray, shape of ``x``
+    """
     return np.array(array_of(x))
 
 
 @keras_op
 def is_tensor(x: Any) -> bool:
-    """Whether ``x`` is a descend :class:`Tensor` (NumPy arrays and numbers are not)."""
+    """Whether ``x`` is a descend :class:`Tensor` (NumPy arrays and numbers are not).
+
+    Parameters
+    ----------
+    x : any
+
+    Returns
+    -------
+    bool
+    """
     return isinstance(x, Tensor)
 
 
 @keras_op
 def dtype(x: Any) -> str:
-    """The dtype name of ``x``, e.g. ``"float32"`` (NumPy arrays and scalars too)."""
+    """The dtype name of ``x``, e.g. ``"float32"``.
+
+    Parameters
+    ----------
+    x : tensor, array or number
+        Python numbers get Keras's dtypes (floatx, int32, bool).
+
+    Returns
+    -------
+    str
+    """
     if isinstance(x, Tensor) or isinstance(x, (np.ndarray, np.generic)):
         return str(x.dtype)
     return str(_convert(x, None).data.dtype)
@@ -158,7 +186,16 @@ def dtype(x: Any) -> str:
 
 @keras_op
 def shape(x: Any) -> tuple[int, ...]:
-    """The shape of ``x`` as a tuple of ints."""
+    """The shape of ``x``.
+
+    Parameters
+    ----------
+    x : tensor, array or number
+
+    Returns
+    -------
+    tuple of int
+    """
     return tuple(int(n) for n in np.shape(array_of(x)))
 
 
@@ -186,6 +223,15 @@ def cast(x: Any, dtype: Any) -> Tensor:
 def saturate_cast(x: Any, dtype: Any) -> Tensor:
     """Cast to ``dtype``, first clipping ``x`` to the range the dtype can hold.
 
+    Parameters
+    ----------
+    x : tensor
+    dtype : dtype or str
+
+    Returns
+    -------
+    Tensor of ``dtype``, shape of ``x``
+
     Examples
     --------
     >>> import numpy as np
@@ -212,7 +258,16 @@ def saturate_cast(x: Any, dtype: Any) -> Tensor:
 
 @keras_op
 def stop_gradient(variable: Any) -> Tensor:
-    """The values of ``variable`` cut from the graph: no gradient flows back through it."""
+    """The values of ``variable`` cut from the graph: no gradient flows back through it.
+
+    Parameters
+    ----------
+    variable : tensor
+
+    Returns
+    -------
+    Tensor, same values and shape, ``requires_grad=False``
+    """
     return constant(array_of(variable))
 
 
@@ -416,6 +471,17 @@ def slice_update(inputs: Any, start_indices: Any, updates: Any) -> Tensor:
 @keras_op
 def unstack(x: Any, num: int | None = None, axis: int = 0) -> list[Tensor]:
     """Split ``x`` along ``axis`` into a list of tensors (each without that axis).
+
+    Parameters
+    ----------
+    x : tensor
+    num : int, optional
+        The expected number of pieces (checked).
+    axis : int, default 0
+
+    Returns
+    -------
+    list of Tensor, each of shape ``x.shape`` without ``axis`` (differentiable)
 
     Raises
     ------

@@ -52,25 +52,65 @@ __all__ = [
 
 @keras_op
 def erf(x: Any) -> Tensor:
-    """Error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t**2) dt`` (differentiable)."""
+    """Error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t**2) dt`` (differentiable).
+
+    Parameters
+    ----------
+    x : tensor, any shape
+        Integers and Python numbers are computed in floatx.
+
+    Returns
+    -------
+    Tensor, shape of ``x``
+    """
     return _special.Erf.apply(float_tensor(x, "erf"))
 
 
 @keras_op
 def erfc(x: Any) -> Tensor:
-    """Complementary error function ``1 - erf(x)``, accurate for large ``x`` (differentiable)."""
+    """Complementary error function ``1 - erf(x)``, accurate for large ``x`` (differentiable).
+
+    Parameters
+    ----------
+    x : tensor, any shape
+        Integers and Python numbers are computed in floatx.
+
+    Returns
+    -------
+    Tensor, shape of ``x``
+    """
     return _special.Erfc.apply(float_tensor(x, "erfc"))
 
 
 @keras_op
 def erfinv(x: Any) -> Tensor:
-    """Inverse error function on ``[-1, 1]`` (``±inf`` at ``±1``, NaN outside; differentiable)."""
+    """Inverse error function on ``[-1, 1]`` (``±inf`` at ``±1``, NaN outside; differentiable).
+
+    Parameters
+    ----------
+    x : tensor, any shape
+        Integers and Python numbers are computed in floatx.
+
+    Returns
+    -------
+    Tensor, shape of ``x``
+    """
     return _special.Erfinv.apply(float_tensor(x, "erfinv"))
 
 
 @keras_op
 def rsqrt(x: Any) -> Tensor:
-    """``1 / sqrt(x)`` elementwise (differentiable)."""
+    """``1 / sqrt(x)`` elementwise (differentiable).
+
+    Parameters
+    ----------
+    x : tensor, any shape
+        Integers and Python numbers are computed in floatx.
+
+    Returns
+    -------
+    Tensor, shape of ``x``
+    """
     x = float_tensor(x, "rsqrt")
     return _ops.div(1.0, _ops.sqrt(x))
 
