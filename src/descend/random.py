@@ -355,7 +355,18 @@ def dropout(inputs: Any, rate: float, noise_shape: Sequence[int | None] | None =
 
 
 def shuffle(x: Any, axis: int = 0, seed: Any = None) -> Any:
-    """``x`` with its slices along ``axis`` in a random order (differentiable)."""
+    """``x`` with its slices along ``axis`` in a random order.
+
+    Parameters
+    ----------
+    x : tensor
+    axis : int, default 0
+    seed : None, int or SeedGenerator, optional
+
+    Returns
+    -------
+    Tensor, shape of ``x`` (differentiable for float ``x``)
+    """
     from descend.autograd import ops as engine_ops
     from descend.autograd.ops._convert import as_tensor
 
@@ -378,6 +389,10 @@ def gamma(shape: Sequence[int], alpha: Any, dtype: Any = None, seed: Any = None)
     alpha : float or tensor (broadcast to ``shape``), positive
     dtype : float dtype, default floatx
     seed : None, int or SeedGenerator, optional
+
+    Returns
+    -------
+    Tensor, shape ``shape``
     """
     dims, out_dtype = _shape(shape, "gamma"), _float_dtype(dtype, "gamma")
     a = _values(alpha)
@@ -397,6 +412,10 @@ def binomial(shape: Sequence[int], counts: Any, probabilities: Any, dtype: Any =
     probabilities : float or tensor in [0, 1]
     dtype : float dtype, default floatx (Keras returns floats)
     seed : None, int or SeedGenerator, optional
+
+    Returns
+    -------
+    Tensor, shape ``shape``
     """
     dims, out_dtype = _shape(shape, "binomial"), _float_dtype(dtype, "binomial")
     n, p = _values(counts), _values(probabilities)
@@ -418,6 +437,10 @@ def beta(shape: Sequence[int], alpha: Any, beta: Any, dtype: Any = None,
     alpha, beta : float or tensor (broadcast to ``shape``), positive
     dtype : float dtype, default floatx
     seed : None, int or SeedGenerator, optional
+
+    Returns
+    -------
+    Tensor, shape ``shape``
     """
     dims, out_dtype = _shape(shape, "beta"), _float_dtype(dtype, "beta")
     a, b = _values(alpha), _values(beta)
