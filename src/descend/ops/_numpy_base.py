@@ -208,7 +208,7 @@ def check_broadcast(op: str, *operands: Any, names: tuple[str, ...] = ("x1", "x2
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
-        described = ", ".join(f"{n} of shape {s}" for n, s in zip(names, shapes))
+        described = ", ".join(f"{n} of shape {s}" for n, s in zip(names, shapes, strict=False))
         raise ValueError(
             f"{op}: the shapes do not broadcast together: {described}. Axes must be equal "
             "or 1 when aligned from the right."

@@ -152,7 +152,7 @@ def roll(x: Any, shift: Any, axis: Any = None) -> Tensor:
     if len(shifts) != len(axes):
         raise ValueError(f"roll: shift and axis must have the same length, received {shift!r} "
                          f"and {axis!r}.")
-    for d, s in zip(axes, shifts):
+    for d, s in zip(axes, shifts, strict=False):
         n = t.shape[d]
         if n:
             t = _along(t, d, (np.arange(n) - int(s)) % n)
@@ -192,7 +192,7 @@ def tile(x: Any, repeats: Any) -> Tensor:
     if len(reps) > t.ndim:
         t = E.reshape(t, (1,) * (len(reps) - t.ndim) + t.shape)
     reps = [1] * (t.ndim - len(reps)) + reps
-    index = np.ix_(*[np.tile(np.arange(n), r) for n, r in zip(t.shape, reps)])
+    index = np.ix_(*[np.tile(np.arange(n), r) for n, r in zip(t.shape, reps, strict=False)])
     return E.getitem(t, index) if t.ndim else t
 
 
@@ -249,10 +249,10 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
     if constant_values is not None:
         raise ValueError(f"pad: constant_values is only used with mode='constant', received "
                          f"mode={mode!r}.")
-    for n, (lo, hi) in zip(t.shape, pairs):
+    for n, (lo, hi) in zip(t.shape, pairs, strict=False):
         if n == 0 and (lo or hi):
             raise ValueError(f"pad: mode={mode!r} cannot pad an empty axis.")
-    index = [np.pad(np.arange(n), p, mode=mode) for n, p in zip(t.shape, pairs)]
+    index = [np.pad(np.arange(n), p, mode=mode) for n, p in zip(t.shape, pairs, strict=False)]
     return E.getitem(t, np.ix_(*index))
 
 

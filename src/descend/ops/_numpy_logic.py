@@ -285,7 +285,7 @@ def select(condlist: Any, choicelist: Any, default: Any = 0) -> Tensor:
         raise ValueError("select: condlist must hold at least one condition.")
     choices = promote(*choicelist, default)
     out = choices[-1]
-    for cond, choice in zip(reversed(condlist), reversed(choices[:-1])):
+    for cond, choice in zip(reversed(condlist), reversed(choices[:-1]), strict=False):
         out = where(cond, choice, out)
     return out
 

@@ -51,7 +51,7 @@ def _axis(op: str, t: Tensor, axis: Any) -> Any:
 
 def _int_accumulator(dtype: np.dtype) -> np.dtype:
     """Keras sums booleans as int32 and keeps other integer dtypes."""
-    return np.dtype(np.int32) if dtype == bool else dtype
+    return np.dtype(np.int32) if dtype.kind == "b" else dtype
 
 
 @numpy_op

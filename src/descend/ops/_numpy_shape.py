@@ -100,7 +100,7 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
         raise ValueError(f"moveaxis: source and destination must have the same number of "
                          f"axes, received {source!r} and {destination!r}.")
     order = [d for d in range(t.ndim) if d not in src]
-    for d, s in sorted(zip(dst, src)):
+    for d, s in sorted(zip(dst, src, strict=False)):
         order.insert(d, s)
     return E.transpose(t, order)
 
@@ -159,8 +159,8 @@ def _join(op: str, ts: list[Tensor], axis: int) -> Tensor:
     first = ts[0].shape
     axis = check_axis(op, axis, len(first))
     for i, t in enumerate(ts):
-        if t.ndim != len(first) or any(a != b for d, (a, b) in enumerate(zip(t.shape, first))
-                                       if d != axis):
+        pairs = enumerate(zip(t.shape, first, strict=False))
+        if t.ndim != len(first) or any(a != b for d, (a, b) in pairs if d != axis):
             raise ValueError(f"{op}: all inputs must have the same shape except along axis "
                              f"{axis}; input 0 has shape {first}, input {i} has {t.shape}.")
     return E.concatenate(ts, axis=axis)
@@ -250,7 +250,7 @@ def _split(op: str, x: Any, indices_or_sections: Any, axis: int, even: bool) -> 
                   for i in spec]
         bounds = [0] + points + [n]
     parts = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
         index = [slice(None)] * t.ndim
         index[axis] = slice(int(lo), builtins.max(int(lo), int(hi)))
         parts.append(E.getitem(t, tuple(index)))

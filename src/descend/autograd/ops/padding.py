@@ -25,7 +25,8 @@ class PadConstant(Function):
     """
 
     def forward(self, a, pad_width: tuple = (), value: float = 0):
-        self.window = tuple(slice(lo, lo + n) for (lo, _), n in zip(pad_width, a.shape))
+        pairs = zip(pad_width, a.shape, strict=False)
+        self.window = tuple(slice(lo, lo + n) for (lo, _), n in pairs)
         return np.pad(a, pad_width, mode="constant", constant_values=value)
 
     def backward(self, grad):

@@ -38,11 +38,11 @@ class Einsum(Function):
 
     def backward(self, grad):
         sizes: dict[str, int] = {}
-        for letters, array in zip(self.inputs, self.arrays):
-            for letter, n in zip(letters, array.shape):
+        for letters, array in zip(self.inputs, self.arrays, strict=False):
+            for letter, n in zip(letters, array.shape, strict=False):
                 sizes[letter] = max(sizes.get(letter, 1), n)
         grads = []
-        for i, (letters, array) in enumerate(zip(self.inputs, self.arrays)):
+        for i, (letters, array) in enumerate(zip(self.inputs, self.arrays, strict=False)):
             if not self.needs_grad[i]:
                 grads.append(None)
                 continue

@@ -1,4 +1,5 @@
-"""Elementwise primitives of NumPy's math family: trigonometric, hyperbolic, log1p, expm1, cbrt, sinc.
+"""Elementwise primitives of NumPy's math family: trigonometric, hyperbolic, log1p, expm1,
+cbrt, sinc.
 
 Each class gives the function ``f`` and its derivative ``df(a, out)`` (in terms of
 the input ``a`` and the output ``out``) side by side; :class:`Unary` applies the
