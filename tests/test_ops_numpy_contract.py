@@ -392,7 +392,7 @@ def test_gradient_flows_from_a_float32_tensor_through_mixed_operands() -> None:
     (lambda: knp.arange(0, 3, 0), ValueError, r"arange: step must not be zero"),
     (lambda: knp.gcd(np.ones(2), np.ones(2)), TypeError, r"gcd: expected integer operands"),
     (lambda: knp.bitwise_and(np.ones(2), 1), TypeError, r"bitwise_and: expected integer"),
-    (lambda: knp.add("a", 1), TypeError, r"add: expected a tensor, array, number or list, received str"),
+    (lambda: knp.add("a", 1), TypeError, r"add: expected a tensor, array, number or list"),
     (lambda: knp.searchsorted(np.ones((2, 2)), 1.0), ValueError, r"searchsorted: sorted_sequence"),
     (lambda: knp.average(np.ones((2, 3)), axis=1, weights=np.ones(2)), ValueError,
      r"average: weights must have the shape of x"),
