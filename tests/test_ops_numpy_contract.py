@@ -315,6 +315,10 @@ F64 = np.array([1.0, 2.0, 3.0], np.float64)
     (lambda: knp.count_nonzero(I32), "int32"),
     (lambda: knp.nonzero(I32)[0], "int32"),
     (lambda: knp.trace(np.eye(3, dtype=np.int32)), "int32"),
+    (lambda: knp.clip(F32, -1, 1), "float32"),
+    (lambda: knp.clip(I32, -1, 1), "int32"),
+    (lambda: knp.histogram(F32)[0], "float32"),
+    (lambda: knp.unravel_index(np.array([5, 7]), (3, 4))[0], "int32"),
 ])
 def test_result_dtype_follows_keras(call: Callable[[], Tensor], dtype: str) -> None:
     out = call()

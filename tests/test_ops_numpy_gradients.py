@@ -88,6 +88,7 @@ case("where", lambda a, b: knp.where(_cond, a, b), uniform(3, 4), uniform(4))
 case("select", lambda a, b: knp.select([_cond, ~_cond & (rng.random((3, 4)) > 2)], [a, b], 0.5),
      uniform(3, 4), uniform(3, 4))
 case("clip", lambda a: knp.clip(a, -0.5, 0.5), np.array([-0.9, -0.2, 0.1, 0.7]))
+case("clip", knp.clip, np.array([-0.9, -0.2, 0.1, 0.7]), np.full(4, -0.5), np.full(4, 0.5))
 case("nan_to_num", lambda a: knp.nan_to_num(a, nan=1.0), with_nans(uniform(3, 4)))
 for _name in ["real", "conj", "conjugate"]:
     case(_name, lambda a, f=_name: getattr(knp, f)(a) * 2.0, uniform(3, 4))

@@ -355,11 +355,10 @@ def nonzero(x: Any) -> tuple[Tensor, ...]:
 
 @numpy_op
 def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
-    """Flat ``indices`` as one coordinate tensor per dimension of ``shape``."""
+    """Flat ``indices`` as one int32 coordinate tensor per dimension of ``shape``."""
     idx = _indices("unravel_index", indices)
     dims = tuple(int(s) for s in np.atleast_1d(to_array(shape)))
     total = int(np.prod(dims, dtype=int))
     if idx.size and (idx.min() < 0 or idx.max() >= total):
         raise ValueError(f"unravel_index: indices must lie in [0, {total}) for shape {dims}.")
-    dtype = to_array(indices).dtype
-    return tuple(const(c.astype(dtype)) for c in np.unravel_index(idx, dims))
+    return tuple(const(c.astype(np.int32)) for c in np.unravel_index(idx, dims))

@@ -299,8 +299,14 @@ def clip(x: Any, x_min: Any, x_max: Any) -> Tensor:
     t = to_tensor(x)
     if t.data.dtype == bool:
         t = const(t.data.astype(np.int32))
-    low = None if x_min is None else to_array(x_min)
-    high = None if x_max is None else to_array(x_max)
+    if any(isinstance(b, Tensor) and b.requires_grad for b in (x_min, x_max)):
+        # bounds that need a gradient: clip as maximum/minimum (a bound gets the gradient
+        # where it is the result; exact ties split it)
+        out = t if x_min is None else E.maximum(t, to_tensor(x_min, t.data.dtype))
+        return out if x_max is None else E.minimum(out, to_tensor(x_max, t.data.dtype))
+    dtype = t.data.dtype
+    low = None if x_min is None else to_array(x_min).astype(dtype, copy=False)
+    high = None if x_max is None else to_array(x_max).astype(dtype, copy=False)
     if t.data.dtype.kind not in "fc":
         return const(np.clip(t.data, low, high).astype(t.data.dtype))
     return E.clip(t, low, high)

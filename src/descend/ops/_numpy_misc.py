@@ -34,8 +34,9 @@ __all__ = ["bincount", "histogram", "isin", "unique", "vectorize", "view"]
 def histogram(x: Any, bins: int = 10, range: tuple[float, float] | None = None) -> tuple:  # noqa: A002
     """Counts of 1-D ``x`` in ``bins`` equal-width bins over ``range`` (min to max by default).
 
-    Returns ``(counts, bin_edges)``: int32 counts of shape ``(bins,)`` and
-    ``bins + 1`` float edges. The last bin includes its right edge.
+    Returns ``(counts, bin_edges)``: counts of shape ``(bins,)`` and ``bins + 1``
+    edges, both float (``x``'s float dtype, as Keras). The last bin includes its
+    right edge.
     """
     arr = to_array(x)
     if arr.ndim != 1:
@@ -47,7 +48,7 @@ def histogram(x: Any, bins: int = 10, range: tuple[float, float] | None = None) 
                          f"{range!r}.")
     dtype = float_type(arr)
     counts, edges = np.histogram(arr.astype(dtype), bins=int(bins), range=range)
-    return const(counts.astype(np.int32)), const(edges.astype(dtype))
+    return const(counts.astype(dtype)), const(edges.astype(dtype))
 
 
 @numpy_op
