@@ -139,6 +139,11 @@ def _strong_dtype(x: Any) -> np.dtype | None:
 
 def result_type(*operands: Any) -> np.dtype:
     """The dtype of an elementwise result of ``operands`` under Keras's rules (module doc)."""
+    if len(operands) == 2 and isinstance(operands[0], Tensor):  # the common case, fast
+        first, other = operands[0].data.dtype, operands[1]
+        if first.kind == "f" and (isinstance(other, float) or (isinstance(other, Tensor)
+                                                              and other.data.dtype == first)):
+            return first
     strong = [d for d in (_strong_dtype(x) for x in operands if x is not None) if d is not None]
     weak = [x for x in operands if x is not None and is_weak(x)]
     if any(d.kind == "c" for d in strong) or any(isinstance(x, complex) for x in weak):
@@ -204,7 +209,10 @@ def check_axis(op: str, axis: Any, ndim: int, argument: str = "axis") -> Any:
 
 def check_broadcast(op: str, *operands: Any, names: tuple[str, ...] = ("x1", "x2")) -> None:
     """Raise a ValueError naming ``op`` when the operands' shapes do not broadcast."""
-    shapes = [np.shape(to_array(x)) if not isinstance(x, Tensor) else x.shape for x in operands]
+    shapes = [x.shape if isinstance(x, (Tensor, np.ndarray)) else
+              () if is_weak(x) else np.shape(to_array(x)) for x in operands]
+    if all(shape == shapes[0] for shape in shapes) or all(len(shape) == 0 for shape in shapes[1:]):
+        return
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
