@@ -67,6 +67,10 @@ for _name in ["arcsin", "arccos", "arctanh"]:
 case("arccosh", lambda: knp.arccosh(POS + 1), lambda: np.arccosh(POS + 1))
 case("round", lambda: knp.round(A, 2), lambda: np.round(A, 2))
 case("sign", lambda: knp.sign(INT), lambda: np.sign(INT))
+case("sign", lambda: knp.sign(np.array([True, False])), lambda: [True, False])
+case("round", lambda: knp.round(INT, -1), lambda: np.round(INT, -1))
+case("sort", lambda: knp.sort(2.5), lambda: 2.5)
+case("argsort", lambda: knp.argsort(2.5), lambda: 0)
 
 # --------------------------------------------------------------------- logic
 for _name in ["equal", "not_equal", "greater", "greater_equal", "less", "less_equal",

@@ -478,8 +478,10 @@ def rad2deg(x: Any) -> Tensor:
 # ----------------------------------------------------------- piecewise constant
 @numpy_op
 def sign(x: Any) -> Tensor:
-    """-1, 0 or 1 by the sign of ``x`` (same dtype; no gradient)."""
-    return const(np.sign(to_array(x)))
+    """-1, 0 or 1 by the sign of ``x`` (same dtype; no gradient; booleans are their own
+    sign)."""
+    arr = to_array(x)
+    return const(arr.copy() if arr.dtype.kind == "b" else np.sign(arr))
 
 
 @numpy_op
@@ -512,5 +514,7 @@ def round(x: Any, decimals: int = 0) -> Tensor:  # noqa: A001
     arr = to_array(x)
     if not isinstance(decimals, (int, np.integer)):
         raise TypeError(f"round: decimals must be an int, received {decimals!r}.")
+    if arr.dtype.kind == "b":
+        return const(arr.copy())
     return const(np.round(arr, int(decimals)))
 

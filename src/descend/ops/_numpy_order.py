@@ -97,6 +97,8 @@ def sort(x: Any, axis: int = -1) -> Tensor:
     NaN sorts last. The gradient of each output goes to the element it came from.
     """
     t = to_tensor(x)
+    if t.ndim == 0:
+        return t
     axis = _sort_axis("sort", t, axis)
     if axis is None:
         t, axis = E.reshape(t, (-1,)), 0
@@ -110,6 +112,8 @@ def sort(x: Any, axis: int = -1) -> Tensor:
 def argsort(x: Any, axis: int = -1) -> Tensor:
     """Indices that sort ``x`` along ``axis`` (stable; flattened when None), int32."""
     arr = to_array(x)
+    if arr.ndim == 0:
+        return const(np.zeros((), np.int32))
     axis = _sort_axis("argsort", to_tensor(arr), axis)
     if axis is None:
         arr, axis = arr.reshape(-1), 0
