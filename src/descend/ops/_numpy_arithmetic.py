@@ -1,9 +1,11 @@
-"""Elementwise arithmetic and math functions of ``keras.ops.numpy``.
+"""Elementwise binary arithmetic of ``keras.ops.numpy``: add ... power, maximum, mod,
+arctan2, hypot, logaddexp, gcd (the one-operand functions are in
+:mod:`descend.ops._numpy_unary`).
 
 Float results are differentiable (built from engine primitives, see
 :mod:`descend.autograd.ops` and :mod:`descend.autograd.ops.unary`); integer
-results and piecewise-constant functions (``floor``, ``sign``, ...) have no
-gradient. Dtypes follow :mod:`descend.ops._numpy_base`.
+results and piecewise-constant functions (``floor_divide``, ``heaviside``) have
+no gradient. Dtypes follow :mod:`descend.ops._numpy_base`.
 
 Examples
 --------
@@ -11,8 +13,8 @@ Examples
 >>> from descend.ops import numpy as knp
 >>> knp.add(np.array([1, 2], "int32"), 1).data
 array([2, 3], dtype=int32)
->>> knp.sqrt(np.array([4, 9])).data
-array([2., 3.], dtype=float32)
+>>> knp.divide(np.array([1, 3]), 2).data
+array([0.5, 1.5], dtype=float32)
 """
 
 from __future__ import annotations
@@ -30,20 +32,17 @@ from descend.ops._numpy_base import (
     const,
     float_type,
     floating,
+    is_float,
     numpy_op,
     promote,
     to_array,
-    to_tensor,
+    with_values,
 )
 
 __all__ = [
-    "abs", "absolute", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
-    "arctanh", "cbrt", "ceil", "cos", "cosh", "deg2rad", "divide", "divide_no_nan", "exp",
-    "exp2", "expm1", "fabs", "floor", "floor_divide", "fmax", "fmin", "fmod", "gcd", "heaviside",
-    "hypot", "i0", "lcm", "ldexp", "log", "log10", "log1p", "log2", "logaddexp", "logaddexp2",
-    "maximum", "minimum", "mod", "multiply", "negative", "nextafter", "power", "rad2deg",
-    "reciprocal", "round", "sign", "signbit", "sin", "sinc", "sinh", "sqrt", "square",
-    "subtract", "tan", "tanh", "true_divide", "trunc",
+    "add", "arctan2", "divide", "divide_no_nan", "floor_divide", "fmax", "fmin", "fmod", "gcd",
+    "heaviside", "hypot", "lcm", "ldexp", "logaddexp", "logaddexp2", "maximum", "minimum", "mod",
+    "multiply", "nextafter", "power", "subtract", "true_divide",
 ]
 
 
@@ -52,14 +51,21 @@ def _binary(op: str, x1: Any, x2: Any, dtype: Any = None) -> list[Tensor]:
     return promote(x1, x2, dtype=dtype)
 
 
-def _is_float(t: Tensor) -> bool:
-    return t.data.dtype.kind in "fc"
-
-
 # ------------------------------------------------------------------ binary arithmetic
 @numpy_op
 def add(x1: Any, x2: Any) -> Tensor:
-    """Elementwise ``x1 + x2`` with broadcasting; shape: the broadcast shape."""
+    """Elementwise ``x1 + x2`` with broadcasting; shape: the broadcast shape.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Broadcast against each other (tensors, arrays, numbers or lists).
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape; the dtype follows Keras's promotion rules.
+    """
     a, b = _binary("add", x1, x2)
     if a.data.dtype == bool:
         return const(np.logical_or(a.data, b.data))
@@ -68,7 +74,18 @@ def add(x1: Any, x2: Any) -> Tensor:
 
 @numpy_op
 def subtract(x1: Any, x2: Any) -> Tensor:
-    """Elementwise ``x1 - x2`` with broadcasting."""
+    """Elementwise ``x1 - x2`` with broadcasting.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Broadcast against each other (tensors, arrays, numbers or lists).
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape; the dtype follows Keras's promotion rules.
+    """
     a, b = _binary("subtract", x1, x2)
     if a.data.dtype == bool:
         raise TypeError("subtract: boolean operands are not supported; cast them to int first.")
@@ -77,7 +94,18 @@ def subtract(x1: Any, x2: Any) -> Tensor:
 
 @numpy_op
 def multiply(x1: Any, x2: Any) -> Tensor:
-    """Elementwise ``x1 * x2`` with broadcasting."""
+    """Elementwise ``x1 * x2`` with broadcasting.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Broadcast against each other (tensors, arrays, numbers or lists).
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape; the dtype follows Keras's promotion rules.
+    """
     a, b = _binary("multiply", x1, x2)
     if a.data.dtype == bool:
         return const(np.logical_and(a.data, b.data))
@@ -86,7 +114,18 @@ def multiply(x1: Any, x2: Any) -> Tensor:
 
 @numpy_op
 def divide(x1: Any, x2: Any) -> Tensor:
-    """Elementwise true division ``x1 / x2``; integer operands give ``floatx()``."""
+    """Elementwise true division ``x1 / x2``; integer operands give ``floatx()``.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Broadcast against each other (tensors, arrays, numbers or lists).
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape; the dtype follows Keras's promotion rules.
+    """
     a, b = _binary("divide", x1, x2, dtype=float_type(x1, x2))
     return E.div(a, b)
 
@@ -121,56 +160,83 @@ def mod(x1: Any, x2: Any) -> Tensor:
     The gradient is 1 for ``x1`` and ``-floor(x1 / x2)`` for ``x2``.
     """
     a, b = _binary("mod", x1, x2)
-    if not _is_float(a):
+    if not is_float(a):
         return const(np.mod(a.data, b.data))
     quotient = np.floor_divide(a.data, b.data)
     out = E.sub(a, E.mul(b, const(quotient)))
-    return _with_values(out, np.mod(a.data, b.data))
+    return with_values(out, np.mod(a.data, b.data))
 
 
 @numpy_op
 def fmod(x1: Any, x2: Any) -> Tensor:
     """Remainder with the sign of ``x1`` (C's ``fmod``): ``x1 - trunc(x1 / x2) * x2``."""
     a, b = _binary("fmod", x1, x2)
-    if not _is_float(a):
+    if not is_float(a):
         return const(np.fmod(a.data, b.data))
     quotient = np.trunc(a.data / b.data)
     out = E.sub(a, E.mul(b, const(quotient)))
-    return _with_values(out, np.fmod(a.data, b.data))
-
-
-def _with_values(out: Tensor, exact: np.ndarray) -> Tensor:
-    """Replace a composed result's values by NumPy's exactly rounded ones (same gradient)."""
-    out.data = np.asarray(exact, out.data.dtype)
-    return out
+    return with_values(out, np.fmod(a.data, b.data))
 
 
 @numpy_op
 def power(x1: Any, x2: Any) -> Tensor:
-    """Elementwise ``x1 ** x2`` (differentiable in both for float operands)."""
+    """Elementwise ``x1 ** x2`` (differentiable in both for float operands).
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Broadcast against each other (tensors, arrays, numbers or lists).
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape; the dtype follows Keras's promotion rules.
+    """
     a, b = _binary("power", x1, x2)
-    if not _is_float(a):
+    if not is_float(a):
         return const(np.power(a.data, b.data))
     return E.pow(a, b)
 
 
 @numpy_op
 def maximum(x1: Any, x2: Any) -> Tensor:
-    """Elementwise maximum; ties split the gradient equally."""
+    """Elementwise maximum; ties split the gradient equally.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Broadcast against each other (tensors, arrays, numbers or lists).
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape; the dtype follows Keras's promotion rules.
+    """
     a, b = _binary("maximum", x1, x2)
-    return E.maximum(a, b) if _is_float(a) else const(np.maximum(a.data, b.data))
+    return E.maximum(a, b) if is_float(a) else const(np.maximum(a.data, b.data))
 
 
 @numpy_op
 def minimum(x1: Any, x2: Any) -> Tensor:
-    """Elementwise minimum; ties split the gradient equally."""
+    """Elementwise minimum; ties split the gradient equally.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Broadcast against each other (tensors, arrays, numbers or lists).
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape; the dtype follows Keras's promotion rules.
+    """
     a, b = _binary("minimum", x1, x2)
-    return E.minimum(a, b) if _is_float(a) else const(np.minimum(a.data, b.data))
+    return E.minimum(a, b) if is_float(a) else const(np.minimum(a.data, b.data))
 
 
 def _nan_ignoring(op: str, x1: Any, x2: Any, pick: Any) -> Tensor:
     a, b = _binary(op, x1, x2)
-    if not _is_float(a):
+    if not is_float(a):
         return pick(a, b)
     out = pick(a, b)
     a_nan, b_nan = np.isnan(a.data), np.isnan(b.data)
@@ -202,7 +268,7 @@ def hypot(x1: Any, x2: Any) -> Tensor:
     """``sqrt(x1**2 + x2**2)`` elementwise."""
     a, b = _binary("hypot", x1, x2, dtype=float_type(x1, x2))
     out = E.sqrt(E.add(E.square(a), E.square(b)))
-    return _with_values(out, np.hypot(a.data, b.data))
+    return with_values(out, np.hypot(a.data, b.data))
 
 
 @numpy_op
@@ -268,253 +334,3 @@ def lcm(x1: Any, x2: Any) -> Tensor:
     """Least common multiple of integers, elementwise."""
     a, b = _integer_pair("lcm", x1, x2)
     return const(np.lcm(a.data, b.data))
-
-
-# --------------------------------------------------------------------------- unary
-@numpy_op
-def abs(x: Any) -> Tensor:  # noqa: A001
-    """Elementwise absolute value (gradient sign(x), 0 at 0)."""
-    t = to_tensor(x)
-    return E.abs(t) if _is_float(t) else const(np.abs(t.data))
-
-
-@numpy_op
-def absolute(x: Any) -> Tensor:
-    """Alias of :func:`abs`."""
-    t = to_tensor(x)
-    return E.abs(t) if _is_float(t) else const(np.abs(t.data))
-
-
-@numpy_op
-def fabs(x: Any) -> Tensor:
-    """Absolute value as a float (integers give ``floatx()``)."""
-    return E.abs(floating(x))
-
-
-@numpy_op
-def negative(x: Any) -> Tensor:
-    """Elementwise ``-x``."""
-    t = to_tensor(x)
-    if t.data.dtype == bool:
-        raise TypeError("negative: boolean input is not supported; use logical_not.")
-    return E.neg(t)
-
-
-@numpy_op
-def square(x: Any) -> Tensor:
-    """Elementwise ``x * x`` (booleans give int32)."""
-    t = to_tensor(x)
-    if t.data.dtype == bool:
-        t = const(t.data.astype(np.int32))
-    return E.square(t)
-
-
-@numpy_op
-def reciprocal(x: Any) -> Tensor:
-    """Elementwise ``1 / x``."""
-    t = floating(x)
-    return E.div(np.ones((), t.data.dtype), t)
-
-
-def _unary(prim: Any, x: Any) -> Tensor:
-    return prim.apply(floating(x))
-
-
-@numpy_op
-def sqrt(x: Any) -> Tensor:
-    """Elementwise square root."""
-    return E.sqrt(floating(x))
-
-
-@numpy_op
-def cbrt(x: Any) -> Tensor:
-    """Elementwise real cube root."""
-    return _unary(U.Cbrt, x)
-
-
-@numpy_op
-def exp(x: Any) -> Tensor:
-    """Elementwise ``e ** x``."""
-    return E.exp(floating(x))
-
-
-@numpy_op
-def exp2(x: Any) -> Tensor:
-    """Elementwise ``2 ** x``."""
-    t = floating(x)
-    out = E.exp(E.mul(t, _math.log(2.0)))
-    return _with_values(out, np.exp2(t.data))
-
-
-@numpy_op
-def expm1(x: Any) -> Tensor:
-    """Elementwise ``exp(x) - 1``, accurate near 0."""
-    return _unary(U.Expm1, x)
-
-
-@numpy_op
-def log(x: Any) -> Tensor:
-    """Elementwise natural logarithm."""
-    return E.log(floating(x))
-
-
-@numpy_op
-def log1p(x: Any) -> Tensor:
-    """Elementwise ``log(1 + x)``, accurate near 0."""
-    return _unary(U.Log1p, x)
-
-
-@numpy_op
-def log2(x: Any) -> Tensor:
-    """Elementwise base-2 logarithm."""
-    t = floating(x)
-    return _with_values(E.div(E.log(t), _math.log(2.0)), np.log2(t.data))
-
-
-@numpy_op
-def log10(x: Any) -> Tensor:
-    """Elementwise base-10 logarithm."""
-    t = floating(x)
-    return _with_values(E.div(E.log(t), _math.log(10.0)), np.log10(t.data))
-
-
-@numpy_op
-def sin(x: Any) -> Tensor:
-    """Elementwise sine (radians)."""
-    return _unary(U.Sin, x)
-
-
-@numpy_op
-def cos(x: Any) -> Tensor:
-    """Elementwise cosine (radians)."""
-    return _unary(U.Cos, x)
-
-
-@numpy_op
-def tan(x: Any) -> Tensor:
-    """Elementwise tangent (radians)."""
-    return _unary(U.Tan, x)
-
-
-@numpy_op
-def arcsin(x: Any) -> Tensor:
-    """Elementwise inverse sine, in ``[-pi/2, pi/2]``."""
-    return _unary(U.Arcsin, x)
-
-
-@numpy_op
-def arccos(x: Any) -> Tensor:
-    """Elementwise inverse cosine, in ``[0, pi]``."""
-    return _unary(U.Arccos, x)
-
-
-@numpy_op
-def arctan(x: Any) -> Tensor:
-    """Elementwise inverse tangent, in ``(-pi/2, pi/2)``."""
-    return _unary(U.Arctan, x)
-
-
-@numpy_op
-def sinh(x: Any) -> Tensor:
-    """Elementwise hyperbolic sine."""
-    return _unary(U.Sinh, x)
-
-
-@numpy_op
-def cosh(x: Any) -> Tensor:
-    """Elementwise hyperbolic cosine."""
-    return _unary(U.Cosh, x)
-
-
-@numpy_op
-def tanh(x: Any) -> Tensor:
-    """Elementwise hyperbolic tangent."""
-    return E.tanh(floating(x))
-
-
-@numpy_op
-def arcsinh(x: Any) -> Tensor:
-    """Elementwise inverse hyperbolic sine."""
-    return _unary(U.Arcsinh, x)
-
-
-@numpy_op
-def arccosh(x: Any) -> Tensor:
-    """Elementwise inverse hyperbolic cosine (``x >= 1``)."""
-    return _unary(U.Arccosh, x)
-
-
-@numpy_op
-def arctanh(x: Any) -> Tensor:
-    """Elementwise inverse hyperbolic tangent (``|x| < 1``)."""
-    return _unary(U.Arctanh, x)
-
-
-@numpy_op
-def sinc(x: Any) -> Tensor:
-    """Normalised sinc ``sin(pi x) / (pi x)``, 1 at 0."""
-    return _unary(U.Sinc, x)
-
-
-@numpy_op
-def i0(x: Any) -> Tensor:
-    """Modified Bessel function of the first kind, order 0 (no gradient)."""
-    t = floating(x)
-    return const(np.i0(t.data).astype(t.data.dtype))
-
-
-@numpy_op
-def deg2rad(x: Any) -> Tensor:
-    """Degrees to radians: ``x * pi / 180``."""
-    return E.mul(floating(x), _math.pi / 180.0)
-
-
-@numpy_op
-def rad2deg(x: Any) -> Tensor:
-    """Radians to degrees: ``x * 180 / pi``."""
-    return E.mul(floating(x), 180.0 / _math.pi)
-
-
-# ----------------------------------------------------------- piecewise constant
-@numpy_op
-def sign(x: Any) -> Tensor:
-    """-1, 0 or 1 by the sign of ``x`` (same dtype; no gradient; booleans are their own
-    sign)."""
-    arr = to_array(x)
-    return const(arr.copy() if arr.dtype.kind == "b" else np.sign(arr))
-
-
-@numpy_op
-def signbit(x: Any) -> Tensor:
-    """Whether the sign bit is set (true for -0.0 and negative numbers)."""
-    return const(np.signbit(to_array(x)))
-
-
-@numpy_op
-def ceil(x: Any) -> Tensor:
-    """Smallest integer >= x, as a float (no gradient)."""
-    return const(np.ceil(floating(x).data))
-
-
-@numpy_op
-def floor(x: Any) -> Tensor:
-    """Largest integer <= x, as a float (no gradient)."""
-    return const(np.floor(floating(x).data))
-
-
-@numpy_op
-def trunc(x: Any) -> Tensor:
-    """``x`` rounded towards zero (same dtype; no gradient)."""
-    return const(np.trunc(to_array(x)))
-
-
-@numpy_op
-def round(x: Any, decimals: int = 0) -> Tensor:  # noqa: A001
-    """Round half to even at ``decimals`` decimal places (same dtype; no gradient)."""
-    arr = to_array(x)
-    if not isinstance(decimals, (int, np.integer)):
-        raise TypeError(f"round: decimals must be an int, received {decimals!r}.")
-    if arr.dtype.kind == "b":
-        return const(arr.copy())
-    return const(np.round(arr, int(decimals)))
-

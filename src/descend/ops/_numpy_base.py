@@ -175,6 +175,21 @@ def promote(*operands: Any, dtype: Any = None) -> list[Tensor]:
     return [to_tensor(x, target) for x in operands]
 
 
+def is_float(t: Tensor) -> bool:
+    """Whether ``t`` holds floats (or complex numbers): the dtypes that carry gradients."""
+    return t.data.dtype.kind in "fc"
+
+
+def with_values(out: Tensor, exact: np.ndarray) -> Tensor:
+    """Give a composed result NumPy's correctly rounded values; its gradient is unchanged.
+
+    (``log2(x)`` composed as ``log(x) / log(2)`` can differ from ``np.log2`` in the
+    last bit; the composition still supplies the backward pass.)
+    """
+    out.data = np.asarray(exact, out.data.dtype)
+    return out
+
+
 def floating(x: Any) -> Tensor:
     """``x`` as a float tensor: float input keeps its dtype, ints and bools get ``floatx()``."""
     return to_tensor(x, float_type(x))

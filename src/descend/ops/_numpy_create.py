@@ -66,6 +66,18 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) ->
     """Evenly spaced values in ``[start, stop)`` (``[0, start)`` when ``stop`` is None).
 
     Int arguments give int32, any float gives ``floatx()`` (unless ``dtype``).
+
+    Parameters
+    ----------
+    start : number
+        The first value (the end, from 0, when ``stop`` is None).
+    stop : number, optional
+    step : number, default 1
+    dtype : dtype, optional
+
+    Returns
+    -------
+    Tensor, 1-D
     """
     if stop is None:
         start, stop = 0, start

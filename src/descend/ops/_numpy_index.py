@@ -67,6 +67,17 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
 
     The result has shape ``x.shape[:axis] + indices.shape + x.shape[axis + 1:]``;
     negative indices count from the end. Repeated indices add their gradients.
+
+    Parameters
+    ----------
+    x : array_like
+    indices : array_like of int
+    axis : int or None, default None
+
+    Returns
+    -------
+    Tensor
+        Shape ``x.shape[:axis] + indices.shape + x.shape[axis + 1:]``.
     """
     t = to_tensor(x)
     idx = _indices("take", indices)
@@ -83,6 +94,18 @@ def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Tensor:
 
     ``indices`` has the dimensions of ``x`` (other axes broadcast); with ``axis``
     None both are flattened.
+
+    Parameters
+    ----------
+    x : array_like
+    indices : array_like of int, ``x.ndim`` dimensions
+    axis : int or None, default None
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape of ``x`` and ``indices`` with ``indices.shape[axis]``
+        along ``axis``.
     """
     t = to_tensor(x)
     idx = _indices("take_along_axis", indices)

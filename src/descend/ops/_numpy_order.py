@@ -60,7 +60,21 @@ def _running(op: str, prim: Any, npf: Any, x: Any, axis: Any, dtype: Any,
 
 @numpy_op
 def cumsum(x: Any, axis: Any = None, dtype: Any = None) -> Tensor:
-    """Running sum along ``axis`` (of the flattened input when None); ints give int32."""
+    """Running sum along ``axis`` (of the flattened input when None); ints give int32.
+
+    Parameters
+    ----------
+    x : array_like
+    axis : int or None, default None
+        None runs over the flattened input.
+    dtype : dtype, optional
+        Convert ``x`` to this first.
+
+    Returns
+    -------
+    Tensor
+        The shape of ``x`` (1-D when ``axis`` is None).
+    """
     return _running("cumsum", Cumsum, np.cumsum, x, axis, dtype, None)
 
 

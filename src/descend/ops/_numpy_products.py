@@ -50,7 +50,17 @@ def _operands(*xs: Any) -> list[Tensor]:
 
 @numpy_op
 def matmul(x1: Any, x2: Any) -> Tensor:
-    """Matrix product with NumPy's batching rules (1-D operands act as vectors)."""
+    """Matrix product with NumPy's batching rules (1-D operands act as vectors).
+
+    Parameters
+    ----------
+    x1 : array_like, shape (..., n, k) or (k,)
+    x2 : array_like, shape (..., k, m) or (k,)
+
+    Returns
+    -------
+    Tensor, shape (..., n, m) with broadcast batch axes (vector axes dropped)
+    """
     a, b = _operands(x1, x2)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least 1 dimension, received shapes "
@@ -327,6 +337,21 @@ def einsum(subscripts: str, *operands: Any, **kwargs: Any) -> Tensor:
 
     Differentiable in every float operand. ``kwargs`` are accepted for Keras
     compatibility and ignored (descend has no backend-specific einsum options).
+
+    Parameters
+    ----------
+    subscripts : str
+        Such as ``"bij,bjk->bik"``; letters, ``...``, commas and ``->``.
+    *operands : array_like
+        One per comma-separated term.
+    **kwargs
+        Ignored.
+
+    Returns
+    -------
+    Tensor
+        The axes named after ``->`` (in alphabetical order of the letters that
+        appear once when there is no ``->``).
     """
     if not isinstance(subscripts, str):
         raise TypeError(f"einsum: subscripts must be a string, received "

@@ -56,7 +56,21 @@ def _int_accumulator(dtype: np.dtype) -> np.dtype:
 
 @numpy_op
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (int, tuple or None for all); integers keep their dtype."""
+    """Sum over ``axis`` (int, tuple or None for all); integers keep their dtype.
+
+    Parameters
+    ----------
+    x : array_like
+    axis : int, tuple of int or None, default None
+        The axes to reduce; None reduces them all.
+    keepdims : bool, default False
+        Keep the reduced axes, with length 1.
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with length-1 axes when ``keepdims``).
+    """
     t = to_tensor(x)
     axis = _axis("sum", t, axis)
     if _is_float(t):
@@ -67,7 +81,21 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
 
 @numpy_op
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Arithmetic mean over ``axis``; integer input gives ``floatx()``."""
+    """Arithmetic mean over ``axis``; integer input gives ``floatx()``.
+
+    Parameters
+    ----------
+    x : array_like
+    axis : int, tuple of int or None, default None
+        The axes to reduce; None reduces them all.
+    keepdims : bool, default False
+        Keep the reduced axes, with length 1.
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with length-1 axes when ``keepdims``).
+    """
     t = floating(x)
     return E.mean(t, axis=_axis("mean", t, axis), keepdims=keepdims)
 
@@ -90,13 +118,45 @@ def _extremum(op: str, reducer: Any, npf: Any, x: Any, axis: Any, keepdims: bool
 
 @numpy_op
 def max(x: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Tensor:  # noqa: A001
-    """Maximum over ``axis`` (at least ``initial`` when given); ties share the gradient."""
+    """Maximum over ``axis`` (at least ``initial`` when given); ties share the gradient.
+
+    Parameters
+    ----------
+    x : array_like
+    axis : int, tuple of int or None, default None
+        The axes to reduce; None reduces them all.
+    keepdims : bool, default False
+        Keep the reduced axes, with length 1.
+    initial : scalar, optional
+        A lower bound of the result (the maximum of ``initial`` and the elements).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with length-1 axes when ``keepdims``).
+    """
     return _extremum("max", E.max, np.max, x, axis, keepdims, initial)
 
 
 @numpy_op
 def min(x: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Tensor:  # noqa: A001
-    """Minimum over ``axis`` (at most ``initial`` when given); ties share the gradient."""
+    """Minimum over ``axis`` (at most ``initial`` when given); ties share the gradient.
+
+    Parameters
+    ----------
+    x : array_like
+    axis : int, tuple of int or None, default None
+        The axes to reduce; None reduces them all.
+    keepdims : bool, default False
+        Keep the reduced axes, with length 1.
+    initial : scalar, optional
+        An upper bound of the result (the minimum of ``initial`` and the elements).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with length-1 axes when ``keepdims``).
+    """
     return _extremum("min", E.min, np.min, x, axis, keepdims, initial)
 
 
@@ -117,6 +177,21 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) ->
     """Product over ``axis``; the gradient of each element is the product of the others.
 
     Integer and bool input gives int32 unless ``dtype`` is given.
+
+    Parameters
+    ----------
+    x : array_like
+    axis : int, tuple of int or None, default None
+        The axes to reduce; None reduces them all.
+    keepdims : bool, default False
+        Keep the reduced axes, with length 1.
+    dtype : dtype, optional
+        Convert ``x`` to this first.
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with length-1 axes when ``keepdims``).
     """
     t = to_tensor(x) if dtype is None else to_tensor(x, dtype)
     axis = _axis("prod", t, axis)
@@ -128,7 +203,21 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) ->
 
 @numpy_op
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Population variance ``mean((x - mean(x))**2)`` over ``axis``."""
+    """Population variance ``mean((x - mean(x))**2)`` over ``axis``.
+
+    Parameters
+    ----------
+    x : array_like
+    axis : int, tuple of int or None, default None
+        The axes to reduce; None reduces them all.
+    keepdims : bool, default False
+        Keep the reduced axes, with length 1.
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with length-1 axes when ``keepdims``).
+    """
     t = floating(x)
     axis = _axis("var", t, axis)
     centred = E.sub(t, E.mean(t, axis=axis, keepdims=True))
@@ -137,7 +226,21 @@ def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 @numpy_op
 def std(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Population standard deviation ``sqrt(var(x))`` over ``axis``."""
+    """Population standard deviation ``sqrt(var(x))`` over ``axis``.
+
+    Parameters
+    ----------
+    x : array_like
+    axis : int, tuple of int or None, default None
+        The axes to reduce; None reduces them all.
+    keepdims : bool, default False
+        Keep the reduced axes, with length 1.
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with length-1 axes when ``keepdims``).
+    """
     t = floating(x)
     axis = _axis("std", t, axis)
     centred = E.sub(t, E.mean(t, axis=axis, keepdims=True))
@@ -214,7 +317,20 @@ def _arg(op: str, fn: Any, x: Any, axis: Any, keepdims: bool) -> Tensor:
 
 @numpy_op
 def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Index of the (first) maximum along ``axis`` (of the flattened input when None), int32."""
+    """Index of the (first) maximum along ``axis`` (of the flattened input when None), int32.
+
+    Parameters
+    ----------
+    x : array_like
+    axis : int or None, default None
+        None searches the flattened input.
+    keepdims : bool, default False
+
+    Returns
+    -------
+    Tensor of int32
+        ``x``'s shape without ``axis`` (a 0-d tensor when ``axis`` is None).
+    """
     return _arg("argmax", np.argmax, x, axis, keepdims)
 
 

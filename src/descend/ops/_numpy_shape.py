@@ -47,7 +47,18 @@ def _shape_arg(op: str, shape: Any, argument: str) -> tuple[int, ...]:
 
 @numpy_op
 def reshape(x: Any, newshape: Any) -> Tensor:
-    """``x`` with shape ``newshape`` (one entry may be -1: inferred)."""
+    """``x`` with shape ``newshape`` (one entry may be -1: inferred).
+
+    Parameters
+    ----------
+    x : array_like
+    newshape : int or sequence of int
+        The same number of elements as ``x``.
+
+    Returns
+    -------
+    Tensor of shape ``newshape``
+    """
     t = to_tensor(x)
     shape = _shape_arg("reshape", newshape, "newshape")
     known = int(np.prod([s for s in shape if s != -1], dtype=int))
@@ -168,7 +179,19 @@ def _join(op: str, ts: list[Tensor], axis: int) -> Tensor:
 
 @numpy_op
 def concatenate(xs: Any, axis: int | None = 0) -> Tensor:
-    """Join tensors along an existing ``axis`` (flattened first when None)."""
+    """Join tensors along an existing ``axis`` (flattened first when None).
+
+    Parameters
+    ----------
+    xs : list or tuple of array_like
+        Equal shapes except along ``axis``.
+    axis : int or None, default 0
+
+    Returns
+    -------
+    Tensor
+        ``axis`` has the summed length; dtypes are promoted to a common one.
+    """
     ts = _tensors("concatenate", xs)
     if axis is None:
         return E.concatenate([E.reshape(t, (-1,)) for t in ts], axis=0)
@@ -177,7 +200,19 @@ def concatenate(xs: Any, axis: int | None = 0) -> Tensor:
 
 @numpy_op
 def stack(x: Any, axis: int = 0) -> Tensor:
-    """Join same-shape tensors along a new ``axis``."""
+    """Join same-shape tensors along a new ``axis``.
+
+    Parameters
+    ----------
+    x : list or tuple of array_like
+        All of one shape ``s``.
+    axis : int, default 0
+        Position of the new axis in the result.
+
+    Returns
+    -------
+    Tensor of shape ``s`` with ``len(x)`` inserted at ``axis``
+    """
     ts = _tensors("stack", x, "x")
     shapes = {t.shape for t in ts}
     if len(shapes) > 1:
@@ -259,7 +294,19 @@ def _split(op: str, x: Any, indices_or_sections: Any, axis: int, even: bool) -> 
 
 @numpy_op
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
-    """Split into equal sections (an int) or at the given indices along ``axis``."""
+    """Split into equal sections (an int) or at the given indices along ``axis``.
+
+    Parameters
+    ----------
+    x : array_like
+    indices_or_sections : int or sequence of int
+        A number of equal sections, or the indices where sections start.
+    axis : int, default 0
+
+    Returns
+    -------
+    list of Tensor
+    """
     return _split("split", x, indices_or_sections, axis, even=True)
 
 

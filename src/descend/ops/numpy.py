@@ -8,7 +8,8 @@ int/bool results carry no gradient. Dtypes follow Keras's rules (see
 :mod:`descend.ops._numpy_base`). The implementation is split by theme:
 
 =====================  ==========================================================
-``_numpy_arithmetic``  elementwise arithmetic, exp/log, trigonometric, rounding
+``_numpy_arithmetic``  elementwise binary arithmetic: add, divide, power, mod...
+``_numpy_unary``       abs, sqrt, exp/log, trigonometric, sign and rounding
 ``_numpy_logic``       comparisons, logical, bitwise, where/select/clip
 ``_numpy_reduce``      sum, mean, max, var, std, prod, all/any, argmax, nan*
 ``_numpy_order``       sort, argsort, quantiles, cumsum/cumprod, searchsorted
@@ -44,6 +45,7 @@ from descend.ops import (
     _numpy_products,
     _numpy_reduce,
     _numpy_shape,
+    _numpy_unary,
 )
 from descend.ops._numpy_arithmetic import *  # noqa: F403
 from descend.ops._numpy_create import *  # noqa: F403
@@ -54,10 +56,11 @@ from descend.ops._numpy_order import *  # noqa: F403
 from descend.ops._numpy_products import *  # noqa: F403
 from descend.ops._numpy_reduce import *  # noqa: F403
 from descend.ops._numpy_shape import *  # noqa: F403
+from descend.ops._numpy_unary import *  # noqa: F403
 
 __all__: list[str] = sorted(
     name
     for module in (_numpy_arithmetic, _numpy_create, _numpy_index, _numpy_logic, _numpy_misc,
-                   _numpy_order, _numpy_products, _numpy_reduce, _numpy_shape)
+                   _numpy_order, _numpy_products, _numpy_reduce, _numpy_shape, _numpy_unary)
     for name in module.__all__
 )
