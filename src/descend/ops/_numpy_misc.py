@@ -25,6 +25,7 @@ import numpy as np
 
 from descend.autograd import ops as E
 from descend.autograd.tensor import Tensor
+from descend.ops._dispatch import keras_op
 from descend.ops._numpy_base import const, float_type, numpy_op, to_array, to_tensor
 
 __all__ = ["bincount", "histogram", "isin", "unique", "vectorize", "view"]
@@ -205,4 +206,4 @@ def vectorize(pyfunc: Callable[..., Any], *, excluded: Any = None,
         return E.reshape(E.stack(results, axis=0), batch + results[0].shape)
 
     mapped.__doc__ = getattr(pyfunc, "__doc__", None)
-    return mapped
+    return keras_op(mapped)  # symbolic inputs record the mapped call as one graph node
