@@ -423,3 +423,31 @@ def test_engine_names_keep_their_positional_calls() -> None:
     ops.mean(ops.max(out, 0)).backward()
     assert x.grad is not None
     assert ops.argmax(np.array([[1, 5], [7, 2]]), axis=-1).data.tolist() == [1, 0]
+
+
+def test_a_variable_receives_its_gradient() -> None:
+    from descend.autograd.variable import Variable
+
+    v = Variable(np.array([[1.0, -2.0], [0.5, 3.0]]))
+    loss = knp.sum(knp.square(knp.take(v, [1, 1], axis=1)))
+    loss.backward()
+    np.testing.assert_allclose(v.grad, [[0.0, -8.0], [0.0, 12.0]])
+
+
+def test_a_keras_style_custom_loss_trains_a_model() -> None:
+    import descend
+    from descend import layers
+
+    def huberish(y_true: Any, y_pred: Any) -> Tensor:
+        error = ops.subtract(y_pred, y_true)
+        small = ops.less_equal(ops.abs(error), 1.0)
+        per_element = ops.where(small, 0.5 * ops.square(error), ops.abs(error) - 0.5)
+        return ops.mean(per_element, axis=-1)
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(64, 3)).astype("float32")
+    y = (x @ np.array([[1.0], [-2.0], [0.5]], "float32")).astype("float32")
+    model = descend.Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=huberish)
+    history = model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
