@@ -31,7 +31,12 @@ def _verbose(verbose: Any) -> int:
 
 
 def _check_identifiers(spec: Any, getter: Any, deferred: set[str]) -> None:
-    """Resolve string identifiers now, so that a typo fails in ``compile``, not in ``fit``."""
+    """Resolve every identifier now, so that a typo or a wrong type fails in ``compile``.
+
+    ``getter`` (``losses.get`` / ``metrics.get``) raises ``ValueError`` for an
+    unknown name and ``TypeError`` for what is neither a name, a config, an
+    object of the right class nor a callable (``loss=123``).
+    """
     if spec is None:
         return
     items = spec.values() if isinstance(spec, dict) else (
@@ -39,8 +44,34 @@ def _check_identifiers(spec: Any, getter: Any, deferred: set[str]) -> None:
     for item in items:
         if isinstance(item, (list, tuple, dict)):
             _check_identifiers(item, getter, deferred)
-        elif isinstance(item, str) and item.lower() not in deferred:
+        elif not (isinstance(item, str) and item.lower() in deferred):
             getter(item)
+
+
+def _check_loss_weights(loss_weights: Any) -> None:
+    """``None``, a finite number, or a list/tuple/dict of finite numbers (Keras's types)."""
+    if loss_weights is None:
+        return
+    if isinstance(loss_weights, dict):
+        values = list(loss_weights.values())
+    elif isinstance(loss_weights, (list, tuple)):
+        values = list(loss_weights)
+    else:
+        values = [loss_weights]
+        if isinstance(loss_weights, (str, bytes)) or not np.isscalar(loss_weights):
+            raise TypeError(
+                "compile: expected `loss_weights` to be a float (one output) or a list, tuple "
+                f"or dict of floats (one per output), received {loss_weights!r} of type "
+                f"{type(loss_weights).__name__}."
+            )
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                               np.floating)) \
+                or not np.isfinite(value):
+            raise TypeError(
+                f"compile: every entry of `loss_weights` must be a finite number, received "
+                f"{value!r} in loss_weights={loss_weights!r}."
+            )
 
 
 class Model(Layer):
@@ -133,22 +164,27 @@ class Model(Layer):
         run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
             Accepted for Keras compatibility; descend always runs eagerly.
         """
-        self.optimizer = optimizers_module.get(optimizer)
+        # Everything is checked before anything is changed: a failed compile leaves the
+        # model as it was (its optimizer and its state, loss and metrics).
+        new_optimizer = optimizers_module.get(optimizer)
         if loss is None:
             raise ValueError(
                 "compile: no loss given. Provide a `loss` argument, e.g. "
                 "loss='sparse_categorical_crossentropy' for integer class labels or "
                 "loss='mse' for regression."
             )
-        if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
-            raise TypeError(
-                f"compile: `metrics` must be a list (or a dict per output), received "
-                f"{metrics!r}. Write metrics=[{metrics!r}]."
-            )
+        for name, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if value is not None and not isinstance(value, (list, tuple, dict)):
+                raise TypeError(
+                    f"compile: `{name}` must be a list (or a dict per output), received "
+                    f"{value!r}. Write {name}=[{value!r}]."
+                )
         _check_identifiers(loss, losses_module.get, {"crossentropy", "ce"})
+        _check_loss_weights(loss_weights)
         _check_identifiers(metrics, metrics_module.get, {"accuracy", "acc", "crossentropy", "ce"})
         _check_identifiers(weighted_metrics, metrics_module.get,
                            {"accuracy", "acc", "crossentropy", "ce"})
+        self.optimizer = new_optimizer
         self.compiled_loss = CompiledLoss(loss, loss_weights)
         self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
         self._compiled_for: tuple | None = None
@@ -345,6 +381,7 @@ class Model(Layer):
         validation_batch_size = data.check_batch_size(validation_batch_size,
                                                       "validation_batch_size")
         epochs, initial_epoch = data.check_epochs(epochs, initial_epoch)
+        steps_per_epoch = data.check_steps(steps_per_epoch, "steps_per_epoch")
         if y is None:
             raise ValueError("fit: `y` (the targets) is required, received None.")
         if shuffle not in (True, False, "batch"):
@@ -435,6 +472,7 @@ class Model(Layer):
         self._assert_compiled()
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
+        steps = data.check_steps(steps)
         if y is None:
             raise ValueError("evaluate: `y` (the targets) is required, received None.")
         xs, ys = data.prepare_inputs(x), data.prepare_targets(y)
@@ -480,6 +518,7 @@ class Model(Layer):
         """
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
+        steps = data.check_steps(steps)
         xs = data.prepare_inputs(x)
         data.check_lengths(xs, None)
         if steps is not None:
