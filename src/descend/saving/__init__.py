@@ -52,7 +52,7 @@ _LAZY = {
     "serialize_compile_config": "serialization", "serialize_model": "serialization",
     "load_weights": "weights", "save_weights": "weights",
 }
-_SUBMODULES = {"checkpoint", "format", "model_file", "serialization", "weights"}
+_SUBMODULES = {"atomic", "checkpoint", "format", "model_file", "serialization", "weights"}
 
 __all__ = sorted({
     "CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",

@@ -93,7 +93,9 @@ def prepare_random_state(model: Any, state: Mapping[str, Any], source: str
         bit_generator = descend_random.make_generator(None).bit_generator
         plan.append((bit_generator, _probe_state(bit_generator, state["random_state"])))
         layers = dict(weights.saveable_layers(model))
-        layer_states = state.get("layer_random_states") or {}
+        entry = "layer_random_states"
+        layer_states = state.get("layer_random_states")
+        layer_states = {} if layer_states is None else layer_states
         if not isinstance(layer_states, dict):
             raise TypeError("'layer_random_states' must be a dict")
         for path, layer_state in layer_states.items():

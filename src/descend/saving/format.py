@@ -32,16 +32,18 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import IO, Any
 
 import numpy as np
+
+from descend.saving.atomic import STALE_AGE as STALE_AGE
+from descend.saving.atomic import atomic_write as atomic_write
+from descend.saving.atomic import remove_stale_temporaries as remove_stale_temporaries
 
 FORMAT_NAME = "descend"
 FORMAT_VERSION = 1
@@ -80,14 +82,6 @@ file's size whatever the headers declare."""
 _CHUNK = 16 * 2**20  # read arrays in pieces: a zip stream's readinto copies through bytes
 _ALLOWED_KINDS = "biufcU"  # bool, integers, floats, complex, unicode text; never objects
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_umask()
 
 
 # ----------------------------------------------------------------------------- paths
@@ -144,81 +138,6 @@ def _swap(filepath: str, old: str | None) -> str:
     else:
         base = os.path.splitext(filepath)[0]
     return (base or "model") + MODEL_EXTENSION
-
-
-# ---------------------------------------------------------------------- atomic write
-def atomic_write(filepath: str, write: Callable[[IO[bytes]], None], overwrite: bool = True
-                 ) -> None:
-    """Write a file atomically: temporary file, flush, fsync, then rename over ``filepath``.
-
-    Parameters
-    ----------
-    filepath : str
-        Destination. Its directory must exist.
-    write : callable
-        ``write(fileobj)`` writes the whole content to a binary file object.
-    overwrite : bool, default True
-        If False and ``filepath`` exists, raise ``FileExistsError`` (no prompt).
-
-    Raises
-    ------
-    FileExistsError
-        If ``overwrite`` is False and the file exists.
-
-    Notes
-    -----
-    If ``write`` (or anything after it) fails, the temporary file is removed and an
-    existing ``filepath`` is left exactly as it was.
-    """
-    if not overwrite and os.path.exists(filepath):
-        raise _exists_error(filepath)
-    directory = os.path.dirname(os.path.abspath(filepath))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(
-            f"Cannot save to '{filepath}': the directory '{directory}' does not exist. Create it "
-            "first (os.makedirs(directory, exist_ok=True))."
-        )
-    handle, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(filepath)}.", suffix=".tmp",
-                                   dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as fileobj:
-            write(fileobj)
-            fileobj.flush()
-            os.fsync(fileobj.fileno())
-        os.chmod(tmp, _FILE_MODE)
-        if overwrite:
-            os.replace(tmp, filepath)
-        else:
-            try:
-                os.link(tmp, filepath)  # fails if the file appeared meanwhile: never clobber
-            except FileExistsError:
-                raise _exists_error(filepath) from None
-            os.unlink(tmp)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(directory)
-
-
-def _exists_error(filepath: str) -> FileExistsError:
-    return FileExistsError(
-        f"'{filepath}' already exists and overwrite=False. Pass overwrite=True to replace it, "
-        "or choose another filename."
-    )
-
-
-def _fsync_directory(directory: str) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -------------------------------------------------------------------------- JSON
@@ -624,5 +543,5 @@ __all__ = [
     "arrays_from_bytes",
     "arrays_to_bytes", "atomic_write", "check_model_extension", "check_path",
     "check_weights_extension", "json_dumps", "json_loads", "read_archive", "read_file_bytes",
-    "read_metadata", "write_archive", "write_arrays",
+    "read_metadata", "remove_stale_temporaries", "write_archive", "write_arrays",
 ]

@@ -39,6 +39,9 @@ from descend.saving import format as fmt
 
 OPTIMIZER_PREFIX = "optimizer/"
 TRAINING_STATE_KEY = "training_state"
+MAX_TRAINING_STATE_BYTES = 4 * 2**20
+"""Largest training state in a ``.weights.npz`` (a UTF-32 text of 1 Mi characters; a real
+one holds a few hundred characters per seeded layer)."""
 _VAR_KEY = re.compile(r"^(?:(.*)/)?vars/(\d+)$")
 
 
@@ -459,10 +462,10 @@ class SavedArrays:
                 self.optimizer[key[len(OPTIMIZER_PREFIX):]] = header
             elif key == TRAINING_STATE_KEY:
                 if header.dtype.kind != "U" or header.shape != () or \
-                        header.nbytes > 4 * fmt.MAX_JSON_BYTES:
+                        header.nbytes > MAX_TRAINING_STATE_BYTES:
                     raise ValueError(f"'{filepath}': the training state must be one text of at "
-                                     f"most {fmt.MAX_JSON_BYTES} characters, received shape "
-                                     f"{header.shape} and dtype {header.dtype}.")
+                                     f"most {MAX_TRAINING_STATE_BYTES // 4} characters, received "
+                                     f"shape {header.shape} and dtype {header.dtype}.")
                 self._training_state = header
             else:
                 self.weights[key] = header
