@@ -174,6 +174,26 @@ def test_bombs_under_other_keys_are_never_unpacked(tmp_path, key: str) -> None:
     _assert_unchanged(model, before)
 
 
+def test_npy_header_length_bomb_is_refused_before_reading_the_header(tmp_path) -> None:
+    bomb = tmp_path / "header.weights.npz"
+    with zipfile.ZipFile(bomb, "w", allowZip64=True) as archive:
+        info = zipfile.ZipInfo("layers/dense/vars/0.npy")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w", force_zip64=True) as member:
+            member.write(b"\x93NUMPY\x02\x00" + (2**32 - 1).to_bytes(4, "little"))
+            for _ in range(64):  # 256 MiB of "header"
+                member.write(bytes(2**22))
+    model = _model()
+    before = _snapshot(model)
+
+    def load() -> None:
+        with pytest.raises(ValueError, match="header.weights.npz.*invalid .npy header"):
+            model.load_weights(bomb)
+
+    assert _peak_bytes(load) < 2**24
+    _assert_unchanged(model, before)
+
+
 def test_training_state_bomb_is_refused(tmp_path) -> None:
     model = _model()
     path = tmp_path / "ckpt.weights.npz"

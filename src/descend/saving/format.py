@@ -79,6 +79,7 @@ UNCHECKED_EXPANSION = 4
 the bytes they take in the file (plus 1 MiB): their memory stays proportional to the
 file's size whatever the headers declare."""
 
+_MAX_NPY_HEADER = 10_000  # NumPy's own default limit for a .npy header
 _CHUNK = 16 * 2**20  # read arrays in pieces: a zip stream's readinto copies through bytes
 _ALLOWED_KINDS = "biufcU"  # bool, integers, floats, complex, unicode text; never objects
 
@@ -225,6 +226,16 @@ def _check_sizes(info: zipfile.ZipInfo, limit: int, source: str, what: str) -> N
 
 
 def _read_npy_header(fileobj: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype]:
+    # The header's length is checked before the header is read: NumPy reads all the bytes
+    # a length field declares (up to 4 GiB) before it checks them.
+    start = fileobj.read(8)
+    if len(start) != 8 or start[:6] != b"\x93NUMPY" or start[6] not in (1, 2):
+        raise ValueError("not a .npy array of format version 1.0 or 2.0")
+    field = fileobj.read(2 if start[6] == 1 else 4)
+    length = int.from_bytes(field, "little")
+    if length > _MAX_NPY_HEADER:
+        raise ValueError(f"the header claims {length} bytes, more than {_MAX_NPY_HEADER}")
+    fileobj = io.BytesIO(start + field + fileobj.read(length))
     version = np.lib.format.read_magic(fileobj)
     if version == (1, 0):
         shape, fortran, dtype = np.lib.format.read_array_header_1_0(fileobj)
