@@ -5,16 +5,22 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 
 import descend
 from descend.autograd import Tensor, is_grad_enabled, no_grad
 from descend.layers import Dense, Dropout, Input
 
 
-def _model(seed: int) -> descend.Sequential:
+def _model(seed: int, functional: bool = False) -> descend.Model:
     descend.random.seed(seed)
-    model = descend.Sequential([Input((6,)), Dense(16, activation="relu"), Dropout(0.2),
-                                Dense(3, activation="softmax")])
+    if functional:
+        inputs = Input((6,))
+        hidden = Dropout(0.2)(Dense(16, activation="relu")(inputs))
+        model = descend.Model(inputs, Dense(3, activation="softmax")(hidden))
+    else:
+        model = descend.Sequential([Input((6,)), Dense(16, activation="relu"), Dropout(0.2),
+                                    Dense(3, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return model
@@ -61,12 +67,13 @@ def test_new_thread_starts_with_recording_on_even_inside_no_grad() -> None:
     assert seen == [True]
 
 
-def test_predict_during_fit_in_another_thread() -> None:
+@pytest.mark.parametrize("functional", [False, True])
+def test_predict_during_fit_in_another_thread(functional: bool) -> None:
     x, y = _data()
-    reference = _model(3)
+    reference = _model(3, functional)
     reference.fit(x, y, batch_size=8, epochs=3, verbose=0)
 
-    model = _model(3)
+    model = _model(3, functional)
     done = threading.Event()
     errors: list[BaseException] = []
     predictions = [0]

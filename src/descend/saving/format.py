@@ -61,7 +61,10 @@ MEMBERS = (METADATA, CONFIG, WEIGHTS, OPTIMIZER, TRAINING_STATE)
 JSON_MEMBERS = (METADATA, CONFIG, TRAINING_STATE)
 
 MAX_JSON_BYTES = 64 * 2**20
-"""Largest JSON member accepted (64 MiB)."""
+"""Largest ``config.json`` accepted (64 MiB)."""
+MAX_SMALL_JSON_BYTES = 4 * 2**20
+"""Largest ``metadata.json`` and ``training_state.json`` accepted (4 MiB: a training state
+holds a few hundred bytes per seeded layer)."""
 MAX_ARRAY_BYTES = 16 * 2**30
 """Largest total size of the arrays of one ``.npz`` accepted (16 GiB)."""
 MAX_ARRAYS = 100_000
@@ -500,8 +503,9 @@ def read_archive(filepath: str) -> dict[str, bytes]:
             if not is_json and info.compress_type != zipfile.ZIP_STORED:
                 raise ValueError(f"'{filepath}': {info.filename} is compressed; descend stores "
                                  "arrays uncompressed, so the file was rejected.")
-            _check_sizes(info, MAX_JSON_BYTES if is_json else MAX_ARRAY_BYTES, filepath,
-                         info.filename)
+            limit = MAX_ARRAY_BYTES if not is_json else \
+                MAX_JSON_BYTES if info.filename == CONFIG else MAX_SMALL_JSON_BYTES
+            _check_sizes(info, limit, filepath, info.filename)
             try:
                 with archive.open(info) as member:
                     content = member.read(info.file_size + 1)

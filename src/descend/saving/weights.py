@@ -39,9 +39,9 @@ from descend.saving import format as fmt
 
 OPTIMIZER_PREFIX = "optimizer/"
 TRAINING_STATE_KEY = "training_state"
-MAX_TRAINING_STATE_BYTES = 4 * 2**20
-"""Largest training state in a ``.weights.npz`` (a UTF-32 text of 1 Mi characters; a real
-one holds a few hundred characters per seeded layer)."""
+MAX_TRAINING_STATE_BYTES = fmt.MAX_SMALL_JSON_BYTES
+"""Largest training state in a ``.weights.npz`` (4 MiB: a UTF-32 text of 1 Mi characters; a
+real one holds a few hundred characters per seeded layer)."""
 _VAR_KEY = re.compile(r"^(?:(.*)/)?vars/(\d+)$")
 
 
