@@ -47,7 +47,8 @@ def _assert_unchanged(model: descend.Model, before: tuple) -> None:
     ({"optimizer": "sgd", "loss": 123}, TypeError, "123"),
     ({"optimizer": "sgd", "loss": ["mse", 4.5]}, TypeError, "4.5"),
     ({"optimizer": "sgd", "loss": "mse", "loss_weights": "x"}, TypeError, "loss_weights"),
-    ({"optimizer": "sgd", "loss": "mse", "loss_weights": [float("nan")]}, TypeError, "nan"),
+    ({"optimizer": "sgd", "loss": "mse", "loss_weights": [float("nan")]}, ValueError, "nan"),
+    ({"optimizer": "sgd", "loss": "mse", "loss_weights": [True]}, TypeError, "True"),
     ({"optimizer": "sgd", "loss": "mse", "loss_weights": {"out": "2"}}, TypeError, "'2'"),
     ({"optimizer": "sgd", "loss": "mse", "metrics": [object()]}, TypeError, "metric"),
 ])

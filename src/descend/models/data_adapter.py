@@ -186,6 +186,37 @@ def check_steps(steps: Any, what: str = "steps") -> int | None:
     return int(steps)
 
 
+def check_loss_weights(loss_weights: Any) -> None:
+    """Validate ``compile(loss_weights=...)``: None, a number, or a list/tuple/dict of numbers.
+
+    Raises
+    ------
+    TypeError
+        For anything else (``loss_weights="x"``), naming what was received.
+    ValueError
+        For a NaN or infinite weight.
+    """
+    if loss_weights is None:
+        return
+    if isinstance(loss_weights, dict):
+        values = list(loss_weights.values())
+    elif isinstance(loss_weights, (list, tuple)):
+        values = list(loss_weights)
+    else:
+        values = [loss_weights]
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                               np.floating)):
+            raise TypeError(
+                "compile: expected `loss_weights` to be a float (one output) or a list, tuple "
+                f"or dict of floats (one per output), received {value!r} of type "
+                f"{type(value).__name__} in loss_weights={loss_weights!r}."
+            )
+        if not np.isfinite(value):
+            raise ValueError(f"compile: every entry of `loss_weights` must be a finite number, "
+                             f"received {value!r} in loss_weights={loss_weights!r}.")
+
+
 def check_epochs(epochs: Any, initial_epoch: Any) -> tuple[int, int]:
     """Validate ``epochs`` and ``initial_epoch`` (non-negative integers)."""
     for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):

@@ -48,32 +48,6 @@ def _check_identifiers(spec: Any, getter: Any, deferred: set[str]) -> None:
             getter(item)
 
 
-def _check_loss_weights(loss_weights: Any) -> None:
-    """``None``, a finite number, or a list/tuple/dict of finite numbers (Keras's types)."""
-    if loss_weights is None:
-        return
-    if isinstance(loss_weights, dict):
-        values = list(loss_weights.values())
-    elif isinstance(loss_weights, (list, tuple)):
-        values = list(loss_weights)
-    else:
-        values = [loss_weights]
-        if isinstance(loss_weights, (str, bytes)) or not np.isscalar(loss_weights):
-            raise TypeError(
-                "compile: expected `loss_weights` to be a float (one output) or a list, tuple "
-                f"or dict of floats (one per output), received {loss_weights!r} of type "
-                f"{type(loss_weights).__name__}."
-            )
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
-                                                               np.floating)) \
-                or not np.isfinite(value):
-            raise TypeError(
-                f"compile: every entry of `loss_weights` must be a finite number, received "
-                f"{value!r} in loss_weights={loss_weights!r}."
-            )
-
-
 class Model(Layer):
     """Base class of trainable models (see ``Sequential`` and the functional API).
 
@@ -180,7 +154,7 @@ class Model(Layer):
                     f"{value!r}. Write {name}=[{value!r}]."
                 )
         _check_identifiers(loss, losses_module.get, {"crossentropy", "ce"})
-        _check_loss_weights(loss_weights)
+        data.check_loss_weights(loss_weights)
         _check_identifiers(metrics, metrics_module.get, {"accuracy", "acc", "crossentropy", "ce"})
         _check_identifiers(weighted_metrics, metrics_module.get,
                            {"accuracy", "acc", "crossentropy", "ce"})
