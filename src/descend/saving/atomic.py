@@ -75,13 +75,17 @@ def atomic_write(filepath: str, write: Callable[[IO[bytes]], None], overwrite: b
         )
     handle, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(filepath)}.", suffix=".tmp",
                                    dir=directory)
+    fileobj = os.fdopen(handle, "wb")
+    # the lock is held until the file is renamed and closed: it tells the clean-up of
+    # other saves of this target that this one is alive
+    locked = _lock(handle)
     try:
-        _lock(handle)  # held until the file is closed: tells other saves this one is alive
         remove_stale_temporaries(filepath, keep=tmp)
-        with os.fdopen(handle, "wb") as fileobj:
-            write(fileobj)
-            fileobj.flush()
-            os.fsync(fileobj.fileno())
+        write(fileobj)
+        fileobj.flush()
+        os.fsync(fileobj.fileno())
+        if not locked:  # no locks (Windows): close before renaming, which needs it closed
+            fileobj.close()
         os.chmod(tmp, _FILE_MODE)
         if overwrite:
             os.replace(tmp, filepath)
@@ -93,8 +97,12 @@ def atomic_write(filepath: str, write: Callable[[IO[bytes]], None], overwrite: b
             os.unlink(tmp)
     except BaseException:
         with contextlib.suppress(OSError):
+            fileobj.close()
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        fileobj.close()
     _fsync_directory(directory)
 
 
