@@ -129,5 +129,8 @@ def test_set_weights_refuses_complex_and_text(bad: np.ndarray) -> None:
         layer.set_weights([bad, np.zeros(4, "float32")])
     with pytest.raises(TypeError, match="real numbers"):
         layer.set_weights([np.zeros((3, 4), "float32"), np.zeros(4, np.complex128)])
+    weights = model.get_weights()
+    with pytest.raises(TypeError, match="real numbers"):  # the model's set_weights too
+        model.set_weights([*weights[:-1], weights[-1].astype(np.complex128)])
     for got, want in zip(layer.get_weights(), before, strict=True):
         np.testing.assert_array_equal(got, want)
