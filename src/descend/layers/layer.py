@@ -318,6 +318,9 @@ class Layer:
         ------
         ValueError
             If the number of arrays or any shape does not match, naming the weight.
+        TypeError
+            If an array is not real numbers (complex, text, objects), as ``fit``
+            refuses such data; nothing is assigned then.
         """
         own = self.weights
         if len(weights) != len(own):
@@ -327,6 +330,12 @@ class Layer:
             )
         for variable, value in zip(own, weights, strict=True):
             value = np.asarray(value)
+            if value.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"Layer '{self.name}': weight '{variable.path}' needs real numbers, "
+                    f"received an array of dtype {value.dtype}. Pass a float array (for "
+                    "complex values, choose what to keep, e.g. np.real(value))."
+                )
             if value.shape != variable.shape:
                 raise ValueError(
                     f"Layer '{self.name}': weight '{variable.path}' has shape {variable.shape}, "
