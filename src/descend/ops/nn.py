@@ -26,5 +26,9 @@ from descend.ops._nn_conv import *  # noqa: E402,F403
 from descend.ops._nn_conv import __all__ as _conv  # noqa: E402
 from descend.ops._nn_losses import *  # noqa: E402,F403
 from descend.ops._nn_losses import __all__ as _losses  # noqa: E402
+from descend.ops._nn_pool import *  # noqa: E402,F403
+from descend.ops._nn_pool import __all__ as _pool  # noqa: E402
+from descend.ops._nn_rearrange import *  # noqa: E402,F403
+from descend.ops._nn_rearrange import __all__ as _rearrange  # noqa: E402
 
-__all__ = sorted({*_activations, *_conv, *_losses})
+__all__ = sorted({*_activations, *_conv, *_losses, *_pool, *_rearrange})
