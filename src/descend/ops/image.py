@@ -18,5 +18,7 @@ from __future__ import annotations
 
 from descend.ops._image_resize import *  # noqa: F403
 from descend.ops._image_resize import __all__ as _resize
+from descend.ops._image_sample import *  # noqa: F403
+from descend.ops._image_sample import __all__ as _sample
 
-__all__ = sorted({*_resize})
+__all__ = sorted({*_resize, *_sample})
