@@ -16,9 +16,11 @@ Examples
 
 from __future__ import annotations
 
+from descend.ops._image_filter import *  # noqa: F403
+from descend.ops._image_filter import __all__ as _filter
 from descend.ops._image_resize import *  # noqa: F403
 from descend.ops._image_resize import __all__ as _resize
 from descend.ops._image_sample import *  # noqa: F403
 from descend.ops._image_sample import __all__ as _sample
 
-__all__ = sorted({*_resize, *_sample})
+__all__ = sorted({*_filter, *_resize, *_sample})
