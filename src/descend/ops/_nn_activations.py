@@ -10,7 +10,7 @@ Examples
 --------
 >>> from descend.ops import nn
 >>> nn.relu6([-1.0, 3.0, 9.0]).data
-array([0., 3., 6.])
+array([0., 3., 6.], dtype=float32)
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ Examples
 >>> import numpy as np
 >>> from descend.ops import nn
 >>> nn.categorical_crossentropy([[0.0, 1.0]], [[0.5, 0.5]]).data.round(4)
-array([0.6931])
+array([0.6931], dtype=float32)
 """
 
 from __future__ import annotations

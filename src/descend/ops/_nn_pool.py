@@ -15,7 +15,7 @@ Examples
 >>> import numpy as np
 >>> from descend.ops import nn
 >>> nn.adaptive_average_pool(np.arange(5.0).reshape(1, 5, 1), 2).data.ravel()
-array([1. , 3. ])
+array([1., 3.])
 """
 
 from __future__ import annotations
