@@ -352,3 +352,11 @@ def test_ops_namespace_exports_the_nn_family() -> None:
     assert ops.nn is nn and ops.image is image
     assert ops.relu is nn.relu and ops.one_hot is nn.one_hot
     assert not hasattr(ops, "resize")  # image ops stay in their submodule, as in Keras
+
+
+def test_every_op_dispatches_symbolic_arguments() -> None:
+    for module in (nn, image):
+        for name in module.__all__:
+            fn = getattr(module, name)
+            assert hasattr(fn, "__wrapped_op__"), f"{module.__name__}.{name} lacks keras_op"
+            assert fn.__name__ == name
