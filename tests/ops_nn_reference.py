@@ -111,6 +111,11 @@ CASES.update({
         r.normal(2, 7, 6, 3), r.normal(3, 3, 3, 2), padding="same"),
     "depthwise_conv_1d_strided": lambda nn, image, T, r: nn.depthwise_conv(
         r.normal(2, 9, 3), r.normal(3, 3, 2), strides=2),
+    "depthwise_conv_dilated_channels_first": lambda nn, image, T, r: nn.depthwise_conv(
+        r.normal(2, 4, 9, 8), r.normal(3, 2, 4, 2), dilation_rate=(2, 1), padding="same",
+        data_format="channels_first"),
+    "separable_conv_strided": lambda nn, image, T, r: nn.separable_conv(
+        r.normal(2, 9, 8, 3), r.normal(3, 3, 3, 2), r.normal(1, 1, 6, 4), strides=2),
     "separable_conv": lambda nn, image, T, r: nn.separable_conv(
         r.normal(2, 7, 6, 3), r.normal(3, 3, 3, 2), r.normal(1, 1, 6, 5), padding="same"),
     "conv_transpose_1d": lambda nn, image, T, r: nn.conv_transpose(

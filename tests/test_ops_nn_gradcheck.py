@@ -99,6 +99,9 @@ case("conv-channels-first", "conv",
 case("depthwise_conv", "depthwise_conv",
      lambda x, k: nn.depthwise_conv(x, k, padding="same"), normal(2, 5, 4, 3),
      normal(3, 3, 3, 2))
+case("depthwise_conv-dilated-strided", "depthwise_conv",
+     lambda x, k: nn.depthwise_conv(x, k, strides=(2, 1), dilation_rate=(1, 2)),
+     normal(2, 7, 6, 2), normal(2, 2, 2, 3))
 case("separable_conv", "separable_conv",
      lambda x, d, p: nn.separable_conv(x, d, p, strides=2), normal(2, 6, 5, 2),
      normal(2, 2, 2, 2), normal(1, 1, 4, 3))

@@ -8,11 +8,13 @@ in_channels)`` for ``conv_transpose``. All run on the engine's im2col
 convolution primitive (:mod:`descend.autograd.ops.conv`), so they are
 differentiable in both the input and the kernel:
 
-* a grouped ``conv`` (``in_channels`` a multiple of the kernel's input channels,
-  e.g. a depthwise convolution) is one convolution with a block-diagonal kernel
-  built from the grouped one (a composite op, so the gradient reaches the
-  grouped kernel); it costs ``groups`` times the arithmetic of the grouped
-  convolution, the price of one fast primitive instead of a loop;
+* a depthwise convolution (one input channel per group) is a sum over kernel
+  offsets of strided input slices times per-channel weights (composite ops);
+* any other grouped ``conv`` (``in_channels`` a multiple of the kernel's input
+  channels) is one convolution with a block-diagonal kernel built from the
+  grouped one (a composite op, so the gradient reaches the grouped kernel); it
+  costs ``groups`` times the arithmetic of the grouped convolution, the price of
+  one fast primitive instead of a loop over groups;
 * ``conv_transpose`` inserts ``stride - 1`` zeros between input elements
   (:mod:`descend.autograd.ops.dilate`), pads, and convolves with the spatially
   flipped kernel, using Keras's (JAX's) padding rule, including
@@ -30,6 +32,7 @@ array([1., 1., 1., 1.])
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -81,6 +84,40 @@ def _block_diagonal(kernel: Tensor, groups: int) -> Tensor:
     return _ops.reshape(grouped * mask, (*window, groups * cin_g, filters))
 
 
+def _depthwise_last(x: Tensor, kernel: Tensor, strides: tuple[int, ...], padding: str,
+                    dilation: tuple[int, ...]) -> Tensor:
+    """Depthwise convolution as a sum over kernel offsets (kernel ``(*k, 1, cin * m)``).
+
+    One strided slice of the padded input per kernel offset, times that offset's
+    per-channel weights: ``prod(k)`` broadcast products, the arithmetic of the
+    depthwise convolution itself (the block-diagonal kernel would cost ``cin``
+    times more).
+    """
+    rank = x.ndim - 2
+    window = kernel.shape[:rank]
+    cin = x.shape[-1]
+    multiplier = kernel.shape[-1] // cin
+    pads = tuple(_conv.padding_amounts(n, k, s, d, padding)
+                 for n, k, s, d in zip(x.shape[1:-1], window, strides, dilation, strict=True))
+    out = tuple((n + lo + hi - d * (k - 1) - 1) // s + 1 for n, k, s, d, (lo, hi)
+                in zip(x.shape[1:-1], window, strides, dilation, pads, strict=True))
+    if any(o < 1 for o in out):
+        raise ValueError(
+            f"depthwise_conv: the kernel {window} (dilation {dilation}) is larger than the "
+            f"padded input {x.shape[1:-1]}; use padding='same' or a smaller kernel."
+        )
+    xp = pad_or_crop(x, pads)
+    expanded = _ops.reshape(xp, (*xp.shape, 1))  # (batch, *spatial, cin, 1)
+    weights = _ops.reshape(kernel, (*window, cin, multiplier))
+    total = None
+    for offset in itertools.product(*(range(k) for k in window)):
+        index = (slice(None), *(slice(o * d, o * d + (n - 1) * s + 1, s) for o, d, n, s
+                                in zip(offset, dilation, out, strides, strict=True)))
+        term = expanded[index] * weights[offset]
+        total = term if total is None else total + term
+    return _ops.reshape(total, (x.shape[0], *out, cin * multiplier))
+
+
 def _conv_last(x: Tensor, kernel: Tensor, strides: Any, padding: str, dilation_rate: Any,
                op: str) -> Tensor:
     """Grouped N-d convolution of channels-last ``x``."""
@@ -100,6 +137,8 @@ def _conv_last(x: Tensor, kernel: Tensor, strides: Any, padding: str, dilation_r
     strides = per_axis(strides, rank, "strides", op)
     dilation = per_axis(dilation_rate, rank, "dilation_rate", op)
     groups = cin // kin
+    if groups > 1 and kin == 1:
+        return _depthwise_last(x, kernel, strides, padding, dilation)
     if groups > 1:
         kernel = _block_diagonal(kernel, groups)
     return _conv.conv(x, kernel, strides=strides, padding=padding, dilation_rate=dilation)
