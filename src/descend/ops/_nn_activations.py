@@ -266,7 +266,8 @@ def softmax(x: Any, axis: Any = -1) -> Tensor:
         if len(axes) > 1:
             return _multi_axis_softmax(x, axes, log=False)
         axis = axes[0]
-    return _ops.softmax(x, axis=int(axis))
+    (axis,) = normalize_axes(axis, max(x.ndim, 1), "softmax")
+    return _ops.softmax(x, axis=axis)
 
 
 @keras_op
@@ -288,7 +289,8 @@ def log_softmax(x: Any, axis: Any = -1) -> Tensor:
         if len(axes) > 1:
             return _multi_axis_softmax(x, axes, log=True)
         axis = axes[0]
-    return _ops.log_softmax(x, axis=int(axis))
+    (axis,) = normalize_axes(axis, max(x.ndim, 1), "log_softmax")
+    return _ops.log_softmax(x, axis=axis)
 
 
 @keras_op

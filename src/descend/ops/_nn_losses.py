@@ -244,6 +244,13 @@ def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool 
             f"sparse_categorical_crossentropy: target must have the output's shape without the "
             f"class axis, {expected}, received {ids.shape}."
         )
+    classes = output.shape[axis]
+    if ids.size and (ids.min() < 0 or ids.max() >= classes):
+        raise ValueError(
+            f"sparse_categorical_crossentropy: target class ids must lie in [0, {classes - 1}] "
+            f"for an output with {classes} classes along axis {axis}, received ids from "
+            f"{ids.min()} to {ids.max()}."
+        )
     output = _class_axis_last(output, axis)
     if from_logits:
         return _ops.softmax_crossentropy(output, ids, sparse=True)

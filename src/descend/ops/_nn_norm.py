@@ -119,6 +119,16 @@ def batch_normalization(x: Any, mean: Any, variance: Any, axis: int, offset: Any
 def _broadcast_param(value: Any, x: Tensor, axes: tuple[int, ...], name: str, op: str) -> Tensor:
     value = tensor(value, x)
     if value.ndim == x.ndim or axes == (x.ndim - 1,):
+        try:
+            fits = np.broadcast_shapes(value.shape, x.shape) == x.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"{op}: {name} of shape {value.shape} does not broadcast against the input of "
+                f"shape {x.shape}; give it the shape of the normalised axes "
+                f"{tuple(x.shape[i] for i in axes)}."
+            )
         return value
     shape = tuple(x.shape[i] if i in axes else 1 for i in range(x.ndim))
     if value.size != int(np.prod(shape)):
