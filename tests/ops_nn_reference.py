@@ -220,6 +220,10 @@ CASES.update({
         r.normal(2, 9, 8, 3), (4, 3), antialias=True),
     "resize_bicubic_antialias": lambda nn, image, T, r: image.resize(
         r.normal(2, 9, 8, 3), (4, 3), interpolation="bicubic", antialias=True),
+    "resize_bicubic_antialias_mixed": lambda nn, image, T, r: image.resize(
+        r.normal(2, 5, 7, 3), (3, 9), interpolation="bicubic", antialias=True),
+    "resize_bilinear_antialias_upsampling": lambda nn, image, T, r: image.resize(
+        r.normal(2, 5, 7, 3), (8, 9), antialias=True),
     "resize_crop_to_aspect": lambda nn, image, T, r: image.resize(
         r.normal(2, 5, 8, 3), (4, 4), crop_to_aspect_ratio=True),
     "resize_pad_to_aspect": lambda nn, image, T, r: image.resize(

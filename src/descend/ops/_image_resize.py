@@ -10,9 +10,10 @@ differentiable in the images. The weights follow Keras's reference semantics
 * ``"bilinear"``/``"bicubic"`` without antialiasing: the triangle or the cubic
   convolution kernel with PyTorch's ``a = -0.75`` (as Keras's torch backend),
   taps outside the image clamped to the edge;
-* with ``antialias=True`` when shrinking, and for ``"lanczos3"``/``"lanczos5"``:
-  the kernel widened by ``in / out`` and renormalised (JAX's and TensorFlow's
-  ``scale_and_translate``; bicubic then uses Keys's ``a = -0.5``);
+* with ``antialias=True``, and for ``"lanczos3"``/``"lanczos5"``: the kernel
+  widened by ``in / out`` when shrinking, taps outside the image dropped and the
+  weights renormalised (JAX's and TensorFlow's ``scale_and_translate``, PyTorch's
+  antialiased modes; bicubic then uses Keys's ``a = -0.5``);
 * ``"area"``: each output pixel averages the input area it covers (exact
   fractional overlaps, TensorFlow's ``area``).
 
@@ -121,7 +122,7 @@ def resize_weights(size: int, out: int, interpolation: str, antialias: bool) -> 
         return w
     if interpolation == "area":
         return _area_weights(size, out)
-    if interpolation.startswith("lanczos") or (antialias and out < size):
+    if interpolation.startswith("lanczos") or antialias:
         kernel = KERNELS["linear" if interpolation == "bilinear" else
                          "cubic" if interpolation == "bicubic" else interpolation]
         return scaled_weights(size, out, out / size, 0.0, kernel, antialias)
