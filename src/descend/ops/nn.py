@@ -20,21 +20,20 @@ from __future__ import annotations
 
 from descend.ops._nn_activations import *  # noqa: F403
 from descend.ops._nn_activations import __all__ as _activations
+from descend.ops._nn_attention import *  # noqa: F403
+from descend.ops._nn_attention import __all__ as _attention
+from descend.ops._nn_conv import *  # noqa: F403
+from descend.ops._nn_conv import __all__ as _conv
+from descend.ops._nn_ctc import *  # noqa: F403
+from descend.ops._nn_ctc import __all__ as _ctc
+from descend.ops._nn_losses import *  # noqa: F403
+from descend.ops._nn_losses import __all__ as _losses
+from descend.ops._nn_norm import *  # noqa: F403
+from descend.ops._nn_norm import __all__ as _norm
+from descend.ops._nn_pool import *  # noqa: F403
+from descend.ops._nn_pool import __all__ as _pool
+from descend.ops._nn_rearrange import *  # noqa: F403
+from descend.ops._nn_rearrange import __all__ as _rearrange
 
-__all__ = sorted({*_activations})
-from descend.ops._nn_attention import *  # noqa: E402,F403
-from descend.ops._nn_attention import __all__ as _attention  # noqa: E402
-from descend.ops._nn_conv import *  # noqa: E402,F403
-from descend.ops._nn_conv import __all__ as _conv  # noqa: E402
-from descend.ops._nn_ctc import *  # noqa: E402,F403
-from descend.ops._nn_ctc import __all__ as _ctc  # noqa: E402
-from descend.ops._nn_losses import *  # noqa: E402,F403
-from descend.ops._nn_losses import __all__ as _losses  # noqa: E402
-from descend.ops._nn_norm import *  # noqa: E402,F403
-from descend.ops._nn_norm import __all__ as _norm  # noqa: E402
-from descend.ops._nn_pool import *  # noqa: E402,F403
-from descend.ops._nn_pool import __all__ as _pool  # noqa: E402
-from descend.ops._nn_rearrange import *  # noqa: E402,F403
-from descend.ops._nn_rearrange import __all__ as _rearrange  # noqa: E402
-
-__all__ = sorted({*_activations, *_attention, *_conv, *_ctc, *_losses, *_norm, *_pool, *_rearrange})
+__all__ = sorted({*_activations, *_attention, *_conv, *_ctc, *_losses, *_norm, *_pool,
+                  *_rearrange})
