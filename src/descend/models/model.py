@@ -85,7 +85,11 @@ class Model(Layer):
         raise NotImplementedError
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
-        """Build the model for inputs like ``xs`` if needed."""
+        """Build the model for inputs like ``xs`` if needed.
+
+        Entries of ``xs`` may be replaced (in place) by views of the rank the model's
+        inputs expect (:func:`descend.models.data_adapter.adjust_input_rank`).
+        """
         raise NotImplementedError
 
     @property
