@@ -1,12 +1,12 @@
-"""The pictures ``descend demo --plots DIR`` writes for the seed example.
+"""The pictures ``descend demo --plots DIR`` writes for the course's example.
 
-After the demo has trained the seed network, :func:`write_demo_plots` saves
+After the demo has trained the course's network, :func:`write_demo_plots` saves
 
 * ``learning_curves.png`` -- the loss falling and the accuracy rising, epoch by epoch;
-* ``loss_curve.png`` -- the seeds' U-curve: the loss as one weight of the output layer
+* ``loss_curve.png`` -- the course's U-curve: the loss as one weight of the output layer
   varies, with the tangent (slope = gradient) and the optimizer's next step;
 * ``network.png`` -- the trained network, edges coloured and sized by weight;
-* ``decision_boundary.png`` -- for a model with 1 or 2 inputs (the seed has one: the
+* ``decision_boundary.png`` -- for a model with 1 or 2 inputs (the course's has one: the
   age), the predicted probability of a side effect against age, and where it crosses 0.5;
 * ``weights.png`` -- histograms of each layer's weights and gradients.
 
@@ -63,7 +63,7 @@ def write_demo_plots(model: Any, history: Any, x: Any, y: Any, out_dir: Any,
         written.append(path)
 
     save("learning_curves.png", plots.plot_history(
-        history, title="The seed network learning: loss down, accuracy up"))
+        history, title="The course's network learning: loss down, accuracy up"))
     save("loss_curve.png", plots.plot_loss_curve(model, x, y, layer=-1))
     save("network.png", plots.draw_network(model))
     features = int(np.prod(x.shape[1:])) if x.ndim > 1 else 1

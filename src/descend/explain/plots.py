@@ -1,4 +1,4 @@
-"""Pictures of learning: curves, the seeds' U-curve, decision boundaries, histograms.
+"""Pictures of learning: curves, the course's U-curve, decision boundaries, histograms.
 
 Every function returns the matplotlib ``Figure`` and saves it when given
 ``path=`` (PNG by the file's suffix). matplotlib is imported only when a function
@@ -8,12 +8,12 @@ runs, with the headless Agg backend when there is no display (see
 * :func:`plot_history` -- loss and metrics per epoch, training and validation
   (also ``history.plot()``);
 * :func:`plot_loss_curve` -- the loss as a function of one weight, the others
-  fixed: the U-shaped curve of the seeds, the current weight, the tangent whose
+  fixed: the U-shaped curve of the course, the current weight, the tangent whose
   slope is the gradient backprop computes, and the step the optimizer would take;
 * :func:`plot_decision_boundary` -- what a model with 1 or 2 inputs predicts over
   the input space, and how its boundary moved across epochs;
 * :func:`plot_weight_histograms` -- weights (and gradients) of each layer;
-* :func:`draw_network` -- the network drawn as the seeds draw it;
+* :func:`draw_network` -- the network drawn as the course draws it;
 * :func:`plot_lr_finder` -- the learning-rate range test of :mod:`descend.tune`.
 
 Examples
@@ -140,7 +140,7 @@ def _find_weight(layer: Any, weight: str) -> Any:
 def plot_loss_curve(model: Any, x: Any, y: Any, layer: Any = -1, index: Any = None,
                     weight: str = "kernel", span: float | None = None, points: int = 81,
                     path: Any = None) -> Any:
-    """The seeds' U-curve: the loss as one weight varies, every other weight held fixed.
+    """The course's U-curve: the loss as one weight varies, every other weight held fixed.
 
     Draws the loss on ``(x, y)`` for values of the chosen weight around its
     current value, marks the current value, draws the tangent there, whose
@@ -276,7 +276,7 @@ def plot_decision_boundary(model: Any, x: Any, y: Any, history_of_weights: Any =
 
     With 2 inputs, the plane is coloured by the predicted class (or by the
     probability, for one output unit) and the data are drawn on top; with one
-    input (the seed example), the predicted probability of class 1 is drawn
+    input (the course's example), the predicted probability of class 1 is drawn
     against the input, with the data at 0 and 1. Given weight snapshots, the
     boundary (probability 0.5, or where the predicted class changes) of each
     is drawn, from light (early) to dark (late).
