@@ -121,14 +121,24 @@ def require_matplotlib() -> None:
                            f"{PLOT_INSTALL_HINT}.") from None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``descend`` console script."""
+def build_parser() -> argparse.ArgumentParser:
+    """The ``descend`` command's argument parser (its commands and options).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["demo", "--epochs", "3"]).epochs
+    3
+    """
+    from descend import __version__
+
     parser = argparse.ArgumentParser(
         prog="descend", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from descend import __version__
-
     parser.add_argument("--version", action="version", version=f"descend {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{demo,explain}")
     p_demo = sub.add_parser("demo", help="train the course's example and show how it learns")
@@ -143,6 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_explain = sub.add_parser("explain", help="print one training step in numbers")
     p_explain.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p_explain.add_argument("--batch", type=int, default=4, help="samples in the batch (default 4)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``descend`` console script."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "demo"
     if command == "demo":
@@ -164,7 +180,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.batch < 1:
             parser.error(f"--batch must be at least 1 (samples in the explained batch), "
                          f"received {args.batch}")
-
         explain_seed(seed=args.seed, batch=args.batch)
         return 0
     parser.print_help()  # pragma: no cover
