@@ -107,7 +107,8 @@ def demo(epochs: int = 20, seed: int = 0, plots: str | None = None, verbose: int
         from descend.explain.demo_plots import write_demo_plots
 
         for path in write_demo_plots(model, history, x, y, plots,
-                                     snapshots=callbacks[0] if callbacks else None):
+                                     snapshots=callbacks[0] if callbacks else None,
+                                     feature_names=["age, scaled to [0, 1] (13 to 100 years)"]):
             print(f"wrote {path}")
     return float(accuracy)
 

@@ -28,7 +28,8 @@ __all__ = ["write_demo_plots"]
 
 
 def write_demo_plots(model: Any, history: Any, x: Any, y: Any, out_dir: Any,
-                     snapshots: Any = None) -> list[Path]:
+                     snapshots: Any = None,
+                     feature_names: list[str] | None = None) -> list[Path]:
     """Write the demo's PNGs into ``out_dir`` and return their paths.
 
     Parameters
@@ -44,6 +45,9 @@ def write_demo_plots(model: Any, history: Any, x: Any, y: Any, out_dir: Any,
     snapshots : WeightSnapshots, optional
         Weights recorded during training; the decision boundary then shows
         how it moved epoch by epoch.
+    feature_names : list of str, optional
+        What the input features are, for the decision boundary's axes (the
+        demo passes ``["age, scaled to [0, 1]"]``).
 
     Returns
     -------
@@ -68,7 +72,8 @@ def write_demo_plots(model: Any, history: Any, x: Any, y: Any, out_dir: Any,
     save("network.png", plots.draw_network(model))
     features = int(np.prod(x.shape[1:])) if x.ndim > 1 else 1
     if features in (1, 2):
-        save("decision_boundary.png", plots.plot_decision_boundary(model, x, y, snapshots))
+        save("decision_boundary.png", plots.plot_decision_boundary(
+            model, x, y, snapshots, feature_names=feature_names))
     sample = np.random.default_rng(0).permutation(len(x))[:256]
     save("weights.png", plots.plot_weight_histograms(model, x[sample], np.asarray(y)[sample]))
     return written
