@@ -69,8 +69,8 @@ def visible_digits(value: float, change: float) -> int:
     Returns
     -------
     int
-        At least 3; two more than the position of the first significant digit
-        of ``change``.
+        At least 3; one more than the decimal place of the first significant
+        digit of ``change`` (so that two digits of the change show).
 
     Examples
     --------
@@ -81,7 +81,7 @@ def visible_digits(value: float, change: float) -> int:
     """
     if change == 0 or not math.isfinite(change):
         return 3
-    return max(3, 1 - int(math.floor(math.log10(abs(change)))) + 1)
+    return max(3, 1 - int(math.floor(math.log10(abs(change)))))
 
 
 def step_rule(rule: str) -> str:
