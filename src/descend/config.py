@@ -91,3 +91,71 @@ def set_heap_retention(value: bool) -> None:
     if not isinstance(value, bool):
         raise TypeError(f"set_heap_retention: expected True or False, received {value!r}.")
     _HEAP_RETENTION = value
+
+
+# ------------------------------------------------------------------------------ BLAS threads
+BLAS_THREADS_ENV = "DESCEND_BLAS_THREADS"
+"""Environment variable read when no setting was made: ``auto``, a positive integer or ``off``."""
+
+_BLAS_THREADS: str | int | None = "auto"
+_BLAS_THREADS_SET = False
+
+
+def _parse_blas_threads(value: object, where: str) -> str | int | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
+        return None
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1:
+        return int(value)
+    raise ValueError(
+        f"{where}: expected 'auto', a number of threads >= 1, or 'off' (None), received "
+        f"{value!r}. For example set_blas_threads(1) or DESCEND_BLAS_THREADS=1."
+    )
+
+
+def blas_threads() -> str | int | None:
+    """How ``fit``, ``evaluate`` and ``predict`` set NumPy's BLAS threads.
+
+    Returns
+    -------
+    "auto", int or None
+        ``"auto"`` (default): descend chooses per call, one thread for small
+        matrix products and the cores other processes leave free otherwise (see
+        :mod:`descend.threads`); an int: that many threads; None: descend leaves
+        the BLAS library alone. Unless :func:`set_blas_threads` was called, the
+        environment variable ``DESCEND_BLAS_THREADS`` (``auto``, a number, or
+        ``off``) decides.
+
+    Examples
+    --------
+    >>> import descend
+    >>> descend.config.set_blas_threads(1)
+    >>> descend.config.blas_threads()
+    1
+    >>> descend.config.set_blas_threads("auto")
+    """
+    import os
+
+    if not _BLAS_THREADS_SET:
+        env = os.environ.get(BLAS_THREADS_ENV, "").strip()
+        if env:
+            return _parse_blas_threads(env, BLAS_THREADS_ENV)
+    return _BLAS_THREADS
+
+
+def set_blas_threads(value: str | int | None) -> None:
+    """Choose how many BLAS threads descend's matrix products use (overrides the env var).
+
+    Parameters
+    ----------
+    value : "auto", int >= 1, or None
+        ``"auto"`` (default) lets descend choose; a number fixes the threads
+        during ``fit``/``evaluate``/``predict`` (restored afterwards); None
+        (or ``"off"``) leaves NumPy's BLAS library as it is.
+    """
+    global _BLAS_THREADS, _BLAS_THREADS_SET
+    _BLAS_THREADS = _parse_blas_threads(value, "set_blas_threads")
+    _BLAS_THREADS_SET = True
