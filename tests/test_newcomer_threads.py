@@ -1,4 +1,4 @@
-"""descend chooses the BLAS threads of fit, evaluate and predict, overridably, and restores them."""
+"""descend chooses the BLAS threads of fit, evaluate and predict by matrix size, overridably."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ def _default_setting(monkeypatch):
     monkeypatch.delenv(config.BLAS_THREADS_ENV, raising=False)
     monkeypatch.setattr(config, "_BLAS_THREADS_SET", False)
     monkeypatch.setattr(config, "_BLAS_THREADS", "auto")
+    before = threads.blas_threads()
+    yield
+    if before is not None:                      # leave the library as the test found it
+        for lib in threads.blas_libraries():
+            lib.set(before)
+        threads._APPLIED = before
 
 
 class Recorder(descend.callbacks.Callback):
@@ -62,6 +68,8 @@ def test_the_setting_and_the_environment_variable(monkeypatch) -> None:
     assert config.blas_threads() == 2
     config.set_blas_threads(None)
     assert config.blas_threads() is None
+    config.set_blas_threads("adaptive")
+    assert config.blas_threads() == "adaptive"
     for bad in (0, -1, 1.5, True, "fast"):
         with pytest.raises(ValueError, match="set_blas_threads"):
             config.set_blas_threads(bad)
@@ -92,28 +100,63 @@ def test_limit_blas_threads_sets_and_restores() -> None:
 
 @needs_blas
 @pytest.mark.parametrize("setting", ["auto", 1, None])
-def test_fit_evaluate_predict_use_the_setting_and_restore(setting) -> None:
+def test_fit_evaluate_predict_use_the_setting(setting) -> None:
+    for lib in threads.blas_libraries():
+        lib.set(2)                                    # as NumPy starts on 2 or more cores
     config.set_blas_threads(setting)
-    outside = threads.blas_threads()
     model, (x, y), recorder = small_model(), data(), Recorder()
     model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=0,
               callbacks=[recorder])
     model.evaluate(x, y, batch_size=16, verbose=0, callbacks=[recorder])
     model.predict(x, batch_size=16, verbose=0, callbacks=[recorder])
-    expected = outside if setting is None else 1      # auto: the products here are tiny
+    expected = 2 if setting is None else 1            # auto: the products here are tiny
     assert recorder.seen and set(recorder.seen) == {expected}
-    assert threads.blas_threads() == outside           # the user's NumPy gets its threads back
+    for call in (lambda: model.train_on_batch(x, y), lambda: model.test_on_batch(x, y),
+                 lambda: model.predict_on_batch(x), lambda: model.predict(x[:4], verbose=0)):
+        for lib in threads.blas_libraries():
+            lib.set(2)
+        threads._APPLIED = None
+        call()
+        assert threads.blas_threads() == expected
 
 
 @needs_blas
-def test_a_big_model_on_an_idle_or_busy_machine(monkeypatch) -> None:
-    """The auto rule for large products follows the measured load of other processes."""
-    model = descend.Sequential([Input(shape=(784,)), Dense(2048), Dense(10)])
+def test_fit_and_train_on_batch_agree_bit_for_bit() -> None:
+    """OpenBLAS's results depend on its thread count: every entry point uses the same rule."""
+    x = np.random.default_rng(1).standard_normal((64, 784)).astype("float32")
+    y = np.random.default_rng(2).integers(0, 10, 64)
+
+    def build():
+        descend.utils.set_random_seed(0)
+        model = descend.Sequential([Input(shape=(784,)), Dense(256, activation="relu"),
+                                    Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return model
+
+    fitted, stepped = build(), build()
+    for lib in threads.blas_libraries():
+        lib.set(2)
+    threads._APPLIED = None
+    fitted.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    for lib in threads.blas_libraries():
+        lib.set(2)
+    threads._APPLIED = None
+    for start in (0, 32):
+        stepped.train_on_batch(x[start:start + 32], y[start:start + 32])
+    for a, b in zip(fitted.get_weights(), stepped.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@needs_blas
+def test_large_products_use_every_core_or_the_free_ones(monkeypatch) -> None:
+    model = descend.Sequential([Input(shape=(784,)), Dense(4096), Dense(10)])
     model.compile(optimizer="sgd", loss="mse")
-    x = np.zeros((256, 784), "float32")
-    y = np.zeros((256, 10), "float32")
     assert threads.largest_product(model, 256) >= threads.SMALL_PRODUCT
     cores = threads.usable_cores()
+    assert threads.choose(model, 256) == cores                     # auto: machine only
+    assert threads.choose(model, 8) == 1                           # small batch: small product
+    config.set_blas_threads("adaptive")
+    x, y = np.zeros((256, 784), "float32"), np.zeros((256, 10), "float32")
     for load, expected in ((0.0, cores), (float(cores) + 1.0, 1)):
         monkeypatch.setattr(threads, "others_load", lambda load=load: load)
         monkeypatch.setattr(threads, "load_between", lambda a, b, load=load: load)

@@ -95,7 +95,7 @@ def set_heap_retention(value: bool) -> None:
 
 # ------------------------------------------------------------------------------ BLAS threads
 BLAS_THREADS_ENV = "DESCEND_BLAS_THREADS"
-"""Environment variable read when no setting was made: ``auto``, a positive integer or ``off``."""
+"""Environment variable read when no setting was made: ``auto``, ``adaptive``, a number, ``off``."""
 
 _BLAS_THREADS: str | int | None = "auto"
 _BLAS_THREADS_SET = False
@@ -104,14 +104,15 @@ _BLAS_THREADS_SET = False
 def _parse_blas_threads(value: object, where: str) -> str | int | None:
     if value is None or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
         return None
-    if isinstance(value, str) and value.strip().lower() == "auto":
-        return "auto"
+    if isinstance(value, str) and value.strip().lower() in ("auto", "adaptive"):
+        return value.strip().lower()
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1:
         return int(value)
     raise ValueError(
-        f"{where}: expected 'auto', a number of threads >= 1, or 'off' (None), received "
+        f"{where}: expected 'auto', 'adaptive', a number of threads >= 1, or 'off' (None), "
+        f"received "
         f"{value!r}. For example set_blas_threads(1) or DESCEND_BLAS_THREADS=1."
     )
 
@@ -121,13 +122,14 @@ def blas_threads() -> str | int | None:
 
     Returns
     -------
-    "auto", int or None
-        ``"auto"`` (default): descend chooses per call, one thread for small
-        matrix products and the cores other processes leave free otherwise (see
-        :mod:`descend.threads`); an int: that many threads; None: descend leaves
-        the BLAS library alone. Unless :func:`set_blas_threads` was called, the
-        environment variable ``DESCEND_BLAS_THREADS`` (``auto``, a number, or
-        ``off``) decides.
+    "auto", "adaptive", int or None
+        ``"auto"`` (default): descend chooses by matrix size, one thread for small
+        products and every core for large ones (see :mod:`descend.threads`);
+        ``"adaptive"``: large products get the cores other processes leave free
+        (not bit-reproducible between runs); an int: that many threads; None:
+        descend leaves the BLAS library alone. Unless :func:`set_blas_threads`
+        was called, the environment variable ``DESCEND_BLAS_THREADS`` (``auto``,
+        ``adaptive``, a number, or ``off``) decides.
 
     Examples
     --------
@@ -151,10 +153,11 @@ def set_blas_threads(value: str | int | None) -> None:
 
     Parameters
     ----------
-    value : "auto", int >= 1, or None
-        ``"auto"`` (default) lets descend choose; a number fixes the threads
-        during ``fit``/``evaluate``/``predict`` (restored afterwards); None
-        (or ``"off"``) leaves NumPy's BLAS library as it is.
+    value : "auto", "adaptive", int >= 1, or None
+        ``"auto"`` (default) lets descend choose by matrix size; ``"adaptive"``
+        also by the machine's load; a number fixes the threads that ``fit``,
+        ``evaluate``, ``predict`` and the ``*_on_batch`` methods set; None (or
+        ``"off"``) leaves NumPy's BLAS library as it is.
     """
     global _BLAS_THREADS, _BLAS_THREADS_SET
     _BLAS_THREADS = _parse_blas_threads(value, "set_blas_threads")

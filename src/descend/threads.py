@@ -5,21 +5,24 @@ BLIS in some distributions) that starts one thread per core. On an idle machine
 and large matrices that helps; on a machine whose cores are busy with other
 processes, the BLAS threads wait on each other and a matrix product of a typical
 descend layer (128 x 784 times 784 x 512) became 9 times slower with 2 threads
-than with 1. So descend chooses the number of BLAS threads itself, for the
-duration of ``fit``, ``evaluate`` and ``predict`` only, and puts the previous
-number back afterwards:
+than with 1. So descend chooses the number of BLAS threads itself when ``fit``, ``evaluate``,
+``predict`` and the ``*_on_batch`` methods start:
 
-* one thread when the largest matrix product of a step is small (fewer than
-  ``SMALL_PRODUCT`` = 2**22 multiply-adds, about a millisecond on one core), where
-  threads cost more than they bring;
-* otherwise as many threads as there are cores left over by other processes
-  (measured from ``/proc/stat`` on Linux, between epochs, excluding descend's own
-  use; from the load average elsewhere), at least 1 and at most the cores this
-  process may run on.
+* one thread when the largest matrix product of a step is smaller than
+  ``SMALL_PRODUCT`` = 2**26 multiply-adds (some 10 ms on one core): the threads of
+  shorter products spend more time waiting for each other than computing as soon as
+  another program wants the cores (MNIST's 784-512-512-10 MLP at batch 128 is here);
+* every core this process may run on for larger products.
 
-The setting (:func:`descend.config.set_blas_threads`, or the environment variable
-``DESCEND_BLAS_THREADS``) is ``"auto"`` (the default, the rule above), a fixed
-number of threads, or ``"off"`` (descend leaves the BLAS library alone).
+The rule depends only on the model, the batch size and the machine, so a run
+repeats bit for bit (OpenBLAS's results depend on its number of threads). The
+setting (:func:`descend.config.set_blas_threads`, or the environment variable
+``DESCEND_BLAS_THREADS``) is ``"auto"`` (the default, the rule above),
+``"adaptive"`` (large products get the cores other processes leave free, measured
+from ``/proc/stat`` on Linux when training starts and at every epoch: faster on a
+busy machine, but no longer bit-reproducible between runs), a fixed number, or
+``"off"`` (descend leaves the BLAS library alone). The number stays set after the
+call returns.
 
 The library is reached through ``ctypes``, on the thread-setting functions that
 OpenBLAS (also as NumPy's ``scipy_openblas``), MKL and BLIS export; NumPy stays
@@ -50,12 +53,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SMALL_PRODUCT", "BlasLibrary", "active_threads", "auto_threads", "blas_libraries",
-           "blas_scope", "blas_threads", "largest_product", "limit_blas_threads", "others_load",
-           "refresh", "usable_cores"]
+__all__ = ["SMALL_PRODUCT", "BlasLibrary", "auto_threads", "blas_libraries", "blas_threads",
+           "choose", "largest_product", "limit_blas_threads", "others_load", "refresh",
+           "usable_cores", "use_for"]
 
-SMALL_PRODUCT = 2**22
-"""Multiply-adds below which one matrix product runs on one thread."""
+SMALL_PRODUCT = 2**26
+"""Multiply-adds (about 67 million, some 10 ms on one core) below which products use 1 thread."""
 
 # (set, get, argument type) of each known library, most specific first
 _APIS = (
@@ -287,87 +290,94 @@ def largest_product(model: Any, batch_size: int) -> int:
     return max(sizes, default=0) * int(batch_size)
 
 
-class _Scope:
-    """The BLAS threads of one ``fit``/``evaluate``/``predict`` call (see :func:`blas_scope`)."""
+def choose(model: Any, batch_size: int, setting: Any = "auto") -> int:
+    """The BLAS threads for ``model`` at ``batch_size`` under ``setting`` (not None).
 
-    def __init__(self, product: int, setting: Any) -> None:
-        self.product, self.setting = product, setting
-        self.libraries = blas_libraries()
-        self.before = [lib.get() for lib in self.libraries]
-        self.threads: int | None = None
+    ``"auto"``: 1 below :data:`SMALL_PRODUCT` multiply-adds per product, else every
+    usable core -- a function of the model, the batch size and the machine only, so
+    that runs repeat bit for bit. ``"adaptive"``: the same, but large products get the
+    cores other processes leave free (:func:`auto_threads`). An int: that many.
 
-    def apply(self, threads: int) -> None:
-        if threads != self.threads:
-            for lib in self.libraries:
-                lib.set(threads)
-            self.threads = threads
-
-    def start(self) -> None:
-        if self.setting != "auto":
-            self.apply(int(self.setting))
-        elif self.product < SMALL_PRODUCT or usable_cores() == 1:
-            self.apply(1)
-        else:
-            self.apply(auto_threads(self.product, load=others_load()))
-
-    def refresh(self) -> None:
-        """Between epochs: measure the other processes' load again and adapt."""
-        global _RECENT
-        if self.setting != "auto" or self.product < SMALL_PRODUCT or usable_cores() == 1:
-            return
-        now, last = _cpu_sample(), _RECENT
-        if now is None or last is None or now[0] - last[0] < _MIN_SPAN_S:
-            return
-        _RECENT = now
-        self.apply(auto_threads(self.product, load=load_between(last, now)))
-
-    def close(self) -> None:
-        for lib, threads in zip(self.libraries, self.before, strict=True):
-            if lib.get() != threads:
-                lib.set(threads)
+    Examples
+    --------
+    >>> from descend.layers import Dense, Input
+    >>> from descend.models import Sequential
+    >>> model = Sequential([Input(shape=(1,)), Dense(16), Dense(32), Dense(2)])
+    >>> choose(model, 10)
+    1
+    >>> choose(model, 10, 3)
+    3
+    """
+    if isinstance(setting, int):
+        return setting
+    product = largest_product(model, batch_size)
+    if product < SMALL_PRODUCT or usable_cores() == 1:
+        return 1
+    if setting == "adaptive":
+        return auto_threads(product, load=others_load())
+    return usable_cores()
 
 
-_ACTIVE: list[_Scope] = []
+_APPLIED: int | None = None   # what descend last set (the libraries are not asked every call)
 
 
-@contextmanager
-def blas_scope(model: Any, batch_size: int) -> Iterator[None]:
-    """BLAS threads chosen for ``model`` at ``batch_size`` inside the block, restored after.
+def _apply(threads: int, check: bool) -> None:
+    global _APPLIED
+    libraries = blas_libraries()
+    if check:
+        _APPLIED = libraries[0].get() if libraries else None
+    if threads != _APPLIED:
+        for lib in libraries:
+            lib.set(threads)
+        _APPLIED = threads
 
-    ``fit``, ``evaluate`` and ``predict`` run inside one; a scope opened inside
-    another (the validation of ``fit``) keeps the outer one's choice. With the
-    setting ``"off"``, or no BLAS library found, it does nothing.
+
+def use_for(model: Any, batch_size: int, check: bool = False) -> int | None:
+    """Set the BLAS threads for ``model`` at ``batch_size`` per the setting; return them.
+
+    ``fit``, ``evaluate``, ``predict`` and the ``*_on_batch`` methods call it
+    first. The number stays set afterwards (setting it back after every call
+    would cost microseconds per ``predict``), so NumPy code that follows runs
+    with it too; ``set_blas_threads(None)`` keeps descend out of it entirely.
 
     Parameters
     ----------
     model : Model
     batch_size : int
+    check : bool, default False
+        Ask the library for its current number first (the loops do; the
+        per-batch methods rely on what descend last set).
+
+    Returns
+    -------
+    int or None
+        None when the setting is ``"off"`` or no library can be controlled.
     """
     from descend import config
 
     setting = config.blas_threads()
-    if _ACTIVE or setting is None or not blas_libraries():
-        yield
+    if setting is None or not blas_libraries():
+        return None
+    threads = choose(model, batch_size, setting)
+    _apply(threads, check)
+    return threads
+
+
+def refresh(model: Any, batch_size: int) -> None:
+    """Between epochs: with the ``"adaptive"`` setting, re-measure the load and adapt."""
+    global _RECENT
+    from descend import config
+
+    if config.blas_threads() != "adaptive" or not blas_libraries():
         return
-    scope = _Scope(largest_product(model, batch_size), setting)
-    _ACTIVE.append(scope)
-    try:
-        scope.start()
-        yield
-    finally:
-        _ACTIVE.pop()
-        scope.close()
-
-
-def refresh() -> None:
-    """Re-measure the load and adapt the threads of the active scope (once per epoch)."""
-    if _ACTIVE:
-        _ACTIVE[-1].refresh()
-
-
-def active_threads() -> int | None:
-    """The threads the active scope chose (None outside ``fit``/``evaluate``/``predict``)."""
-    return _ACTIVE[-1].threads if _ACTIVE else None
+    product = largest_product(model, batch_size)
+    if product < SMALL_PRODUCT or usable_cores() == 1:
+        return
+    now, last = _cpu_sample(), _RECENT
+    if now is None or last is None or now[0] - last[0] < _MIN_SPAN_S:
+        return
+    _RECENT = now
+    _apply(auto_threads(product, load=load_between(last, now)), check=False)
 
 
 def _describe() -> str:  # pragma: no cover - a debugging aid

@@ -54,11 +54,11 @@ def _take(arrays: list[np.ndarray] | None, index: Any) -> list[np.ndarray] | Non
 def fit_loop(model: Any, *args: Any, batch_size: int, **kwargs: Any) -> Any:
     """Train ``model`` on the prepared arrays; returns the ``History``.
 
-    NumPy's BLAS threads are chosen for the model (:mod:`descend.threads`) for
-    the duration, and re-chosen each epoch as the machine's load changes.
+    NumPy's BLAS threads are chosen for the model first (:mod:`descend.threads`;
+    with the ``"adaptive"`` setting again every epoch).
     """
-    with threads.blas_scope(model, batch_size):
-        return _fit_loop(model, *args, batch_size=batch_size, **kwargs)
+    threads.use_for(model, batch_size, check=True)
+    return _fit_loop(model, *args, batch_size=batch_size, **kwargs)
 
 
 def _fit_loop(
@@ -96,7 +96,7 @@ def _fit_loop(
         model._initial_epoch = None
     for epoch in range(initial_epoch, epochs):
         if epoch > initial_epoch:
-            threads.refresh()  # the other processes' load may have changed
+            threads.refresh(model, batch_size)  # "adaptive": the machine's load may change
         model.reset_metrics()
         cbs.on_epoch_begin(epoch)
         order = epoch_order(n, shuffle, batch_size)
@@ -136,8 +136,8 @@ def should_validate(epoch: int, validation_freq: Any) -> bool:
 
 def evaluate_loop(model: Any, *args: Any, batch_size: int, **kwargs: Any) -> dict[str, float]:
     """Loss and metrics over the data in batches, with BLAS threads chosen for the model."""
-    with threads.blas_scope(model, batch_size):
-        return _evaluate_loop(model, *args, batch_size=batch_size, **kwargs)
+    threads.use_for(model, batch_size, check=True)
+    return _evaluate_loop(model, *args, batch_size=batch_size, **kwargs)
 
 
 def _evaluate_loop(
@@ -170,8 +170,8 @@ def _evaluate_loop(
 def predict_loop(model: Any, xs: list[np.ndarray], *, batch_size: int,
                  callbacks: CallbackList | None) -> list[np.ndarray]:
     """Outputs over the data in batches, with BLAS threads chosen for the model."""
-    with threads.blas_scope(model, batch_size):
-        return _predict_loop(model, xs, batch_size=batch_size, callbacks=callbacks)
+    threads.use_for(model, batch_size, check=True)
+    return _predict_loop(model, xs, batch_size=batch_size, callbacks=callbacks)
 
 
 def _predict_loop(
