@@ -2,8 +2,10 @@
 
 The case of ``examples/mnist_mlp.py`` (the classic Keras MLP: 784 -> 512 -> 512 -> 10,
 RMSprop, batch 128) trained for a fixed number of steps, first on the machine as it is
-("idle"), then while competing CPU-bound processes (one pure-Python busy loop per core
-by default) run beside it ("busy"). Each phase is measured with descend's own choice of
+("idle"), then while competing CPU-bound processes run beside it ("busy"): by default one per
+core, each another NumPy program doing matrix products with NumPy's default BLAS threads (as
+other training jobs would), or a pure-Python busy loop (``--kind python``). Each phase is
+measured with descend's own choice of
 BLAS threads (``DESCEND_BLAS_THREADS=auto``, the default) and with NumPy's default threads
 (``off``: descend leaves the BLAS library alone), in interleaved rounds; each number is
 the median over rounds. The slowdown is idle samples/s over busy samples/s; the target is
@@ -40,7 +42,13 @@ if str(ROOT) not in sys.path:
 TARGET_SLOWDOWN = 2.5
 SIZES = (784, 512, 512, 10)
 BATCH_SIZE = 128
-HOG = "while True:\n    pass\n"
+HOGS = {
+    # a pure-Python busy loop: one thread, always runnable
+    "python": "while True:\n    pass\n",
+    # another NumPy program: matrix products with NumPy's default BLAS threads
+    "numpy": ("import numpy as np\na = np.ones((384, 384), dtype=np.float32)\n"
+              "while True:\n    a @ a\n"),
+}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -48,7 +56,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     parser.add_argument("--steps", type=int, default=120, help="timed steps per run (default 120)")
     parser.add_argument("--competitors", type=int, default=None,
-                        help="busy-loop processes (default: one per usable core)")
+                        help="competing processes (default: one per usable core)")
+    parser.add_argument("--kind", choices=sorted(HOGS), default="numpy",
+                        help="what competes: NumPy matrix products with default threads "
+                             "(default) or a pure-Python busy loop")
     parser.add_argument("--quick", action="store_true", help="1 round of 10 steps: smoke test")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
                         help="folder for the results JSON (default benchmarks/results)")
@@ -92,9 +103,9 @@ def samples_per_s(model: Any, x: Any, y: Any, steps: int, setting: Any) -> float
     return n / (time.perf_counter() - start)
 
 
-def start_competitors(count: int) -> list[subprocess.Popen]:
-    """``count`` CPU-bound processes (pure-Python busy loops), running until stopped."""
-    return [subprocess.Popen([sys.executable, "-c", HOG], stdin=subprocess.DEVNULL,
+def start_competitors(count: int, kind: str = "python") -> list[subprocess.Popen]:
+    """``count`` CPU-bound processes of ``kind`` (see :data:`HOGS`), running until stopped."""
+    return [subprocess.Popen([sys.executable, "-c", HOGS[kind]], stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for _ in range(count)]
 
@@ -138,7 +149,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             load["idle"].append(os.getloadavg()[0])
             runs[f"idle_{'auto' if setting else 'off'}"].append(
                 samples_per_s(model, x, y, args.steps, setting))
-        hogs = start_competitors(competitors)
+        hogs = start_competitors(competitors, args.kind)
         try:
             time.sleep(0.5)  # let them reach full speed
             for setting in settings:
@@ -150,7 +161,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(0.5)
     medians = {key: statistics.median(values) for key, values in runs.items()}
     return {
-        "runs": runs, "medians": medians, "competitors": competitors,
+        "runs": runs, "medians": medians, "competitors": competitors, "kind": args.kind,
         "cores": threads.usable_cores(), "steps": args.steps, "rounds": args.rounds,
         "batch_size": BATCH_SIZE, "sizes": list(SIZES), "quick": args.quick,
         "load_average": {k: [round(v, 2) for v in values] for k, values in load.items()},
@@ -169,8 +180,8 @@ def report(result: dict[str, Any]) -> str:
     lines = [
         f"Training on a busy machine: MLP {'-'.join(map(str, result['sizes']))}, batch "
         f"{result['batch_size']}, {result['steps']} steps, {result['competitors']} competing "
-        f"busy-loop process(es) on {result['cores']} core(s), median of {result['rounds']} "
-        "round(s).",
+        f"{result.get('kind', 'python')} process(es) on {result['cores']} core(s), median of "
+        f"{result['rounds']} round(s).",
         "",
         "| BLAS threads | idle machine | busy machine | slowdown |",
         "|---|---|---|---|",

@@ -33,11 +33,12 @@ def test_report_states_the_target() -> None:
     met = busy.report(result(1500.0))
     assert "| descend's choice (auto) | 3,000 samples/s | 1,500 samples/s | **2.00x** |" in met
     assert "<= 2.5x: met" in met and "6.0x as fast as NumPy's default" in met
+    assert "2 competing python process(es)" in met
     assert "**missed**" in busy.report(result(1000.0))
 
 
 def test_competitors_are_cpu_bound_and_stopped() -> None:
-    processes = busy.start_competitors(1)
+    processes = busy.start_competitors(1, "numpy")
     try:
         assert processes[0].poll() is None          # running
     finally:
