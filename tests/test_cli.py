@@ -124,3 +124,21 @@ def test_demo_writes_the_pictures(tmp_path, capsys) -> None:
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_output_into_a_closed_pipe_ends_quietly() -> None:
+    """``descend explain | head -3`` must not end in a BrokenPipeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "import sys; from descend.cli import main; "
+                                "sys.exit(main(['explain']))"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=dict(os.environ))
+    first = process.stdout.readline()
+    process.stdout.close()                       # the reader goes away, as head does
+    err = process.stderr.read().decode()
+    process.wait(timeout=120)
+    assert b"How a Neural Network Learns" in first
+    assert "Traceback" not in err and "BrokenPipeError" not in err

@@ -158,7 +158,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``descend`` console script."""
+    """Entry point of the ``descend`` console script.
+
+    Output piped into a program that stops reading (``descend explain | head``)
+    ends the command quietly, as other command-line tools do.
+    """
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        import os
+
+        # the reader is gone: send what is still buffered nowhere, then stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "demo"
