@@ -15,7 +15,7 @@ needs_blas = pytest.mark.skipif(not threads.blas_libraries(),
 
 @pytest.fixture(autouse=True)
 def _default_setting(monkeypatch):
-    monkeypatch.delenv(config.BLAS_THREADS_ENV, raising=False)
+    monkeypatch.setattr(config, "_BLAS_ENV_RAW", None)
     monkeypatch.setattr(config, "_BLAS_THREADS_SET", False)
     monkeypatch.setattr(config, "_BLAS_THREADS", "auto")
     before = threads.blas_threads()
@@ -57,11 +57,12 @@ def data(n: int = 64) -> tuple[np.ndarray, np.ndarray]:
 
 def test_the_setting_and_the_environment_variable(monkeypatch) -> None:
     assert config.blas_threads() == "auto"
-    monkeypatch.setenv("DESCEND_BLAS_THREADS", "3")
+    # the variable as it was at import (read once: predict asks for the setting every call)
+    monkeypatch.setattr(config, "_BLAS_ENV_RAW", "3")
     assert config.blas_threads() == 3
-    monkeypatch.setenv("DESCEND_BLAS_THREADS", "off")
+    monkeypatch.setattr(config, "_BLAS_ENV_RAW", " off ")
     assert config.blas_threads() is None
-    monkeypatch.setenv("DESCEND_BLAS_THREADS", "many")
+    monkeypatch.setattr(config, "_BLAS_ENV_RAW", "many")
     with pytest.raises(ValueError, match="DESCEND_BLAS_THREADS"):
         config.blas_threads()
     config.set_blas_threads(2)                     # the function overrides the variable
@@ -163,6 +164,22 @@ def test_large_products_use_every_core_or_the_free_ones(monkeypatch) -> None:
         recorder = Recorder()
         model.fit(x, y, epochs=2, batch_size=256, verbose=0, callbacks=[recorder])
         assert recorder.seen == [expected, expected]
+
+
+def test_the_environment_variable_is_read_at_import() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, descend; from descend import config, layers, threads; "
+            "m = descend.Sequential([layers.Input(shape=(4,)), layers.Dense(2)]); "
+            "m.predict(np.ones((3, 4)), verbose=0); "
+            "print(config.blas_threads(), threads.blas_threads())")
+    env = dict(os.environ, DESCEND_BLAS_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True, env=env)
+    expected = "1 1" if threads.blas_libraries() else "1 None"
+    assert out.stdout.strip() == expected
 
 
 def test_import_does_not_touch_blas() -> None:

@@ -17,6 +17,8 @@ Examples
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 _FLOATX = "float32"
@@ -99,6 +101,10 @@ BLAS_THREADS_ENV = "DESCEND_BLAS_THREADS"
 
 _BLAS_THREADS: str | int | None = "auto"
 _BLAS_THREADS_SET = False
+_BLAS_ENV_PARSED: tuple[str | None, str | int | None] = (None, None)
+# read once, when descend is imported (as BLAS libraries read OMP_NUM_THREADS when loaded):
+# looking the variable up on every predict call would cost microseconds
+_BLAS_ENV_RAW = os.environ.get(BLAS_THREADS_ENV)
 
 
 def _parse_blas_threads(value: object, where: str) -> str | int | None:
@@ -129,7 +135,8 @@ def blas_threads() -> str | int | None:
         (not bit-reproducible between runs); an int: that many threads; None:
         descend leaves the BLAS library alone. Unless :func:`set_blas_threads`
         was called, the environment variable ``DESCEND_BLAS_THREADS`` (``auto``,
-        ``adaptive``, a number, or ``off``) decides.
+        ``adaptive``, a number, or ``off``), as it was when descend was
+        imported, decides.
 
     Examples
     --------
@@ -139,13 +146,15 @@ def blas_threads() -> str | int | None:
     1
     >>> descend.config.set_blas_threads("auto")
     """
-    import os
-
-    if not _BLAS_THREADS_SET:
-        env = os.environ.get(BLAS_THREADS_ENV, "").strip()
-        if env:
-            return _parse_blas_threads(env, BLAS_THREADS_ENV)
-    return _BLAS_THREADS
+    global _BLAS_ENV_PARSED
+    if _BLAS_THREADS_SET:
+        return _BLAS_THREADS
+    raw = _BLAS_ENV_RAW
+    if not raw or not raw.strip():
+        return _BLAS_THREADS
+    if _BLAS_ENV_PARSED[0] != raw:   # parse once: predict asks on every call
+        _BLAS_ENV_PARSED = (raw, _parse_blas_threads(raw, BLAS_THREADS_ENV))
+    return _BLAS_ENV_PARSED[1]
 
 
 def set_blas_threads(value: str | int | None) -> None:

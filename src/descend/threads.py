@@ -48,10 +48,13 @@ import os
 import re
 import sys
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from descend import config
 
 __all__ = ["SMALL_PRODUCT", "BlasLibrary", "auto_threads", "blas_libraries", "blas_threads",
            "choose", "largest_product", "limit_blas_threads", "others_load", "refresh",
@@ -332,6 +335,9 @@ def _apply(threads: int, check: bool) -> None:
         _APPLIED = threads
 
 
+_DECISIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # model -> {key: threads}
+
+
 def use_for(model: Any, batch_size: int, check: bool = False) -> int | None:
     """Set the BLAS threads for ``model`` at ``batch_size`` per the setting; return them.
 
@@ -339,26 +345,39 @@ def use_for(model: Any, batch_size: int, check: bool = False) -> int | None:
     first. The number stays set afterwards (setting it back after every call
     would cost microseconds per ``predict``), so NumPy code that follows runs
     with it too; ``set_blas_threads(None)`` keeps descend out of it entirely.
+    The decision is remembered per model and batch size, so a call costs well
+    under a microsecond once made.
 
     Parameters
     ----------
     model : Model
     batch_size : int
     check : bool, default False
-        Ask the library for its current number first (the loops do; the
-        per-batch methods rely on what descend last set).
+        Ask the library for its current number first, and with the
+        ``"adaptive"`` setting measure the load again (the loops do; the
+        per-batch methods rely on what descend last decided and set).
 
     Returns
     -------
     int or None
         None when the setting is ``"off"`` or no library can be controlled.
     """
-    from descend import config
-
     setting = config.blas_threads()
-    if setting is None or not blas_libraries():
+    if setting is None:
         return None
-    threads = choose(model, batch_size, setting)
+    decisions = _DECISIONS.get(model)
+    if decisions is None:
+        decisions = {}
+        try:
+            _DECISIONS[model] = decisions
+        except TypeError:  # an object that cannot be weakly referenced: decide every time
+            pass
+    key = (int(batch_size), setting)
+    threads = decisions.get(key)
+    if threads is None or (check and setting == "adaptive"):
+        if not blas_libraries():
+            return None
+        threads = decisions[key] = choose(model, batch_size, setting)
     _apply(threads, check)
     return threads
 
@@ -366,8 +385,6 @@ def use_for(model: Any, batch_size: int, check: bool = False) -> int | None:
 def refresh(model: Any, batch_size: int) -> None:
     """Between epochs: with the ``"adaptive"`` setting, re-measure the load and adapt."""
     global _RECENT
-    from descend import config
-
     if config.blas_threads() != "adaptive" or not blas_libraries():
         return
     product = largest_product(model, batch_size)
