@@ -125,7 +125,7 @@ class Layer:
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         instance = super().__new__(cls)
-        if cls.__init__ is not Layer.__init__ and not cls.__module__.startswith("descend."):
+        if cls.get_config is Layer.get_config and cls.__init__ is not Layer.__init__:
             object.__setattr__(instance, "_auto_config", auto_config.capture(cls, args, kwargs))
         return instance
 
@@ -588,15 +588,14 @@ class Layer:
         """
         base = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         cls = type(self)
-        if cls.get_config is Layer.get_config and cls.__init__ is not Layer.__init__ \
-                and not cls.__module__.startswith("descend."):
+        if cls.get_config is Layer.get_config and cls.__init__ is not Layer.__init__:
             return auto_config.auto_config(self, base)
         return base
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
         """Create a layer from the output of :meth:`get_config`."""
-        if not cls.__module__.startswith("descend."):
+        if cls.get_config is Layer.get_config:
             config = auto_config.accepted(cls, config)
         try:
             return cls(**config)

@@ -82,6 +82,31 @@ def prepare_inputs(x: Any, what: str = "x") -> list[np.ndarray]:
     return arrays
 
 
+def adjust_input_rank(xs: list[np.ndarray], expected: list[tuple]) -> None:
+    """Give each input array the rank its model input expects, as Keras does (in place).
+
+    Keras 3 (``Functional._adjust_input_rank``) accepts an array with one axis
+    fewer than the input when the input's last axis has size 1 (the course's ages
+    of shape ``(2100,)`` for ``Input(shape=(1,))``: a view of shape ``(2100, 1)``)
+    and one axis more when the array's last axis has size 1 (it is squeezed).
+    Any other mismatch is left for the model's shape check to report.
+
+    Parameters
+    ----------
+    xs : list of ndarray
+        The prepared inputs, one per model input; entries are replaced by views.
+    expected : list of tuple
+        The model's input shapes, batch axis included (``(None, 1)``).
+    """
+    if len(xs) != len(expected):
+        return
+    for i, (x, ref) in enumerate(zip(xs, expected, strict=True)):
+        if x.ndim == len(ref) - 1 and ref[-1] == 1:
+            xs[i] = x[..., None]
+        elif x.ndim == len(ref) + 1 and x.shape[-1] == 1:
+            xs[i] = x[..., 0]
+
+
 def prepare_targets(y: Any, what: str = "y") -> list[np.ndarray]:
     """Validate targets: numeric and finite; integer labels stay integers."""
     arrays = []

@@ -38,6 +38,7 @@ import numpy as np
 from descend.autograd import Tensor
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer, call_accepts_training
+from descend.models import data_adapter as data
 from descend.models.model import Model
 
 _TENSOR_TAG = "__keras_tensor__"
@@ -418,6 +419,7 @@ class Functional(Model):
         return self._run(list(xs), False, checked=True)
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
+        data.adjust_input_rank(xs, [tuple(t.shape) for t in self.inputs])  # as Keras
         self._check_input(xs)
 
     def build(self, input_shape: Any = None) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 from descend import losses as losses_module
 from descend import metrics as metrics_module
 from descend import optimizers as optimizers_module
+from descend import threads
 from descend.autograd import Tensor, no_grad
 from descend.callbacks import CallbackList
 from descend.layers.layer import Layer
@@ -517,6 +518,7 @@ class Model(Trainer, Layer):
         n = len(xs[0])
         if not callbacks and n <= batch_size:
             # one batch, no callbacks: a single checked forward pass, nothing else
+            threads.use_for(self, n)
             outs = self._infer_arrays(xs)
             return outs[0] if len(outs) == 1 else outs
         self._infer_arrays([a[:1] for a in xs])  # shape errors name the layer before any batch
@@ -539,6 +541,7 @@ class Model(Trainer, Layer):
         n = data.check_lengths(xs, ys)
         sw = self._sample_weights(ys, n, sample_weight, class_weight)
         self._prepare(xs, ys, training=True)
+        threads.use_for(self, n)
         self.make_train_function()(xs, ys, sw)
         return self._batch_result(return_dict)
 
@@ -551,6 +554,7 @@ class Model(Trainer, Layer):
         sw = None if sample_weight is None else data.prepare_sample_weight(sample_weight, n)
         self._prepare(xs, ys, training=False)
         self.reset_metrics()
+        threads.use_for(self, n)
         self.make_test_function()(xs, ys, sw)
         return self._batch_result(return_dict)
 
@@ -558,6 +562,7 @@ class Model(Trainer, Layer):
         """Outputs for one batch, as NumPy arrays (no batching, no callbacks)."""
         xs = self._prepare_x(x)
         self._ensure_built(xs)
+        threads.use_for(self, len(xs[0]))
         outs = self._infer_arrays(xs)
         return outs[0] if len(outs) == 1 else outs
 

@@ -31,6 +31,7 @@ from descend.autograd import Tensor, no_grad
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer
 from descend.models import _fusion
+from descend.models import data_adapter as data
 from descend.models.model import Model
 
 
@@ -246,6 +247,7 @@ class Sequential(Model):
             )
         expected = self._input_shape()
         if expected is not None:
+            data.adjust_input_rank(xs, [tuple(expected)])  # (n,) for (None, 1), as Keras
             got = xs[0].shape[1:]
             want = expected[1:]
             if len(got) != len(want) or any(w is not None and w != g
@@ -329,7 +331,7 @@ class Sequential(Model):
 
 
 def _shape_hint(want: tuple, got: tuple) -> str:
-    if len(got) == len(want) - 1 and want[-1] in (1, 3):
+    if len(got) == len(want) - 1 and len(want) >= 3 and want[-1] == 3:
         return "Add the channel axis, e.g. x[..., None]."
     if len(want) == 1 and len(got) == 0:
         return "Reshape 1-D data to (samples, 1) with x.reshape(-1, 1)."

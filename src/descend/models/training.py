@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from descend import random as descend_random
+from descend import threads
 from descend.autograd import heap, no_grad
 from descend.callbacks import CallbackList
 
@@ -50,7 +51,17 @@ def _take(arrays: list[np.ndarray] | None, index: Any) -> list[np.ndarray] | Non
     return [a[index] for a in arrays]
 
 
-def fit_loop(
+def fit_loop(model: Any, *args: Any, batch_size: int, **kwargs: Any) -> Any:
+    """Train ``model`` on the prepared arrays; returns the ``History``.
+
+    NumPy's BLAS threads are chosen for the model first (:mod:`descend.threads`;
+    with the ``"adaptive"`` setting again every epoch).
+    """
+    threads.use_for(model, batch_size, check=True)
+    return _fit_loop(model, *args, batch_size=batch_size, **kwargs)
+
+
+def _fit_loop(
     model: Any,
     xs: list[np.ndarray],
     ys: list[np.ndarray],
@@ -84,6 +95,8 @@ def fit_loop(
         initial_epoch = int(model._initial_epoch)
         model._initial_epoch = None
     for epoch in range(initial_epoch, epochs):
+        if epoch > initial_epoch:
+            threads.refresh(model, batch_size)  # "adaptive": the machine's load may change
         model.reset_metrics()
         cbs.on_epoch_begin(epoch)
         order = epoch_order(n, shuffle, batch_size)
@@ -121,7 +134,13 @@ def should_validate(epoch: int, validation_freq: Any) -> bool:
     return (epoch + 1) in validation_freq
 
 
-def evaluate_loop(
+def evaluate_loop(model: Any, *args: Any, batch_size: int, **kwargs: Any) -> dict[str, float]:
+    """Loss and metrics over the data in batches, with BLAS threads chosen for the model."""
+    threads.use_for(model, batch_size, check=True)
+    return _evaluate_loop(model, *args, batch_size=batch_size, **kwargs)
+
+
+def _evaluate_loop(
     model: Any,
     xs: list[np.ndarray],
     ys: list[np.ndarray],
@@ -148,7 +167,14 @@ def evaluate_loop(
     return logs
 
 
-def predict_loop(
+def predict_loop(model: Any, xs: list[np.ndarray], *, batch_size: int,
+                 callbacks: CallbackList | None) -> list[np.ndarray]:
+    """Outputs over the data in batches, with BLAS threads chosen for the model."""
+    threads.use_for(model, batch_size, check=True)
+    return _predict_loop(model, xs, batch_size=batch_size, callbacks=callbacks)
+
+
+def _predict_loop(
     model: Any, xs: list[np.ndarray], *, batch_size: int, callbacks: CallbackList | None
 ) -> list[np.ndarray]:
     """Run the model forward over the data in batches; one array per output."""
