@@ -81,7 +81,7 @@ def binary_focal_crossentropy(
     >>> from descend.autograd import Tensor
     >>> y = binary_focal_crossentropy(np.array([[1.0, 0.0]]), Tensor([[0.9, 0.2]]))
     >>> np.round(y.data, 5)
-    array([0.00231], dtype=float32)
+    array([0.00499], dtype=float32)
     """
     gamma = _check_gamma(gamma, "binary_focal_crossentropy")
     t, p = prepare(y_true, y_pred)
