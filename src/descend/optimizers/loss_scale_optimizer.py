@@ -249,7 +249,8 @@ class LossScaleOptimizer(Optimizer):
 
     # -------------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
-        """``name``, the serialised ``inner_optimizer``, ``initial_scale``, ``dynamic_growth_steps``."""
+        """``name``, the serialised ``inner_optimizer``, ``initial_scale`` and
+        ``dynamic_growth_steps``."""
         from descend.optimizers.serialization import serialize
 
         return {"name": self.name, "inner_optimizer": serialize(self.inner_optimizer),
