@@ -24,6 +24,8 @@ from descend.callbacks.monitor_callback import MonitorCallback
 from descend.callbacks.progbar_logger import ProgbarLogger
 from descend.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from descend.callbacks.stop_at_threshold import StopAtThreshold
+from descend.callbacks.swap_ema_weights import SwapEMAWeights
+from descend.callbacks.tensorboard import TensorBoard
 from descend.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -40,5 +42,7 @@ __all__ = [
     "ProgbarLogger",
     "ReduceLROnPlateau",
     "StopAtThreshold",
+    "SwapEMAWeights",
+    "TensorBoard",
     "TerminateOnNaN",
 ]
