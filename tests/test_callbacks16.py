@@ -42,7 +42,8 @@ def ema_arrays(model):
 def test_swap_ema_weights_evaluates_with_the_averages_and_swaps_back():
     x, y = data()
     model = make_model(optimizers.Adam(0.05, use_ema=True, ema_momentum=0.8))
-    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)  # ends with weights = averages
+    model.train_on_batch(x, y)  # one more step: the weights move away from the averages
     weights = [w.numpy().copy() for w in model.trainable_weights]
     averages = ema_arrays(model)
     ema_weights = [averages[id(w)] for w in model.trainable_weights]
@@ -246,3 +247,15 @@ def test_tensorboard_event_accumulator_reads_the_logs(tmp_path):
     val.Reload()
     np.testing.assert_allclose([e.value for e in val.Scalars("epoch_loss")],
                                history.history["val_loss"], rtol=1e-6)
+
+
+def test_functional_layer_graph_has_the_connections():
+    from descend.callbacks.tensorboard import _layer_graph
+
+    a, b = layers.Input((3,), name="a"), layers.Input((3,), name="b")
+    h, g = layers.Dense(2, name="da")(a), layers.Dense(2, name="db")(b)
+    out = layers.Dense(1, name="out")(layers.Concatenate(name="cat")([h, g]))
+    nodes = _layer_graph(descend.Model([a, b], out))
+    assert nodes == [("a", "InputLayer", []), ("b", "InputLayer", []), ("da", "Dense", ["a"]),
+                     ("db", "Dense", ["b"]), ("cat", "Concatenate", ["da", "db"]),
+                     ("out", "Dense", ["cat"])]

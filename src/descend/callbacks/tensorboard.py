@@ -17,6 +17,20 @@ from descend.callbacks.event_file import EventFileWriter
 __all__ = ["TensorBoard"]
 
 
+def _collect_history(obj: Any, out: list[str]) -> None:
+    """Append the layer name of every ``keras_history`` found in a nested config."""
+    if isinstance(obj, dict):
+        if obj.get("class_name") == "__keras_tensor__":
+            history = obj.get("config", {}).get("keras_history")
+            if history:
+                out.append(str(history[0]))
+        for value in obj.values():
+            _collect_history(value, out)
+    elif isinstance(obj, list):
+        for value in obj:
+            _collect_history(value, out)
+
+
 def _layer_graph(model: Any) -> list[tuple[str, str, list[str]]]:
     """``(name, class name, input layer names)`` for every layer of a model's config."""
     config = model.get_config()
@@ -30,18 +44,7 @@ def _layer_graph(model: Any) -> list[tuple[str, str, list[str]]]:
         if inbound is None:  # Sequential: a chain
             inputs = [previous] if previous is not None else []
         else:
-            def collect(obj: Any) -> None:
-                if isinstance(obj, dict):
-                    history = obj.get("config", {}).get("keras_history") \
-                        if obj.get("class_name") == "__keras_tensor__" else None
-                    if history:
-                        inputs.append(str(history[0]))
-                    for value in obj.values():
-                        collect(value)
-                elif isinstance(obj, list):
-                    for value in obj:
-                        collect(value)
-            collect(inbound)
+            _collect_history(inbound, inputs)
         nodes.append((str(name), str(entry.get("class_name", "Layer")),
                       list(dict.fromkeys(inputs))))
         previous = str(name)
