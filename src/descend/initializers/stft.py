@@ -38,7 +38,7 @@ def get_window(window: str, length: int, periodic: bool = False) -> np.ndarray:
 
     Examples
     --------
-    >>> get_window("hann", 5).tolist()
+    >>> get_window("hann", 5).round(6).tolist()
     [0.0, 0.5, 1.0, 0.5, 0.0]
     """
     if window not in _WINDOWS:
