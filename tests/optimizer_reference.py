@@ -111,7 +111,7 @@ def reference(update, params, grads_seq, lr=0.01, clipnorm=None, clipvalue=None,
               global_clipnorm=None, weight_decay=None, prestep=None, **hyper):
     """Keras's pipeline (clip, decoupled weight decay, update) in float64."""
     params = [np.array(p, dtype=np.float64) for p in params]
-    states = [{} for _ in params]
+    states = [{"z0": p.copy()} for p in params]
     glob: dict = {}
     for it, grads in enumerate(grads_seq):
         t = it + 1
@@ -209,3 +209,18 @@ def ref_muon(w, g, s, t, lr, glob, adam_beta_1=0.9, adam_beta_2=0.999, epsilon=1
     x = x.T if tall else x
     scale = lr if rms_rate is None else lr * math.sqrt(max(w.shape)) * rms_rate
     return w - scale * x
+
+
+def ref_schedule_free_adamw(w, g, s, t, lr, glob, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                            warmup_steps=0):
+    if warmup_steps:
+        lr = lr * min(t / warmup_steps, 1.0)
+    z = s.get("z", None)
+    if z is None:
+        z = s["z0"]  # the initial weights, stored by the test before the first step
+    x = (w - (1 - beta_1) * z) / beta_1
+    s["v"] = s.get("v", 0.0) + (g * g - s.get("v", 0.0)) * (1 - beta_2)
+    z = z - lr * g / (np.sqrt(s["v"] / (1 - beta_2**t)) + epsilon)
+    s["z"] = z
+    x = (1 - 1 / t) * x + z / t
+    return (1 - beta_1) * z + beta_1 * x

@@ -24,6 +24,7 @@ from descend.optimizers import (
     Lion,
     LossScaleOptimizer,
     Muon,
+    ScheduleFreeAdamW,
 )
 from optimizer_reference import (
     EXPONENTIAL,
@@ -34,11 +35,19 @@ from optimizer_reference import (
     ref_lamb,
     ref_lion,
     ref_muon,
+    ref_schedule_free_adamw,
     reference,
     train,
 )
 
 CASES = {
+    "schedule-free": (ScheduleFreeAdamW, {"learning_rate": 0.05}, ref_schedule_free_adamw,
+                      {"lr": 0.05}),
+    "schedule-free-warmup-decay": (
+        ScheduleFreeAdamW, {"learning_rate": 0.05, "warmup_steps": 3, "beta_1": 0.8,
+                            "weight_decay": 0.1},
+        ref_schedule_free_adamw, {"lr": 0.05, "warmup_steps": 3, "beta_1": 0.8,
+                                  "weight_decay": 0.1}),
     "lion": (Lion, {"learning_rate": 0.01}, ref_lion, {"lr": 0.01}),
     "lion-betas-decay": (Lion, {"learning_rate": 0.05, "beta_1": 0.5, "beta_2": 0.9,
                                 "weight_decay": 0.1}, ref_lion,
@@ -182,7 +191,8 @@ def test_loss_scale_optimizer_in_fit_and_saved_state(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("name", ["lion", "lamb", "adafactor", "ftrl", "muon"])
+@pytest.mark.parametrize("name", ["lion", "lamb", "adafactor", "ftrl", "muon",
+                                  "schedulefreeadamw"])
 def test_in_fit_and_state_round_trip(name, tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(32, 4)).astype("float32")
@@ -211,7 +221,7 @@ def test_in_fit_and_state_round_trip(name, tmp_path):
 @pytest.mark.parametrize("optimizer", [
     Lion(beta_1=0.5), Lamb(epsilon=1e-5), Ftrl(l1_regularization_strength=0.1),
     Adafactor(relative_step=False), Muon(exclude_layers=["head"], rms_rate=None),
-    LossScaleOptimizer(Lion(), initial_scale=16.0),
+    LossScaleOptimizer(Lion(), initial_scale=16.0), ScheduleFreeAdamW(warmup_steps=10),
 ], ids=lambda o: type(o).__name__)
 def test_config_round_trip(optimizer):
     config = json.loads(json.dumps(optimizers.serialize(optimizer)))

@@ -31,6 +31,7 @@ from descend.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from descend.optimizers.muon import Muon
 from descend.optimizers.nadam import Nadam
 from descend.optimizers.rmsprop import RMSprop
+from descend.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from descend.optimizers.serialization import deserialize, get, serialize
 from descend.optimizers.sgd import SGD
 
@@ -50,6 +51,7 @@ __all__ = [
     "Nadam",
     "Optimizer",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
     "schedules",

@@ -36,6 +36,7 @@ from descend.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from descend.optimizers.muon import Muon
 from descend.optimizers.nadam import Nadam
 from descend.optimizers.rmsprop import RMSprop
+from descend.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from descend.optimizers.sgd import SGD
 from descend.saving.object_registration import (
     object_config,
@@ -48,7 +49,7 @@ MODULE = "descend.optimizers"
 ALL_OPTIMIZERS: dict[str, type[Optimizer]] = {
     cls.__name__.lower(): cls
     for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Lamb,
-                Adafactor, Ftrl, Muon, LossScaleOptimizer)
+                Adafactor, Ftrl, Muon, LossScaleOptimizer, ScheduleFreeAdamW)
 }
 """Lower-case Keras identifier -> class."""
 
