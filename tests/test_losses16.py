@@ -193,3 +193,58 @@ def test_focal_trains_a_model():
     model.compile(optimizer="adam", loss="binary_focal_crossentropy")
     hist = model.fit(x, y, epochs=15, batch_size=16, verbose=0)
     assert hist.history["loss"][-1] < hist.history["loss"][0]
+
+
+# ------------------------------------------------------------------------------ CTC
+CTC_LABELS = np.array([[1, 2, 0], [3, 3, 0], [4, 1, 2], [0, 0, 0]])
+
+
+def ctc_logits():
+    return np.random.default_rng(0).normal(size=(4, 6, 5)).astype("float32")
+
+
+def test_ctc_matches_keras():
+    per_sample = losses.ctc(CTC_LABELS, T(ctc_logits())).data
+    np.testing.assert_allclose(per_sample, [6.4669466, 7.0219789, 6.4789310, 12.8415899],
+                               rtol=1e-5)
+    logits = Tensor(ctc_logits(), requires_grad=True)
+    loss = losses.CTC()(CTC_LABELS, logits)
+    assert loss.item() == pytest.approx(8.20236206, rel=1e-6)
+    loss.backward()
+    np.testing.assert_allclose(logits.grad[0, 0], [-0.10181148, -0.05850071, 0.08464905,
+                                                   0.04955045, 0.0261127], atol=2e-6)
+
+
+def test_ctc_by_enumerating_alignments():
+    """Two steps, label (1): the paths 1-1, 1-blank, blank-1 reduce to it."""
+    logits = np.random.default_rng(3).normal(size=(1, 2, 3))
+    p = np.exp(logits[0]) / np.exp(logits[0]).sum(axis=-1, keepdims=True)
+    expected = -np.log(p[0, 1] * p[1, 1] + p[0, 1] * p[1, 0] + p[0, 0] * p[1, 1])
+    got = losses.ctc(np.array([[1]]), Tensor(logits)).data[0]
+    assert got == pytest.approx(expected, rel=1e-10)
+    # a repeated label needs a blank between: (1, 1) in 3 steps has the single path 1-0-1
+    logits = np.random.default_rng(4).normal(size=(1, 3, 2))
+    p = np.exp(logits[0]) / np.exp(logits[0]).sum(axis=-1, keepdims=True)
+    got = losses.ctc(np.array([[1, 1]]), Tensor(logits)).data[0]
+    assert got == pytest.approx(-np.log(p[0, 1] * p[1, 0] * p[2, 1]), rel=1e-10)
+
+
+def test_ctc_impossible_label_is_inf():
+    assert np.isinf(losses.ctc(np.array([[1, 1, 1, 1]]), T(ctc_logits()[:1, :3])).data[0])
+
+
+def test_ctc_gradcheck():
+    logits = np.random.default_rng(5).normal(size=(3, 5, 4))
+    gradcheck(lambda x: losses.CTC()(np.array([[1, 2], [3, 0], [2, 2]]), x), logits)
+
+
+def test_ctc_config_and_errors():
+    assert losses.CTC().get_config() == {"name": "ctc", "reduction": "sum_over_batch_size"}
+    assert losses.get("ctc") is losses.ctc
+    assert type(losses.deserialize(losses.serialize(losses.CTC()))) is losses.CTC
+    with pytest.raises(ValueError, match="ctc: targets `y_true`"):
+        losses.ctc(np.array([1, 2]), T(ctc_logits()))
+    with pytest.raises(ValueError, match="ctc: logits `y_pred`"):
+        losses.ctc(CTC_LABELS, T(np.zeros((4, 5))))
+    with pytest.raises(ValueError, match=r"ctc: class ids in y_true must be in \[0, 5\)"):
+        losses.ctc(np.array([[7]]), T(ctc_logits()[:1]))

@@ -10,8 +10,8 @@ has ``validate(y_true, output_shape)`` to reject label layouts that do not fit.
 
 Modules: ``loss`` (the protocol, reductions), ``regression``, ``probabilistic``
 (cross-entropies, KL, Poisson), ``focal`` (focal cross-entropies), ``overlap``
-(Dice, Tversky), ``circle`` (metric learning), ``generalized_cross_entropy``,
-``hinge``, ``validation`` (label checks).
+(Dice, Tversky), ``circle`` (metric learning), ``ctc`` (sequence labels),
+``generalized_cross_entropy``, ``hinge``, ``validation`` (label checks).
 
 Examples
 --------
@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from descend.losses.circle import Circle, circle
+from descend.losses.ctc import CTC, ctc
 from descend.losses.focal import (
     BinaryFocalCrossentropy,
     CategoricalFocalCrossentropy,
@@ -104,7 +105,7 @@ bce = BCE = binary_crossentropy
 logcosh = log_cosh
 
 __all__ = [
-    "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+    "BinaryFocalCrossentropy", "CTC", "CategoricalFocalCrossentropy", "ctc",
     "CategoricalGeneralizedCrossEntropy", "Circle", "Dice", "Tversky",
     "binary_focal_crossentropy", "categorical_focal_crossentropy",
     "categorical_generalized_cross_entropy", "circle", "dice", "tversky",
@@ -127,6 +128,7 @@ _CLASSES = [
     MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
     SparseCategoricalCrossentropy, SquaredHinge, BinaryFocalCrossentropy,
     CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, Circle, Dice, Tversky,
+    CTC,
 ]
 FUNCTIONS = [
     binary_crossentropy, categorical_crossentropy, categorical_hinge, cosine_similarity, hinge,
@@ -134,7 +136,7 @@ FUNCTIONS = [
     mean_squared_error, mean_squared_logarithmic_error, poisson,
     sparse_categorical_crossentropy, squared_hinge, binary_focal_crossentropy,
     categorical_focal_crossentropy, categorical_generalized_cross_entropy, circle, dice,
-    tversky,
+    tversky, ctc,
 ]
 _TABLE: dict[str, Any] = {obj.__name__: obj for obj in _CLASSES + FUNCTIONS}
 _TABLE.update({
