@@ -23,7 +23,9 @@ from descend.optimizers import (
     Lamb,
     Lion,
     LossScaleOptimizer,
+    MultiOptimizer,
     Muon,
+    OptimizerMap,
     ScheduleFreeAdamW,
 )
 from optimizer_reference import (
@@ -266,3 +268,67 @@ def test_ema_matches_keras_formula():
         average = values[-1] if average is None else 0.9 * average + 0.1 * values[-1]
     np.testing.assert_allclose(optimizer._layout.segments[0].slot("average"), average,
                                rtol=1e-6)
+
+
+# ------------------------------------------------------------ MultiOptimizer
+def test_multi_optimizer_matches_separate_optimizers():
+    rng = np.random.default_rng(2)
+    values = [rng.normal(size=(3, 2)), rng.normal(size=(2,))]
+    variables = [Variable(v, name=n) for v, n in zip(values, ["kernel", "bias"], strict=True)]
+    variables[0].path, variables[1].path = "dense/kernel", "dense/bias"
+    alone = [Variable(v) for v in values]
+    sgd, adam = SGD(0.1, momentum=0.9), Adam(0.05)
+    multi = MultiOptimizer(OptimizerMap(SGD(0.1, momentum=0.9), {".*bias": Adam(0.05)}))
+    for _ in range(4):
+        grads = [rng.normal(size=(3, 2)), rng.normal(size=(2,))]
+        multi.apply(grads, variables)
+        sgd.apply([grads[0]], [alone[0]])
+        adam.apply([grads[1]], [alone[1]])
+    for a, b in zip(variables, alone, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert multi.iterations == 4 and [o.iterations for o in multi.optimizers] == [4, 4]
+    with pytest.raises(AttributeError, match="MultiOptimizer"):
+        _ = multi.learning_rate
+
+
+def test_multi_optimizer_in_fit_saved_and_resumed(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 4)).astype("float32")
+    y = (x @ np.array([1.0, -2.0, 0.5, 0.0], dtype="float32"))[:, None]
+    descend.utils.set_random_seed(0)
+    model = descend.Sequential([layers.Input((4,)), layers.Dense(3, activation="tanh"),
+                                layers.Dense(1, name="head")])
+    model.compile(optimizer=MultiOptimizer(OptimizerMap(Adam(0.01), {"head/.*": Lion(0.001)})),
+                  loss="mse")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert model.optimizer.iterations == 8
+    assert [type(o).__name__ for o in model.optimizer.optimizers] == ["Lion", "Adam"]
+    path = tmp_path / "m.descend"
+    model.save(path)
+    loaded = descend.saving.load_model(path)
+    assert isinstance(loaded.optimizer, MultiOptimizer)
+    saved, restored = model.optimizer.get_state(), loaded.optimizer.get_state()
+    assert saved.keys() == restored.keys()
+    for key in saved:
+        np.testing.assert_array_equal(saved[key], restored[key])
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    loaded.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_optimizer_map_rules_and_errors():
+    mapping = OptimizerMap(SGD(), {"a/.*": Adam(), ".*/b": Lion()})
+    assert type(mapping["a/x"]).__name__ == "Adam" and type(mapping["z"]).__name__ == "SGD"
+    with pytest.raises(ValueError, match="multiple optimizers"):
+        mapping["a/b"]
+    with pytest.raises(ValueError, match="already exists"):
+        mapping["a/.*"] = SGD()
+    with pytest.raises(ValueError, match="LossScaleOptimizer cannot be used inside"):
+        mapping["c"] = LossScaleOptimizer(SGD())
+    with pytest.raises(TypeError, match="OptimizerMap: default_optimizer"):
+        OptimizerMap("sgd")
+    config = json.loads(json.dumps(optimizers.serialize(MultiOptimizer(mapping))))
+    again = optimizers.deserialize(config)
+    assert isinstance(again, MultiOptimizer)
+    assert again.get_config() == MultiOptimizer(mapping).get_config()

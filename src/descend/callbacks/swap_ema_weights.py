@@ -68,16 +68,28 @@ class SwapEMAWeights(Callback):
         """(variable, its moving average) for every variable the optimizer trains."""
         optimizer = getattr(self.model, "optimizer", None)
         optimizer = getattr(optimizer, "inner_optimizer", optimizer)
-        if optimizer is None or not getattr(optimizer, "use_ema", False):
+        if hasattr(optimizer, "optimizers"):  # MultiOptimizer: those with use_ema
+            inner = [o for o in optimizer.optimizers if getattr(o, "use_ema", False)]
+            if not inner:
+                raise ValueError(
+                    "SwapEMAWeights must be used when at least one inner optimizer has "
+                    "`use_ema=True` set. Received a MultiOptimizer with all inner optimizers "
+                    "having `use_ema=False`."
+                )
+        elif optimizer is None or not getattr(optimizer, "use_ema", False):
             raise ValueError(
                 "SwapEMAWeights must be used when `use_ema=True` is set on the optimizer. "
                 f"Received: use_ema={getattr(optimizer, 'use_ema', None)}. Compile with e.g. "
                 "optimizer=descend.optimizers.Adam(use_ema=True)."
             )
-        layout = getattr(optimizer, "_layout", None)
-        if layout is None:  # not trained yet: the averages do not exist
-            return []
-        return [(segment.variable, segment.slot("average")) for segment in layout.segments]
+        else:
+            inner = [optimizer]
+        pairs = []
+        for opt in inner:
+            layout = getattr(opt, "_layout", None)
+            if layout is not None:  # not trained yet: the averages do not exist
+                pairs.extend((s.variable, s.slot("average")) for s in layout.segments)
+        return pairs
 
     def _swap_variables(self) -> None:
         for variable, average in self._pairs():

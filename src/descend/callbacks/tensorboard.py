@@ -216,7 +216,10 @@ class TensorBoard(Callback):
         val = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
         optimizer = getattr(self.model, "optimizer", None)
         optimizer = getattr(optimizer, "inner_optimizer", optimizer)
-        if optimizer is not None and hasattr(optimizer, "learning_rate"):
+        if optimizer is not None and hasattr(optimizer, "optimizers"):  # MultiOptimizer
+            for inner in optimizer.optimizers:
+                train[f"learning_rate_{inner.name}"] = float(inner.learning_rate)
+        elif optimizer is not None and hasattr(optimizer, "learning_rate"):
             train["learning_rate"] = float(optimizer.learning_rate)
         if self.write_steps_per_second and optimizer is not None:
             steps = int(optimizer.iterations) - self._epoch_start_iterations

@@ -28,6 +28,7 @@ from descend.optimizers.ftrl import Ftrl
 from descend.optimizers.lamb import Lamb
 from descend.optimizers.lion import Lion
 from descend.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from descend.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from descend.optimizers.muon import Muon
 from descend.optimizers.nadam import Nadam
 from descend.optimizers.rmsprop import RMSprop
@@ -44,6 +45,8 @@ __all__ = [
     "Lion",
     "LossScaleOptimizer",
     "Muon",
+    "MultiOptimizer",
+    "OptimizerMap",
     "Adagrad",
     "Adam",
     "AdamW",

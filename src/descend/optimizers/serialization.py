@@ -33,6 +33,7 @@ from descend.optimizers.ftrl import Ftrl
 from descend.optimizers.lamb import Lamb
 from descend.optimizers.lion import Lion
 from descend.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from descend.optimizers.multi_optimizer import MultiOptimizer
 from descend.optimizers.muon import Muon
 from descend.optimizers.nadam import Nadam
 from descend.optimizers.rmsprop import RMSprop
@@ -49,7 +50,7 @@ MODULE = "descend.optimizers"
 ALL_OPTIMIZERS: dict[str, type[Optimizer]] = {
     cls.__name__.lower(): cls
     for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Lamb,
-                Adafactor, Ftrl, Muon, LossScaleOptimizer, ScheduleFreeAdamW)
+                Adafactor, Ftrl, Muon, LossScaleOptimizer, ScheduleFreeAdamW, MultiOptimizer)
 }
 """Lower-case Keras identifier -> class."""
 
