@@ -259,3 +259,60 @@ def test_functional_layer_graph_has_the_connections():
     assert nodes == [("a", "InputLayer", []), ("b", "InputLayer", []), ("da", "Dense", ["a"]),
                      ("db", "Dense", ["b"]), ("cat", "Concatenate", ["da", "db"]),
                      ("out", "Dense", ["cat"])]
+
+
+# ------------------------------------------------------------------ RemoteMonitor
+@pytest.fixture
+def server():
+    import http.server
+    import threading
+
+    received = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server hook name
+            length = int(self.headers["Content-Length"])
+            received.append((self.path, self.headers["Content-Type"], self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", received
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_remote_monitor_posts_form_and_json(server):
+    import json
+    import urllib.parse
+
+    root, received = server
+    x, y = data()
+    model = make_model("sgd")
+    history = model.fit(x, y, epochs=2, verbose=0,
+                        callbacks=[callbacks.RemoteMonitor(root=root, path="/p/")])
+    assert [r[0] for r in received] == ["/p/", "/p/"]
+    assert received[0][1] == "application/x-www-form-urlencoded"
+    form = urllib.parse.parse_qs(received[1][2].decode())
+    sent = json.loads(form["data"][0])
+    assert sent["epoch"] == 1 and sent["loss"] == pytest.approx(history.history["loss"][1])
+    received.clear()
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.RemoteMonitor(
+        root=root, send_as_json=True, headers={"X-Run": "a"})])
+    assert received[0][1] == "application/json"
+    assert set(json.loads(received[0][2])) == {"epoch", "loss", "mae"}
+
+
+def test_remote_monitor_unreachable_server_warns():
+    x, y = data()
+    model = make_model("sgd")
+    monitor = callbacks.RemoteMonitor(root="http://127.0.0.1:9", timeout=2.0)
+    with pytest.warns(UserWarning, match="Could not reach RemoteMonitor root server"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[monitor])
+    with pytest.raises(ValueError, match="RemoteMonitor: root"):
+        callbacks.RemoteMonitor(root="localhost:9000")

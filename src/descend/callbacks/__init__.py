@@ -23,6 +23,7 @@ from descend.callbacks.model_checkpoint import ModelCheckpoint
 from descend.callbacks.monitor_callback import MonitorCallback
 from descend.callbacks.progbar_logger import ProgbarLogger
 from descend.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from descend.callbacks.remote_monitor import RemoteMonitor
 from descend.callbacks.stop_at_threshold import StopAtThreshold
 from descend.callbacks.swap_ema_weights import SwapEMAWeights
 from descend.callbacks.tensorboard import TensorBoard
@@ -41,6 +42,7 @@ __all__ = [
     "MonitorCallback",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
     "StopAtThreshold",
     "SwapEMAWeights",
     "TensorBoard",
