@@ -135,7 +135,8 @@ def decode_run(directory):
                 assert number == 1
                 entry = dict(fields(value))
                 tag = entry[1].decode()
-                out.setdefault(tag, []).append((step, entry.get(2, entry.get(5, entry.get(8)))))
+                value = next((entry[k] for k in (2, 4, 5, 8) if k in entry), None)
+                out.setdefault(tag, []).append((step, value))
     return out
 
 
@@ -201,8 +202,8 @@ def test_tensorboard_bad_arguments():
         callbacks.TensorBoard(histogram_freq=-1)
     with pytest.raises(ValueError, match="TensorBoard: profile_batch"):
         callbacks.TensorBoard(profile_batch=2)
-    with pytest.raises(ValueError, match="TensorBoard: write_images"):
-        callbacks.TensorBoard(write_images=True)
+    with pytest.raises(ValueError, match="TensorBoard: embeddings_freq"):
+        callbacks.TensorBoard(embeddings_freq=1)
 
 
 def test_truncated_event_file_is_reported(tmp_path):
@@ -226,7 +227,7 @@ def test_tensorboard_event_accumulator_reads_the_logs(tmp_path):
     model = make_model(optimizers.Adam(0.01))
     history = model.fit(x, y, epochs=3, batch_size=8, verbose=0, validation_split=0.25,
                         callbacks=[callbacks.TensorBoard(tmp_path, histogram_freq=1,
-                                                         update_freq=2)])
+                                                         update_freq=2, write_images=True)])
     train = event_accumulator.EventAccumulator(str(tmp_path / "train"))
     train.Reload()
     tags = train.Tags()
@@ -240,6 +241,9 @@ def test_tensorboard_event_accumulator_reads_the_logs(tmp_path):
     histogram = train.Histograms(tags["histograms"][0])[0].histogram_value
     assert histogram.num > 0 and histogram.min <= histogram.max
     assert tags["graph"] and [n.op for n in train.Graph().node][-2:] == ["Dense", "Dense"]
+    assert len(tags["images"]) == 3  # the last bias is one number: no image (as in Keras)
+    image = train.Images("dense/kernel/image")[0]
+    assert (image.width, image.height) == (4, 3) and image.encoded_image_string[:4] == b"\x89PNG"
     text = train.Tensors("model/summary")[0].tensor_proto.string_val[0].decode()
     assert "dense" in text
     assert train.SummaryMetadata("keras").plugin_data.plugin_name == "graph_keras_model"
@@ -316,3 +320,28 @@ def test_remote_monitor_unreachable_server_warns():
         model.fit(x, y, epochs=1, verbose=0, callbacks=[monitor])
     with pytest.raises(ValueError, match="RemoteMonitor: root"):
         callbacks.RemoteMonitor(root="localhost:9000")
+
+
+def test_tensorboard_weight_images(tmp_path):
+    import zlib
+
+    x, y = data()
+    model = make_model("sgd")
+    model.fit(x, y, epochs=1, verbose=0,
+              callbacks=[callbacks.TensorBoard(tmp_path, histogram_freq=1, write_images=True)])
+    train = decode_run(tmp_path / "train")
+    kernel = model.layers[0].weights[0].numpy()  # (3, 4): stored as is (wide side across)
+    image = dict(fields(train["dense/kernel/image"][0][1]))
+    assert (image[1], image[2], image[3]) == (3, 4, 1)  # height, width, channels
+    png = image[4]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # the IDAT chunk: one filter byte then the min-max scaled pixels, row by row
+    start = png.index(b"IDAT") + 4
+    length = struct.unpack(">I", png[start - 8:start - 4])[0]
+    rows = np.frombuffer(zlib.decompress(png[start:start + length]), np.uint8).reshape(3, 5)
+    assert np.all(rows[:, 0] == 0)
+    expected = np.round((kernel - kernel.min()) / (kernel.max() - kernel.min()) * 255)
+    np.testing.assert_array_equal(rows[:, 1:], expected)
+    bias = dict(fields(train["dense/bias/image"][0][1]))
+    assert (bias[1], bias[2]) == (4, 1)  # a vector as a column
+    assert "dense_1/bias/image" not in train

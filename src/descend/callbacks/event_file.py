@@ -11,8 +11,9 @@ An event file is a sequence of TFRecord records, each holding one serialised
 
 * ``Event``: ``wall_time`` (1, double), ``step`` (2, int64), ``file_version``
   (3, string), ``graph_def`` (4, bytes), ``summary`` (5, message);
-* ``Summary.Value``: ``tag`` (1), ``simple_value`` (2, float), ``histo``
-  (5, ``HistogramProto``), ``tensor`` (8, ``TensorProto``), ``metadata`` (9);
+* ``Summary.Value``: ``tag`` (1), ``simple_value`` (2, float), ``image``
+  (4, ``Summary.Image`` with a PNG), ``histo`` (5, ``HistogramProto``), ``tensor``
+  (8, ``TensorProto``), ``metadata`` (9);
 * ``GraphDef``/``NodeDef`` for the model's layer graph.
 
 Examples
@@ -33,6 +34,7 @@ import os
 import socket
 import struct
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from itertools import count
 from typing import Any
@@ -212,6 +214,35 @@ def graph_def(nodes: Sequence[tuple[str, str, Sequence[str]]]) -> bytes:
     return out + _bytes_field(4, _int_field(1, 1))  # versions { producer: 1 }
 
 
+def encode_png(image: Any) -> bytes:
+    """PNG bytes of a uint8 image of shape (height, width) or (height, width, 1, 3 or 4).
+
+    Examples
+    --------
+    >>> encode_png(np.zeros((2, 3), dtype=np.uint8))[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
+    """
+    pixels = np.asarray(image)
+    if pixels.dtype != np.uint8:
+        raise TypeError(f"encode_png: expected uint8 pixels, received {pixels.dtype}.")
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    height, width, channels = pixels.shape
+    color_type = {1: 0, 3: 2, 4: 6}.get(channels)
+    if color_type is None:
+        raise ValueError(f"encode_png: expected 1, 3 or 4 channels, received {channels}.")
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+    rows = np.concatenate([np.zeros((height, 1), np.uint8),  # filter type 0 per row
+                           pixels.reshape(height, width * channels)], axis=1)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows.tobytes())) + chunk(b"IEND", b""))
+
+
 _FILE_COUNTER = count()
 
 
@@ -253,6 +284,16 @@ class EventFileWriter:
         """A histogram of ``values`` (Histograms and Distributions tabs)."""
         self._write(_event(step, summary_values=[
             _string_field(1, tag) + _bytes_field(5, histogram_proto(values, bins))]))
+
+    def add_image(self, tag: str, image: Any, step: int) -> None:
+        """A uint8 image of shape (height, width[, channels]) (Images tab)."""
+        pixels = np.asarray(image)
+        height, width = pixels.shape[:2]
+        channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+        encoded = _int_field(1, height) + _int_field(2, width) + _int_field(3, channels)
+        encoded += _bytes_field(4, encode_png(pixels))
+        self._write(_event(step, summary_values=[_string_field(1, tag)
+                                                 + _bytes_field(4, encoded)]))
 
     def add_text(self, tag: str, text: str, step: int) -> None:
         """Markdown text (Text tab)."""

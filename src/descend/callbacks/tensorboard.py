@@ -11,6 +11,8 @@ import os
 import time
 from typing import Any
 
+import numpy as np
+
 from descend.callbacks.callback import Callback
 from descend.callbacks.event_file import EventFileWriter
 
@@ -53,6 +55,25 @@ def _layer_graph(model: Any) -> list[tuple[str, str, list[str]]]:
     return nodes
 
 
+def _weight_images(weight: np.ndarray) -> list[np.ndarray]:
+    """Keras's layout of a weight as images (uint8, min-max scaled); [] if it has none."""
+    w = np.squeeze(np.asarray(weight, dtype=np.float64))
+    if w.ndim == 1:
+        images = [w.reshape(-1, 1)]
+    elif w.ndim == 2:
+        images = [w.T if w.shape[0] > w.shape[1] else w]
+    elif w.ndim == 3:  # (k0, k1, channels): one image per channel
+        images = [w[:, :, c] for c in range(min(w.shape[2], 3))]
+    else:
+        return []
+    out = []
+    for image in images:
+        lo, hi = float(image.min()), float(image.max())
+        scaled = (image - lo) / (hi - lo) if hi > lo else np.zeros_like(image)
+        out.append(np.round(scaled * 255).astype(np.uint8))
+    return out
+
+
 class TensorBoard(Callback):
     """Write TensorBoard logs (Keras's callback, without TensorFlow).
 
@@ -73,7 +94,10 @@ class TensorBoard(Callback):
         Epochs between weight histograms (0: none).
     write_graph : bool, default True
     write_images : bool, default False
-        Not supported (raises ``ValueError`` when True).
+        Also write the weights as grey-scale images ``<weight path>/image`` when
+        histograms are written: a vector as a column, a matrix (wide side
+        horizontal) as one image, a 3-D kernel as one image per last-axis slice
+        (at most 3), each scaled from its min (black) to its max (white).
     write_steps_per_second : bool, default False
         Also log ``epoch_steps_per_second`` (and ``batch_steps_per_second``).
     update_freq : "epoch", "batch" or int, default "epoch"
@@ -111,19 +135,18 @@ class TensorBoard(Callback):
                 or update_freq < 1):
             raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or an int >= 1, "
                              f"received update_freq={update_freq!r}.")
-        for arg, value, default in (("write_images", write_images, False),
-                                    ("profile_batch", profile_batch, 0),
+        for arg, value, default in (("profile_batch", profile_batch, 0),
                                     ("embeddings_freq", embeddings_freq, 0),
                                     ("embeddings_metadata", embeddings_metadata, None)):
             if value != default:
                 raise ValueError(
-                    f"TensorBoard: {arg}={value!r} is not supported by descend (no image, "
-                    f"profiler or projector summaries); leave {arg} at {default!r}."
+                    f"TensorBoard: {arg}={value!r} is not supported by descend (no profiler "
+                    f"or projector summaries); leave {arg} at {default!r}."
                 )
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
         self.write_graph = bool(write_graph)
-        self.write_images = write_images
+        self.write_images = bool(write_images)
         self.write_steps_per_second = bool(write_steps_per_second)
         self.update_freq = 1 if update_freq == "batch" else update_freq
         self.profile_batch = profile_batch
@@ -240,4 +263,8 @@ class TensorBoard(Callback):
             for weight in layer.weights:
                 name = str(getattr(weight, "path", None) or weight.name).replace(":", "_")
                 writer.add_histogram(f"{name}/histogram", weight.numpy(), epoch)
+                if self.write_images:
+                    for i, image in enumerate(_weight_images(weight.numpy())):
+                        suffix = "" if i == 0 else f"/{i}"
+                        writer.add_image(f"{name}/image{suffix}", image, epoch)
         writer.flush()
