@@ -25,6 +25,7 @@ from descend.layers.merging import (
     subtract,
 )
 from descend.layers.normalization import BatchNormalization
+from descend.layers.op_layer import OpLayer
 from descend.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,

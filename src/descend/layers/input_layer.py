@@ -63,6 +63,63 @@ class KerasTensor:
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
+    # Operators record an operation in the functional graph, as Keras's do
+    # (see :mod:`descend.layers.op_layer`).
+    __array_ufunc__ = None  # ``ndarray <op> KerasTensor`` defers to the methods below
+    __hash__ = object.__hash__
+
+    def _op(self, name: str, *args: Any) -> Any:
+        from descend import ops
+        from descend.layers.op_layer import symbolic_op_call
+
+        fn = getattr(ops, name)
+        return symbolic_op_call(getattr(fn, "__wrapped_op__", fn), args, {})
+
+    def __add__(self, other: Any) -> Any:
+        return self._op("add", self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return self._op("add", other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return self._op("sub", self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return self._op("sub", other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return self._op("mul", self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return self._op("mul", other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return self._op("div", self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return self._op("div", other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return self._op("pow", self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return self._op("pow", other, self)
+
+    def __matmul__(self, other: Any) -> Any:
+        return self._op("matmul", self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return self._op("matmul", other, self)
+
+    def __neg__(self) -> Any:
+        return self._op("neg", self)
+
+    def __abs__(self) -> Any:
+        return self._op("abs", self)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._op("getitem", self, index)
+
 
 def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     """Record ``layer(inputs)`` on symbolic tensors and return the symbolic output(s)."""

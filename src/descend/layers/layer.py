@@ -34,6 +34,16 @@ import numpy as np
 
 from descend import config
 from descend.autograd import Tensor, Variable
+from descend.layers import auto_config, call_context, tracking
+from descend.layers._calling import (
+    _adopt_if_untracked,
+    _as_shape,
+    _is_model,
+    _merge_shapes,
+    _output_shapes,
+    _run_on_zeros,
+    _shapes_of,
+)
 
 _NAME_COUNTS: defaultdict[str, int] = defaultdict(int)
 _TAKES_TRAINING: dict[type, bool] = {}
@@ -113,6 +123,12 @@ class Layer:
         Trainable then non-trainable weights, in creation order.
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
+        instance = super().__new__(cls)
+        if cls.__init__ is not Layer.__init__ and not cls.__module__.startswith("descend."):
+            object.__setattr__(instance, "_auto_config", auto_config.capture(cls, args, kwargs))
+        return instance
+
     def __init__(
         self,
         trainable: bool = True,
@@ -135,10 +151,9 @@ class Layer:
         self.dtype = np.dtype(dtype or config.floatx()).name
         self._trainable = bool(trainable)
         self.built = False
-        self._weights: list[Variable] = []
+        self._init_tracking()
         self._regularizers: list[tuple[Variable, Any]] = []
         self._weight_constraints: list[tuple[Variable, Any]] = []
-        self._layers: list[Layer] = []
         self._build_shape: tuple | None = None
         self._input_shape_arg: tuple | None = None
         if input_dim is not None:
@@ -147,6 +162,58 @@ class Layer:
             input_shape = tuple(batch_input_shape)[1:]
         if input_shape is not None:
             self._input_shape_arg = shape_tuple(input_shape, f"{type(self).__name__} input_shape")
+
+    # -------------------------------------------------------------- tracking
+    #: attributes that hold the tracking state itself, or framework objects that
+    #: a subclass keeps outside its sublayers; never scanned by the tracker
+    _TRACKING_EXEMPT = frozenset({
+        "_layers", "_weights", "_metrics", "_losses", "_regularizers", "_weight_constraints",
+        "_activity_loss", "_input_layer", "_loss_tracker", "_build_shape", "_auto_config",
+    })
+
+    def _init_tracking(self) -> None:
+        """Create the tracking lists (once: attributes may be set before ``__init__`` runs)."""
+        d = self.__dict__
+        if "_layers" not in d:
+            object.__setattr__(self, "_layers", [])
+            object.__setattr__(self, "_weights", [])
+            object.__setattr__(self, "_metrics", [])
+            object.__setattr__(self, "_losses", [])
+            object.__setattr__(self, "_called", False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Keras's attribute tracking: layers, variables and metrics assigned to an
+        # attribute (or held in a list, tuple or dict) become part of this layer.
+        if name not in self._TRACKING_EXEMPT and not isinstance(
+                value, (int, float, str, np.ndarray, type(None))):
+            if "_layers" not in self.__dict__:
+                self._init_tracking()
+            if not name.startswith("_"):
+                value = tracking.wrap(self, value)
+            tracking.track(self, value)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        value = self.__dict__.get(name)
+        object.__delattr__(self, name)
+        if value is not None and name not in self._TRACKING_EXEMPT:
+            tracking.untrack(self, value)
+
+    def _flatten_layers(self, include_self: bool = True) -> list[Layer]:
+        """This layer (optionally) and every layer inside it, breadth first, each once."""
+        out: list[Layer] = [self] if include_self else []
+        seen = {id(self)}
+        queue = list(self._layers)
+        i = 0
+        while i < len(queue):
+            layer = queue[i]
+            i += 1
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            queue.extend(layer._layers)
+        return out
 
     # --------------------------------------------------------------- weights
     def add_weight(
@@ -216,8 +283,14 @@ class Layer:
         """All weights: own trainable, own non-trainable, then those of sub-layers."""
         own = [w for w in self._weights if w.trainable]
         own += [w for w in self._weights if not w.trainable]
+        if not self._layers:
+            return own
+        seen = {id(w) for w in own}
         for layer in self._layers:
-            own += layer.weights
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    own.append(w)
         return own
 
     @property
@@ -266,21 +339,80 @@ class Layer:
         """Total number of scalars in the layer's weights."""
         return int(sum(w.size for w in self.weights))
 
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar loss to the training objective (call it from ``call``).
+
+        The losses added during a call are kept until the next outermost call
+        begins; ``fit`` adds them (with the weight regularizers' penalties) to
+        the compiled loss, as Keras does.
+
+        Parameters
+        ----------
+        loss : Tensor or array_like, or a list of them
+            Scalar tensors, e.g. ``1e-2 * ops.sum(ops.square(x))``.
+
+        Raises
+        ------
+        ValueError
+            If a loss is not a number or tensor.
+        """
+        items = loss if isinstance(loss, (list, tuple)) else [loss]
+        for item in items:
+            if not isinstance(item, Tensor):
+                try:
+                    item = Tensor(np.asarray(item, dtype=self.dtype))
+                except (TypeError, ValueError):
+                    raise ValueError(
+                        f"Layer '{self.name}': add_loss() expects scalar tensors, received "
+                        f"{item!r}. Pass e.g. 1e-2 * ops.sum(x) computed in call()."
+                    ) from None
+            self._losses.append(item)
+
+    def _own_losses(self) -> list[Tensor]:
+        activity = getattr(self, "_activity_loss", None)
+        return self._losses[:] if activity is None else [*self._losses, activity]
+
+    def _clear_losses(self) -> None:
+        for layer in self._flatten_layers():
+            if layer._losses:
+                layer._losses.clear()
+
     @property
     def losses(self) -> list[Tensor]:
-        """Regularisation penalties of this layer and its sub-layers (scalar tensors)."""
-        out = [reg(w) for w, reg in self._regularizers]
-        activity = getattr(self, "_activity_loss", None)
-        if activity is not None:
-            out.append(activity)
-        for layer in self._layers:
-            out += layer.losses
+        """Losses from ``add_loss``, activity regularizers and weight regularizers.
+
+        Keras's order: this layer's added losses, those of the layers inside it
+        (breadth first), then the penalties of the trainable weights'
+        regularizers.
+        """
+        layers = self._flatten_layers()
+        out: list[Tensor] = []
+        for layer in layers:
+            out += layer._own_losses()
+        for layer in layers:
+            out += [reg(w) for w, reg in layer._regularizers if w.trainable]
         return out
 
     # --------------------------------------------------------------- calling
-    def build(self, input_shape: tuple) -> None:
-        """Create the weights for inputs of ``input_shape`` (batch axis included)."""
+    def build(self, input_shape: Any = None) -> None:
+        """Create the weights for inputs of ``input_shape`` (batch axis included).
+
+        Subclasses that create weights override it (``self.add_weight`` here).
+        The default, called by hand on a layer whose sublayers are not built
+        yet (a subclassed model, say: ``model.build((None, 784))``), runs
+        ``call`` once on zeros of that shape (unknown dimensions as 1) so that
+        every sublayer builds itself, as Keras does.
+        """
+        if input_shape is not None and not self.built and self._has_unbuilt_sublayers():
+            self.built = True  # the run below must not come back here
+            self._build_shape = _as_shape(input_shape)
+            _run_on_zeros(self, input_shape, fill=1)
         self.built = True
+
+    def _has_unbuilt_sublayers(self) -> bool:
+        return any(not layer.built for layer in self._flatten_layers(include_self=False)) or (
+            type(self).call is not Layer.call and not self._layers and not self._weights
+            and _is_model(self))
 
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         """Compute the output from ``inputs``; subclasses override this."""
@@ -294,65 +426,88 @@ class Layer:
         between the two runs are reported as ``None``. Layers override it with
         their formula when they have one.
         """
-        from descend.autograd import no_grad
+        first = _output_shapes(_run_on_zeros(self, input_shape, 2))
+        second = _output_shapes(_run_on_zeros(self, input_shape, 3))
+        return _merge_shapes(first, second)
 
-        def zeros(shape: Any, fill: int) -> Any:
-            if isinstance(shape, list):
-                return [zeros(s, fill) for s in shape]
-            return Tensor(np.zeros([fill if s is None else s for s in shape], self.dtype))
+    def _invoke(self, inputs: Any, training: bool, *args: Any, **kwargs: Any) -> Any:
+        """``call``, passing ``training`` only if the layer's ``call`` accepts it.
 
-        def shapes(out: Any) -> Any:
-            return [tuple(t.shape) for t in out] if isinstance(out, (list, tuple)) \
-                else tuple(out.shape)
+        Inside a running call (a model's forward pass) the layer is pushed on
+        the call context, so that the layers its ``call`` calls inherit
+        ``training`` and know their parent.
+        """
+        context = call_context.current()
+        if context is None:
+            return self._run_call(inputs, training, args, kwargs)
+        context.layers.append(self)
+        context.training.append(bool(training))
+        try:
+            return self._run_call(inputs, training, args, kwargs)
+        finally:
+            context.layers.pop()
+            context.training.pop()
 
-        with no_grad():
-            first = shapes(self._invoke(zeros(input_shape, 2), False))
-            second = shapes(self._invoke(zeros(input_shape, 3), False))
-
-        def merge(a: tuple, b: tuple) -> tuple:
-            return tuple(x if x == y else None for x, y in zip(a, b, strict=True))
-
-        if isinstance(first, list):
-            return [merge(a, b) for a, b in zip(first, second, strict=True)]
-        return merge(first, second)
-
-    def _invoke(self, inputs: Any, training: bool, **kwargs: Any) -> Any:
-        """``call``, passing ``training`` only if the layer's ``call`` accepts it."""
+    def _run_call(self, inputs: Any, training: bool, args: tuple, kwargs: dict) -> Any:
         if call_accepts_training(self):
-            return self.call(inputs, training=training, **kwargs)
-        return self.call(inputs, **kwargs)
-
-    def _maybe_build(self, input_shape: tuple) -> None:
-        if not self.built:
-            self.build(tuple(input_shape))
-            self.built = True
-            self._build_shape = tuple(input_shape)
-
-    def __call__(self, inputs: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        if type(inputs) is Tensor:
-            if not self.built:
-                self._maybe_build(inputs.shape)
-            self._check_input(inputs)
-            return self._invoke(inputs, bool(training), **kwargs)
-        from descend.layers.input_layer import KerasTensor
-
-        if isinstance(inputs, KerasTensor) or (
-            isinstance(inputs, (list, tuple)) and inputs
-            and all(isinstance(t, KerasTensor) for t in inputs)
-        ):
-            return self._call_symbolic(inputs, **kwargs)
-        if isinstance(inputs, (list, tuple)):
-            inputs = [t if isinstance(t, Tensor) else Tensor(np.asarray(t, self.dtype))
-                      for t in inputs]
-            shape = [t.shape for t in inputs]
+            out = self.call(inputs, *args, training=training, **kwargs)
         else:
-            if not isinstance(inputs, Tensor):
-                inputs = Tensor(np.asarray(inputs, dtype=self.dtype))
-            shape = inputs.shape
+            out = self.call(inputs, *args, **kwargs)
+        self._called = True
+        return out
+
+    def _maybe_build(self, input_shape: Any) -> None:
         if not self.built:
-            self._maybe_build(shape)
-        self._check_input(inputs)
-        return self._invoke(inputs, bool(training), **kwargs)
+            shape = _as_shape(input_shape)
+            if type(self).build is Layer.build:
+                self.built = True  # the call about to run builds the sublayers
+            else:
+                self.build(shape)
+            self.built = True
+            self._build_shape = shape
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args:
+            inputs, args = args[0], args[1:]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        else:
+            raise TypeError(f"Layer '{self.name}' was called without inputs: pass the input "
+                            "tensor(s) as the first argument, e.g. layer(x).")
+        training = kwargs.pop("training", None)
+        if type(inputs) is Tensor:
+            shape: Any = inputs.shape
+        else:
+            from descend.ops._dispatch import has_symbolic
+
+            if has_symbolic(inputs):
+                if training is not None:
+                    kwargs["training"] = training
+                return self._call_symbolic(inputs, *args, **kwargs)
+            inputs = self._convert_inputs(inputs)
+            shape = _shapes_of(inputs)
+        context, outermost = call_context.enter(self, training)
+        try:
+            if outermost:
+                self._clear_losses()
+            elif not self.built:
+                _adopt_if_untracked(context, self)
+            if not self.built:
+                self._maybe_build(shape)
+            self._check_input(inputs)
+            return self._run_call(inputs, context.training[-1], args, kwargs)
+        finally:
+            call_context.leave(context, outermost)
+
+    def _convert_inputs(self, inputs: Any) -> Any:
+        """Arrays and numbers (also in lists, tuples and dicts) as tensors of the layer's dtype."""
+        if isinstance(inputs, Tensor):
+            return inputs
+        if isinstance(inputs, (list, tuple)):
+            return [self._convert_inputs(t) for t in inputs]
+        if isinstance(inputs, dict):
+            return {k: self._convert_inputs(v) for k, v in inputs.items()}
+        return Tensor(np.asarray(inputs, dtype=self.dtype))
 
     def _check_input(self, inputs: Any) -> None:
         """Raise a clear error when ``inputs`` cannot be fed to the built layer."""
@@ -378,20 +533,48 @@ class Layer:
         self._check_input(inputs)
         return self._invoke(inputs, False).data
 
-    def _call_symbolic(self, inputs: Any, **kwargs: Any) -> Any:
+    def _call_symbolic(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         from descend.layers.input_layer import symbolic_call
 
-        return symbolic_call(self, inputs, **kwargs)
+        if args:
+            raise TypeError(
+                f"Layer '{self.name}': on symbolic inputs (functional API), pass extra call "
+                "arguments by keyword, e.g. layer(x, mask=m)."
+            )
+        try:
+            return symbolic_call(self, inputs, **kwargs)
+        finally:
+            self._clear_losses()  # shape inference runs call: its add_loss values are not real
 
     # --------------------------------------------------------- serialisation
     def get_config(self) -> dict[str, Any]:
-        """Return the constructor arguments as JSON-serialisable data."""
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """Return the constructor arguments as JSON-serialisable data.
+
+        The base keys are ``name``, ``trainable`` and ``dtype``. A subclass
+        that does not override this method gets Keras's auto-config: the
+        plain-valued arguments it was constructed with (see
+        :mod:`descend.layers.auto_config`).
+        """
+        base = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        cls = type(self)
+        if cls.get_config is Layer.get_config and cls.__init__ is not Layer.__init__ \
+                and not cls.__module__.startswith("descend."):
+            return auto_config.auto_config(self, base)
+        return base
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
         """Create a layer from the output of :meth:`get_config`."""
-        return cls(**config)
+        if not cls.__module__.startswith("descend."):
+            config = auto_config.accepted(cls, config)
+        try:
+            return cls(**config)
+        except TypeError as error:
+            raise TypeError(
+                f"Error when deserializing class '{cls.__name__}' using config={config}: "
+                f"{error}. Make get_config() return the arguments of __init__, or "
+                "override from_config()."
+            ) from error
 
     def get_build_config(self) -> dict[str, Any] | None:
         """The input shape the layer was built with, for rebuilding after loading."""
@@ -402,7 +585,12 @@ class Layer:
     def build_from_config(self, build_config: dict[str, Any] | None) -> None:
         """Build the layer from :meth:`get_build_config` output."""
         if build_config and not self.built:
-            self._maybe_build(tuple(build_config["input_shape"]))
+            shape = _as_shape(build_config["input_shape"])
+            if type(self).build is Layer.build:
+                self.build(shape)  # the default runs call() so that sublayers build
+            else:
+                self._maybe_build(shape)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+

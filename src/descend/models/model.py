@@ -7,6 +7,7 @@ Keras's training API. The loops themselves are in :mod:`descend.models.training`
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from descend.layers.layer import Layer
 from descend.models import data_adapter as data
 from descend.models import training
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
+from descend.models.trainer import Trainer, _flatten_outputs, _overrides
 
 
 def _verbose(verbose: Any) -> int:
@@ -43,7 +45,7 @@ def _check_identifiers(spec: Any, getter: Any, deferred: set[str]) -> None:
             getter(item)
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """Base class of trainable models (see ``Sequential`` and the functional API).
 
     Attributes
@@ -56,15 +58,29 @@ class Model(Layer):
         The record of the last ``fit``.
     """
 
+    _TRACKING_EXEMPT = Layer._TRACKING_EXEMPT | {"_step_logs", "_compiled_for",
+                                                 "_compile_config", "history"}
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
         # ``Model(inputs, outputs)`` builds a functional model, as in Keras.
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
             from descend.models.functional import Functional
 
             return Functional.__new__(Functional)
-        return super().__new__(cls)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from descend.models.functional import Functional
+
+        if (args or "inputs" in kwargs or "outputs" in kwargs) and \
+                not isinstance(self, Functional):
+            # a subclass that calls ``super().__init__(inputs, outputs)`` is a
+            # functional model: put Functional in its bases (as Keras does)
+            cls = type(self)
+            cls.__bases__ = tuple(Functional if base is Model else base
+                                  for base in cls.__bases__)
+            Functional.__init__(self, *args, **kwargs)
+            return
         super().__init__(*args, **kwargs)
         self.optimizer: Any = None
         self.compiled_loss: CompiledLoss | None = None
@@ -77,23 +93,55 @@ class Model(Layer):
     # ------------------------------------------------------------ structure
     @property
     def output_names(self) -> list[str]:
-        """Names of the outputs (the layers producing them)."""
-        raise NotImplementedError
+        """Names of the outputs: a subclassed model's dict keys, else ``output_0``, ..."""
+        names = getattr(self, "_output_names", None)
+        return list(names) if names else ["output_0"]
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers this model holds directly (a subclass's tracked attributes, in order)."""
+        return list(self._layers)
 
     def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
-        """Fast forward pass on prepared arrays; returns one tensor per output."""
-        raise NotImplementedError
+        """The forward pass on prepared arrays; returns one tensor per output.
+
+        A subclassed model runs its own ``call`` (through ``__call__``, which
+        builds it on the first batch); Sequential and functional models
+        override this with their execution plans.
+        """
+        out = self(xs[0] if len(xs) == 1 else list(xs), training=training)
+        if isinstance(out, dict):
+            self._output_names = sorted(out)
+        elif isinstance(out, (list, tuple)) and not getattr(self, "_output_names", None):
+            self._output_names = [f"output_{i}" for i in range(len(out))]
+        return _flatten_outputs(out)
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
-        """Build the model for inputs like ``xs`` if needed."""
-        raise NotImplementedError
+        """A subclassed model builds itself on its first call (see ``Layer.__call__``)."""
+        if type(self).call is Layer.call:
+            raise NotImplementedError(
+                f"Model '{self.name}' ({type(self).__name__}) has no call() method. A subclass "
+                "of Model must implement call(self, inputs, training=None), or be built as "
+                "Model(inputs, outputs) or Sequential([...])."
+            )
 
     @property
     def metrics(self) -> list[Any]:
-        """The loss tracker (named ``"loss"``) followed by the compiled metrics."""
+        """The loss tracker, the compiled metrics, then metrics held by the model and its layers.
+
+        A subclass may override this property (Keras's custom ``train_step``
+        pattern) to list the metrics that ``reset_metrics`` resets at the
+        start of every epoch.
+        """
         out = [self._loss_tracker]
         if self.compiled_metrics is not None:
             out += self.compiled_metrics.metrics
+        seen = {id(m) for m in out}
+        for layer in self._flatten_layers():
+            for metric in layer._metrics:
+                if id(metric) not in seen:
+                    seen.add(id(metric))
+                    out.append(metric)
         return out
 
     @property
@@ -134,12 +182,6 @@ class Model(Layer):
             Accepted for Keras compatibility; descend always runs eagerly.
         """
         self.optimizer = optimizers_module.get(optimizer)
-        if loss is None:
-            raise ValueError(
-                "compile: no loss given. Provide a `loss` argument, e.g. "
-                "loss='sparse_categorical_crossentropy' for integer class labels or "
-                "loss='mse' for regression."
-            )
         if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
             raise TypeError(
                 f"compile: `metrics` must be a list (or a dict per output), received "
@@ -149,8 +191,11 @@ class Model(Layer):
         _check_identifiers(metrics, metrics_module.get, {"accuracy", "acc", "crossentropy", "ce"})
         _check_identifiers(weighted_metrics, metrics_module.get,
                            {"accuracy", "acc", "crossentropy", "ce"})
-        self.compiled_loss = CompiledLoss(loss, loss_weights)
+        # no loss is allowed (Keras): a model may train on its add_loss() terms
+        # alone, or compute its loss in its own train_step
+        self.compiled_loss = None if loss is None else CompiledLoss(loss, loss_weights)
         self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+        self._is_compiled = True
         self._compiled_for: tuple | None = None
         self._compile_config = {
             "optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
@@ -160,7 +205,7 @@ class Model(Layer):
     @property
     def compiled(self) -> bool:
         """Whether :meth:`compile` has been called."""
-        return self.compiled_loss is not None
+        return bool(getattr(self, "_is_compiled", False))
 
     def _assert_compiled(self) -> None:
         if not self.compiled:
@@ -170,28 +215,40 @@ class Model(Layer):
                 "metrics=['accuracy'])."
             )
 
-    def _prepare(self, xs: list[np.ndarray], ys: list[np.ndarray], training: bool) -> None:
+    def _prepare(self, xs: list[np.ndarray], ys: list[np.ndarray] | None,
+                 training: bool) -> None:
         """Build the model, resolve loss and metrics from the shapes, validate labels."""
         self._ensure_built(xs)
         with no_grad():
             probe = self._checked_forward([x[:1] for x in xs])
         shapes = [(None, *t.shape[1:]) for t in probe]
         names = self.output_names
-        assert self.compiled_loss is not None and self.compiled_metrics is not None
-        key = (tuple(y.shape[1:] for y in ys), tuple(shapes))
-        if getattr(self, "_compiled_for", None) != key:
-            self.compiled_loss.build(ys, shapes, names)
+        key = None if ys is None else (tuple(y.shape[1:] for y in ys), tuple(shapes))
+        if ys is None:
+            pass  # an overridden train_step/test_step without targets
+        elif getattr(self, "_compiled_for", None) != key:
+            if self.compiled_loss is not None:
+                self.compiled_loss.build(ys, shapes, names)
             self.compiled_metrics.build(ys, shapes, names)
             self._compiled_for = key
-        else:
+        elif self.compiled_loss is not None:
             for loss, y, shape in zip(self.compiled_loss.losses, ys, shapes, strict=True):
                 validate = getattr(loss, "validate", None)
                 if validate is not None:
                     validate(y, tuple(shape))
         if training:
-            self.optimizer.build(self.trainable_weights)
+            weights = self.trainable_weights
+            if weights:
+                self.optimizer.build(weights)
+            else:
+                warnings.warn(
+                    f"Model '{self.name}' has no trainable weights: fit() will not change it. "
+                    "If it holds layers, assign them to attributes in __init__ (self.dense = "
+                    "Dense(...)), or unfreeze them (layer.trainable = True).", stacklevel=3)
 
     def _checked_forward(self, xs: list[np.ndarray]) -> list[Tensor]:
+        if type(self)._forward is Model._forward:  # a subclassed model: its own call
+            return self._forward(xs, False)
         out = self(xs[0] if len(xs) == 1 else xs, training=False)
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
@@ -200,82 +257,13 @@ class Model(Layer):
 
         ``predict``, ``predict_on_batch`` and the predict loop go through here;
         ``Sequential`` overrides it with a per-layer array path
-        (:meth:`descend.layers.Layer._infer`).
+        (:meth:`descend.layers.Layer._infer`). An overridden ``predict_step``
+        takes its place.
         """
+        if _overrides(self, "predict_step"):
+            return self._predict_arrays(xs)
         with no_grad():
             return [t.data for t in self._checked_forward(xs)]
-
-    # ------------------------------------------------------- step functions
-    def make_train_function(self) -> Any:
-        """Return ``train_step(xs, ys, sample_weight)``: one step of gradient descent."""
-        compiled_loss, compiled_metrics = self.compiled_loss, self.compiled_metrics
-        optimizer, tracker = self.optimizer, self._loss_tracker
-        penalised = bool(self.losses)
-        constraints = self._constraints()
-        forward = self._forward
-        scaled = getattr(optimizer, "loss_scale_factor", None) is not None
-
-        def train_step(xs: list[np.ndarray], ys: list[np.ndarray], sw: np.ndarray | None) -> None:
-            outputs = forward(xs, True)
-            loss = compiled_loss(ys, outputs, sw)
-            if penalised:
-                for penalty in self.losses:
-                    loss = loss + penalty
-            if scaled:
-                optimizer.scale_loss(loss).backward()
-            else:
-                loss.backward()
-            optimizer.step()
-            for variable, constraint in constraints:
-                variable.assign(constraint(variable.data))
-            tracker.update_state(float(loss.data), sample_weight=len(xs[0]))
-            compiled_metrics.update(ys, [o.data for o in outputs], sw)
-
-        return train_step
-
-    def make_test_function(self) -> Any:
-        """Return ``test_step(xs, ys, sample_weight)``: loss and metrics on one batch."""
-        compiled_loss, compiled_metrics = self.compiled_loss, self.compiled_metrics
-        tracker = self._loss_tracker
-        penalised = bool(self.losses)
-
-        def test_step(xs: list[np.ndarray], ys: list[np.ndarray], sw: np.ndarray | None) -> None:
-            with no_grad():
-                outputs = self._forward(xs, False)
-                loss = compiled_loss(ys, outputs, sw)
-                if penalised:
-                    for penalty in self.losses:
-                        loss = loss + penalty
-            tracker.update_state(float(loss.data), sample_weight=len(xs[0]))
-            compiled_metrics.update(ys, [o.data for o in outputs], sw)
-
-        return test_step
-
-    def _constraints(self) -> list[tuple[Any, Any]]:
-        """(variable, constraint) pairs recorded by ``add_weight``, applied after each step."""
-        return [pair for layer in self._flat_layers()
-                for pair in getattr(layer, "_weight_constraints", ())]
-
-    def _flat_layers(self) -> list[Layer]:
-        out: list[Layer] = []
-        for layer in self._layers:
-            out.append(layer)
-            if isinstance(layer, Model):
-                out += layer._flat_layers()
-        return out
-
-    def reset_metrics(self) -> None:
-        """Reset the loss tracker and every compiled metric (start of an epoch)."""
-        self._loss_tracker.reset_state()
-        if self.compiled_metrics is not None:
-            self.compiled_metrics.reset()
-
-    def get_metrics_result(self) -> dict[str, float]:
-        """Current values of the loss and metrics, keyed by name."""
-        logs = {"loss": float(self._loss_tracker.result())}
-        if self.compiled_metrics is not None:
-            logs.update(self.compiled_metrics.results())
-        return logs
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -345,7 +333,8 @@ class Model(Layer):
         validation_batch_size = data.check_batch_size(validation_batch_size,
                                                       "validation_batch_size")
         epochs, initial_epoch = data.check_epochs(epochs, initial_epoch)
-        if y is None:
+        custom_step = _overrides(self, "train_step")
+        if y is None and not custom_step:
             raise ValueError("fit: `y` (the targets) is required, received None.")
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"`shuffle` must be True, False or 'batch', received {shuffle!r}.")
@@ -353,9 +342,10 @@ class Model(Layer):
                 isinstance(validation_freq, (list, tuple))):
             raise ValueError(f"`validation_freq` must be a positive int or a list of epochs, "
                              f"received {validation_freq!r}.")
-        xs, ys = data.prepare_inputs(x), data.prepare_targets(y)
+        xs = data.prepare_inputs(x)
+        ys = None if y is None else data.prepare_targets(y)
         n = data.check_lengths(xs, ys)
-        sw = self._sample_weights(ys, n, sample_weight, class_weight)
+        sw = None if ys is None else self._sample_weights(ys, n, sample_weight, class_weight)
         validation = None
         if validation_data is not None:
             validation = self._validation_arrays(validation_data)
@@ -435,14 +425,16 @@ class Model(Layer):
         self._assert_compiled()
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
-        if y is None:
+        if y is None and not _overrides(self, "test_step"):
             raise ValueError("evaluate: `y` (the targets) is required, received None.")
-        xs, ys = data.prepare_inputs(x), data.prepare_targets(y)
+        xs = data.prepare_inputs(x)
+        ys = None if y is None else data.prepare_targets(y)
         n = data.check_lengths(xs, ys)
         sw = None if sample_weight is None else data.prepare_sample_weight(sample_weight, n)
         if steps is not None:
             limit = steps * batch_size
-            xs, ys = [a[:limit] for a in xs], [a[:limit] for a in ys]
+            xs = [a[:limit] for a in xs]
+            ys = None if ys is None else [a[:limit] for a in ys]
             sw = None if sw is None else sw[:limit]
         self._prepare(xs, ys, training=False)
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
@@ -450,8 +442,7 @@ class Model(Layer):
         logs = training.evaluate_loop(self, xs, ys, sw, batch_size=batch_size, callbacks=cbs)
         if return_dict:
             return logs
-        ordered = [logs["loss"]] + [logs[m.name] for m in self.compiled_metrics.metrics]
-        return ordered[0] if len(ordered) == 1 else ordered
+        return self._ordered_results(logs)
 
     # -------------------------------------------------------------- predict
     def predict(
@@ -533,11 +524,10 @@ class Model(Layer):
         return outs[0] if len(outs) == 1 else outs
 
     def _batch_result(self, return_dict: bool) -> Any:
-        logs = self.get_metrics_result()
+        logs = self._current_logs()
         if return_dict:
             return logs
-        ordered = [logs["loss"]] + [logs[m.name] for m in self.compiled_metrics.metrics]
-        return ordered[0] if len(ordered) == 1 else ordered
+        return self._ordered_results(logs)
 
     # -------------------------------------------------------------- summary
     def summary(self, line_length: int | None = None, positions: Any = None,

@@ -27,6 +27,8 @@ def _shape_text(layer: Any, shape: Any) -> str:
 def _rows(model: Any) -> list[tuple[str, str, str, str]]:
     rows = []
     shape = model._build_shape if getattr(model, "_build_shape", None) is not None else None
+    if not hasattr(model, "_input_layer"):  # a subclassed model: the wiring is in call()
+        shape = None
     layers = getattr(model, "_summary_layers", None)
     entries = layers() if callable(layers) else [(layer, None) for layer in model.layers]
     for layer, out_shape in entries:

@@ -102,7 +102,7 @@ def fit_loop(
         if batches is None:
             order = epoch_order(n, shuffle, batch_size)
             epoch_batches = (
-                ([x[index] for x in xs], [y[index] for y in ys],
+                ([x[index] for x in xs], _take(ys, index),
                  None if sample_weight is None else sample_weight[index])
                 for index in (s if order is None else order[s] for s in slices)
             )
@@ -113,11 +113,11 @@ def fit_loop(
                 cbs.on_train_batch_begin(step)
             train_step(bx, by, bsw)
             if batch_hooks:
-                cbs.on_train_batch_end(step, model.get_metrics_result())
+                cbs.on_train_batch_end(step, model._current_logs())
             if model.stop_training or step + 1 >= n_steps:
                 break
         del epoch_batches  # a PyDataset's on_epoch_end runs here, before validation
-        logs = model.get_metrics_result()
+        logs = model._current_logs()
         if validation is not None and should_validate(epoch, validation_freq):
             val_batches = validation if not isinstance(validation, tuple) else None
             val_arrays = validation if val_batches is None else (None, None, None)
@@ -170,8 +170,8 @@ def evaluate_loop(
             callbacks.on_test_batch_begin(step)
         test_step(bx, by, bsw)
         if batch_hooks:
-            callbacks.on_test_batch_end(step, model.get_metrics_result())
-    logs = model.get_metrics_result()
+            callbacks.on_test_batch_end(step, model._current_logs())
+    logs = model._current_logs()
     callbacks.on_test_end(logs)
     return logs
 

@@ -53,3 +53,17 @@ from descend.ops.numpy import *  # noqa: E402,F403
 
 __all__ = sorted({*_engine_all, "argmax", "argmin", *core.__all__, *linalg.__all__,
                   *math.__all__, *nn.__all__, *numpy.__all__})
+
+
+def _accept_symbolic_everywhere() -> None:
+    """Give every public op (the engine's too) Keras's symbolic behaviour (see ``_dispatch``)."""
+    from descend.ops._dispatch import keras_op
+
+    namespace = globals()
+    for name in __all__:
+        fn = namespace.get(name)
+        if callable(fn) and not isinstance(fn, type) and not hasattr(fn, "__wrapped_op__"):
+            namespace[name] = keras_op(fn)
+
+
+_accept_symbolic_everywhere()
