@@ -51,7 +51,10 @@ def _datasets_dir() -> Path:
 @pytest.mark.parametrize("name", GUIDES)
 def test_keras_guide_runs_to_the_end(name: str, tmp_path: Path) -> None:
     script = GUIDES_DIR / f"{name}.py"
-    assert script.is_file(), f"guide script missing: {script}"
+    assert script.is_file(), (
+        f"guide script missing: {script}. The converted keras-io guides live in "
+        "tests/keras_guides/ (see docs/keras-guides-triage.md for how they were made)."
+    )
     datasets = _datasets_dir()
     if not (datasets / "mnist").is_dir():
         pytest.skip(f"MNIST not found under {datasets} (set DESCEND_DATASETS)")
