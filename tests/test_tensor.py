@@ -420,7 +420,7 @@ def test_sparse_targets_are_validated(op: Callable[..., Tensor]) -> None:
 
 
 def test_variable_assign_and_value() -> None:
-    v = Variable(np.zeros((2, 3)), name="kernel")
+    v = Variable(np.zeros((2, 3), dtype="float32"), name="kernel")
     assert v.dtype == np.float32 and v.requires_grad and v.is_leaf
     v.assign(np.ones((2, 3)))
     np.testing.assert_array_equal(v.value, 1.0)

@@ -1,11 +1,13 @@
 """descend: how a neural network learns, from first principles.
 
 A NumPy-only deep-learning library with its own reverse-mode automatic
-differentiation behind the Keras API: ``Sequential``, ``Dense``, ``compile``,
-``fit``, ``evaluate``, ``predict``, callbacks.
+differentiation behind the Keras 3 API: ``Sequential``, ``Dense``, ``compile``,
+``fit``, ``evaluate``, ``predict``, callbacks. Keras code runs with
+``import descend as keras``: the top level offers Keras's names (``Input``,
+``Model``, ``Layer``, ``Variable``, ``ops``, ``layers``, ``backend``, ``tree``...)
+with the same meaning; ``docs/keras-differences.md`` lists what is missing.
 
-Submodules (``descend.layers``, ``descend.optimizers``, ...) are imported on first
-use, so ``import descend`` stays cheap.
+Submodules and classes are imported on first use, so ``import descend`` stays cheap.
 
 Examples
 --------
@@ -14,6 +16,9 @@ Examples
 >>> model = descend.Sequential([Dense(4, input_shape=(2,), activation="relu"), Dense(1)])
 >>> model.count_params()
 17
+>>> inputs = descend.Input(shape=(3,))
+>>> descend.Model(inputs, Dense(2)(inputs)).output_shape
+(None, 2)
 """
 
 from __future__ import annotations
@@ -26,30 +31,47 @@ from descend.autograd import Tensor as Tensor
 from descend.autograd import Variable as Variable
 from descend.autograd import gradcheck as gradcheck
 from descend.autograd import no_grad as no_grad
+from descend.autograd.name_scope import device as device
+from descend.autograd.name_scope import name_scope as name_scope
 
 __version__ = "0.1.0"
 
+
+def version() -> str:
+    """descend's version string (``keras.version()``'s counterpart)."""
+    return __version__
+
+
 _SUBMODULES = {
-    "activations", "callbacks", "constraints", "datasets", "explain", "initializers", "layers",
-    "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "tune", "utils",
+    "activations", "backend", "callbacks", "constraints", "datasets", "explain", "initializers",
+    "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
+    "saving", "tree", "tune", "utils",
 }
-_MODEL_NAMES = {"Model", "Sequential", "load_model", "model_from_json"}
+# Keras's top-level classes and functions: name -> the descend module that defines it.
+_LAZY = {
+    "Model": "descend.models", "Sequential": "descend.models", "load_model": "descend.models",
+    "model_from_json": "descend.models",
+    "Input": "descend.layers", "InputSpec": "descend.layers", "KerasTensor": "descend.layers",
+    "Layer": "descend.layers",
+    "Loss": "descend.losses", "Metric": "descend.metrics", "Optimizer": "descend.optimizers",
+    "Initializer": "descend.initializers", "Regularizer": "descend.regularizers",
+}
 
 __all__ = sorted(
-    {"Tensor", "Variable", "config", "gradcheck", "no_grad"} | _SUBMODULES | _MODEL_NAMES
+    {"Tensor", "Variable", "config", "device", "gradcheck", "name_scope", "no_grad", "version",
+     "__version__"} | _SUBMODULES | set(_LAZY)
 )
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
-        module = importlib.import_module(f"descend.{name}")
-        globals()[name] = module
-        return module
-    if name in _MODEL_NAMES:
-        value = getattr(importlib.import_module("descend.models"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'descend' has no attribute {name!r}")
+        value = importlib.import_module(f"descend.{name}")
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module 'descend' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

@@ -23,6 +23,7 @@ _FLOATX = "float32"
 _EPSILON = 1e-7
 _ALLOWED = ("float16", "float32", "float64")
 _HEAP_RETENTION = True
+_INTERACTIVE_LOGGING = True
 
 
 def floatx() -> str:
@@ -91,3 +92,52 @@ def set_heap_retention(value: bool) -> None:
     if not isinstance(value, bool):
         raise TypeError(f"set_heap_retention: expected True or False, received {value!r}.")
     _HEAP_RETENTION = value
+
+
+def backend() -> str:
+    """The name of the backend: ``"numpy"`` (``keras.config.backend()``'s counterpart)."""
+    return "numpy"
+
+
+def image_data_format() -> str:
+    """Return the layout of image data: always ``"channels_last"`` (batch, ..., channels).
+
+    Keras's default; descend's convolution and pooling layers implement only this layout.
+    """
+    return "channels_last"
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Set the image layout; descend accepts only ``"channels_last"``.
+
+    Raises
+    ------
+    ValueError
+        For ``"channels_first"`` (not implemented) or any other value.
+    """
+    if not isinstance(data_format, str) or data_format.lower() != "channels_last":
+        raise ValueError(
+            f"set_image_data_format: descend supports only 'channels_last', received "
+            f"{data_format!r}. Transpose channels-first data with numpy.moveaxis(x, 1, -1)."
+        )
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress bars may redraw in place (default True)."""
+    return _INTERACTIVE_LOGGING
+
+
+def enable_interactive_logging() -> None:
+    """Let progress bars redraw in place when stdout is a terminal (the default)."""
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = True
+
+
+def disable_interactive_logging() -> None:
+    """Print progress as plain lines, one per epoch, even on a terminal.
+
+    Keras sends its logs to absl logging instead; descend keeps printing, without
+    ``\\r`` redraws or colour codes (what it does when stdout is not a terminal).
+    """
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = False

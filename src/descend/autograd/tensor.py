@@ -322,6 +322,13 @@ class Tensor:
     def __ge__(self, other: Any) -> np.ndarray:
         return self.data >= _data(other)
 
+    # elementwise, as in Keras (``ops.cast(a, "int32") == b``); hashing stays by identity
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return self.data == _data(other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return self.data != _data(other)
+
     __hash__ = object.__hash__
 
     # --------------------------------------------------------------- methods

@@ -55,11 +55,20 @@ __all__ = [
     "OrthogonalInitializer", "RandomInitializer", "RandomNormal", "RandomUniform",
     "TruncatedNormal", "VarianceScaling", "Zeros", "compute_fans", "deserialize", "get",
     "serialize",
+    "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity",
+    "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform",
+    "truncated_normal", "variance_scaling", "zeros",
 ]
 
 # Keras's class names for these two
 OrthogonalInitializer = Orthogonal
 IdentityInitializer = Identity
+# Keras's lower-case aliases of the classes (``initializers.glorot_uniform(seed=1)``)
+constant, glorot_normal, glorot_uniform = Constant, GlorotNormal, GlorotUniform
+he_normal, he_uniform, identity = HeNormal, HeUniform, Identity
+lecun_normal, lecun_uniform, ones, orthogonal = LecunNormal, LecunUniform, Ones, Orthogonal
+random_normal, random_uniform = RandomNormal, RandomUniform
+truncated_normal, variance_scaling, zeros = TruncatedNormal, VarianceScaling, Zeros
 
 _CLASSES = [
     Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, LecunNormal,

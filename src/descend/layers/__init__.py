@@ -5,6 +5,7 @@ from descend.layers.core import Activation, Dense
 from descend.layers.dropout import Dropout
 from descend.layers.flatten import Flatten
 from descend.layers.input_layer import Input, InputLayer, KerasTensor
+from descend.layers.input_spec import InputSpec
 from descend.layers.layer import Layer
 from descend.layers.merging import (
     Add,
@@ -25,7 +26,7 @@ from descend.layers.merging import (
     subtract,
 )
 from descend.layers.normalization import BatchNormalization
-from descend.layers.op_layer import OpLayer
+from descend.layers.op_layer import OpLayer as OpLayer
 from descend.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -41,6 +42,8 @@ from descend.layers.pooling import (
     MaxPooling3D,
 )
 from descend.layers.reshaping import Cropping1D, Cropping2D, Reshape, ZeroPadding1D, ZeroPadding2D
+from descend.layers.serialization import deserialize_layer as deserialize
+from descend.layers.serialization import serialize_layer as serialize
 from descend.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
@@ -64,4 +67,5 @@ __all__ = [
     "ZeroPadding2D",
     "Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
     "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
+    "InputSpec", "deserialize", "serialize",
 ]

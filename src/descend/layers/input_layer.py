@@ -121,8 +121,36 @@ class KerasTensor:
         return self._op("getitem", self, index)
 
 
+def record_call(layer: Layer, inputs: Any, outputs: Any) -> None:
+    """Remember one symbolic call of ``layer`` (what ``layer.input``/``layer.output`` show)."""
+    layer.__dict__.setdefault("_inbound_calls", []).append((inputs, outputs))
+
+
+def call_attribute(layer: Layer, which: str) -> Any:
+    """``layer.input`` or ``layer.output``: the symbolic tensors of the layer's first call.
+
+    A single tensor is returned as itself, several as a list (Keras's rule).
+
+    Raises
+    ------
+    AttributeError
+        If the layer was never called on symbolic tensors.
+    """
+    calls = layer.__dict__.get("_inbound_calls")
+    if not calls:
+        raise AttributeError(f"The layer {layer.name} has never been called and thus has no "
+                             f"defined {which}.")
+    value = calls[0][0] if which == "input" else calls[0][1]
+    if isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return value
+
+
 def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     """Record ``layer(inputs)`` on symbolic tensors and return the symbolic output(s)."""
+    from descend.layers.input_spec import assert_input_compatibility
+
+    assert_input_compatibility(getattr(layer, "input_spec", None), inputs, layer.name)
     many = isinstance(inputs, (list, tuple))
     items = list(inputs) if many else [inputs]
     shapes = [t.shape for t in items] if many else items[0].shape
@@ -131,8 +159,12 @@ def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     out_shape = layer.compute_output_shape(shapes)
     dtype = items[0].dtype
     if isinstance(out_shape, list):
-        return [KerasTensor(s, dtype, layer, items, i, kwargs) for i, s in enumerate(out_shape)]
-    return KerasTensor(out_shape, dtype, layer, items, 0, kwargs)
+        out: Any = [KerasTensor(s, dtype, layer, items, i, kwargs)
+                    for i, s in enumerate(out_shape)]
+    else:
+        out = KerasTensor(out_shape, dtype, layer, items, 0, kwargs)
+    record_call(layer, list(inputs) if many else inputs, out)
+    return out
 
 
 class InputLayer(Layer):
@@ -157,6 +189,9 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         kwargs.pop("sparse", None)
         kwargs.pop("ragged", None)
+        if kwargs.pop("optional", False):
+            raise ValueError("InputLayer: optional=True (an input that may be None) is not "
+                             "supported by descend; give every input a value.")
         super().__init__(name=name, dtype=dtype, **kwargs)
         if batch_shape is not None:
             batch_shape = tuple(batch_shape)
@@ -170,7 +205,7 @@ class InputLayer(Layer):
         self.batch_size = batch_size
         self.batch_shape = (batch_size, *self.shape)
         self.built = True
-        self.output = KerasTensor(self.batch_shape, self.dtype, self, [])
+        record_call(self, [], [KerasTensor(self.batch_shape, self.dtype, self, [])])
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """The input shape, unchanged."""

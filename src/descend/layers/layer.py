@@ -318,6 +318,9 @@ class Layer:
         ------
         ValueError
             If the number of arrays or any shape does not match, naming the weight.
+        TypeError
+            If an array is not real numbers (complex, text, objects), as ``fit``
+            refuses such data; nothing is assigned then.
         """
         own = self.weights
         if len(weights) != len(own):
@@ -327,6 +330,12 @@ class Layer:
             )
         for variable, value in zip(own, weights, strict=True):
             value = np.asarray(value)
+            if value.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"Layer '{self.name}': weight '{variable.path}' needs real numbers, "
+                    f"received an array of dtype {value.dtype}. Pass a float array (for "
+                    "complex values, choose what to keep, e.g. np.real(value))."
+                )
             if value.shape != variable.shape:
                 raise ValueError(
                     f"Layer '{self.name}': weight '{variable.path}' has shape {variable.shape}, "
@@ -510,7 +519,29 @@ class Layer:
         return Tensor(np.asarray(inputs, dtype=self.dtype))
 
     def _check_input(self, inputs: Any) -> None:
-        """Raise a clear error when ``inputs`` cannot be fed to the built layer."""
+        """Raise a clear error when ``inputs`` cannot be fed to the built layer.
+
+        The default checks ``self.input_spec`` (an :class:`~descend.layers.InputSpec`), if set.
+        """
+        spec = getattr(self, "input_spec", None)
+        if spec is not None:
+            from descend.layers.input_spec import assert_input_compatibility
+
+            assert_input_compatibility(spec, inputs, self.name)
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input(s) of the layer's first call on symbolic tensors."""
+        from descend.layers.input_layer import call_attribute
+
+        return call_attribute(self, "input")
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output(s) of the layer's first call on symbolic tensors."""
+        from descend.layers.input_layer import call_attribute
+
+        return call_attribute(self, "output")
 
     def _infer(self, x: np.ndarray) -> np.ndarray:
         """Inference on one array: ``call(x, training=False)``, no graph, an array back.

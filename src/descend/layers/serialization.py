@@ -126,6 +126,8 @@ def deserialize_layer(config: dict[str, Any], custom_objects: dict[str, Any] | N
         cls = retrieve_object("layer class", name, layer_classes(), custom_objects,
                               config.get("registered_name"))
         inner = dict(config.get("config") or {})
+        if isinstance(inner.get("dtype"), dict):
+            inner["dtype"] = _dtype_from_policy(inner["dtype"], name)
         if hasattr(cls, "from_config"):
             try:
                 layer = cls.from_config(inner, custom_objects) if _takes_custom(cls) else \
@@ -138,6 +140,23 @@ def deserialize_layer(config: dict[str, Any], custom_objects: dict[str, Any] | N
         if build_config:
             layer.build_from_config(build_config)
     return layer
+
+
+def _dtype_from_policy(policy: dict[str, Any], layer: str) -> str:
+    """The dtype a Keras 3 ``DTypePolicy`` config names (``{"config": {"name": "float32"}}``).
+
+    Raises
+    ------
+    ValueError
+        For a mixed-precision or quantized policy, which descend does not implement.
+    """
+    name = (policy.get("config") or {}).get("name") if policy.get("class_name") in (
+        "DTypePolicy", "FloatDTypePolicy") else None
+    if name not in ("float16", "float32", "float64", "bfloat16"):
+        raise ValueError(f"Cannot create layer {layer}: its dtype policy {policy!r} is not a "
+                         "plain float type; descend computes in one float type (no mixed "
+                         "precision or quantization).")
+    return name
 
 
 def _takes_custom(cls: type) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from descend import config
-from descend.autograd import Tensor, no_grad
+from descend.autograd import Tensor, Variable, no_grad
 from descend.losses import squeeze_or_expand_to_same_rank
 
 
@@ -43,6 +43,18 @@ def as_array(x: Any) -> np.ndarray:
 class Metric:
     """Base class of metrics: accumulate with ``update_state``, read with ``result``.
 
+    Two styles of subclass work:
+
+    - Keras's: create the state in ``__init__`` with :meth:`add_variable`
+      (or :meth:`add_weight`) after ``super().__init__()``, update it with
+      ``variable.assign_add(...)``; the default :meth:`reset_state` sets every
+      variable to zeros, as Keras does;
+    - plain Python: keep the state in attributes that :meth:`reset_state`
+      (called once by ``__init__`` and at the start of each epoch) creates.
+
+    ``result()`` may return a float, a NumPy value, a Tensor or a Variable (a
+    dict of them for several values); :func:`result_value` turns it into floats.
+
     Parameters
     ----------
     name : str, optional
@@ -52,21 +64,27 @@ class Metric:
 
     Attributes
     ----------
+    variables : list of Variable
+        The state created with :meth:`add_variable`, then that of metrics held
+        in attributes.
     _direction : {"up", "down"} or None
         Whether larger values are better (used by ``mode="auto"`` callbacks).
 
     Examples
     --------
     >>> class Count(Metric):
-    ...     def reset_state(self):
-    ...         self.n = 0
+    ...     def __init__(self, name="count", **kwargs):
+    ...         super().__init__(name=name, **kwargs)
+    ...         self.n = self.add_variable(shape=(), initializer="zeros", name="n")
     ...     def update_state(self, y_true, y_pred, sample_weight=None):
-    ...         self.n += len(y_true)
+    ...         self.n.assign_add(len(y_true))
     ...     def result(self):
-    ...         return float(self.n)
+    ...         return self.n.value
     >>> m = Count()
-    >>> m.update_state([1, 2], [1, 2]); m.name, m.result()
+    >>> m.update_state([1, 2], [1, 2]); m.name, float(m.result())
     ('count', 2.0)
+    >>> m.reset_state(); float(m.result()), len(m.variables)
+    (0.0, 1)
     """
 
     _direction: str | None = None
@@ -76,20 +94,81 @@ class Metric:
             raise TypeError(f"{type(self).__name__}: name must be a string, received {name!r}.")
         self.name = name or to_snake_case(type(self).__name__)
         self.dtype = np.dtype(dtype or config.floatx()).name
-        self.reset_state()
+        self._variables: list[Variable] = []
+        try:
+            self.reset_state()
+        except AttributeError:
+            # A Keras-style subclass's reset_state refers to variables that its own
+            # __init__ creates after this call; they start at their initial values.
+            if type(self).reset_state is Metric.reset_state:
+                raise
+
+    # ------------------------------------------------------------------ state
+    def add_variable(self, shape: Any, initializer: Any, dtype: Any = None,
+                     aggregation: str = "sum", name: str | None = None) -> Variable:
+        """Create a state variable (non-trainable) tracked in :attr:`variables`.
+
+        Parameters
+        ----------
+        shape : tuple of int
+            ``()`` for a scalar count.
+        initializer : str, Initializer or callable
+            E.g. ``"zeros"``.
+        dtype : dtype, optional
+            Defaults to the metric's dtype.
+        aggregation : str, default "sum"
+            Keras's cross-replica rule; descend runs on one device.
+        name : str, optional
+
+        Returns
+        -------
+        Variable
+        """
+        if not hasattr(self, "_variables"):
+            raise RuntimeError(
+                f"{type(self).__name__}: call super().__init__() at the start of __init__ "
+                "before creating variables."
+            )
+        if isinstance(shape, int):
+            shape = (shape,)
+        variable = Variable(initializer, shape=tuple(shape), dtype=dtype or self.dtype,
+                            trainable=False, aggregation=aggregation, name=name)
+        variable.path = f"{self.name}/{variable.name}"
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(self, shape: Any = (), initializer: Any = None, dtype: Any = None,
+                   name: str | None = None) -> Variable:
+        """Alias of :meth:`add_variable` (Keras's older name); ``initializer`` defaults to zeros."""
+        return self.add_variable(shape=shape, initializer=initializer or "zeros", dtype=dtype,
+                                 name=name)
+
+    @property
+    def variables(self) -> list[Variable]:
+        """State variables: this metric's, then those of metrics held in its attributes."""
+        out = list(getattr(self, "_variables", ()))
+        for value in vars(self).values():
+            if isinstance(value, Metric) and value is not self:
+                out.extend(value.variables)
+        return out
 
     def reset_state(self) -> None:
-        """Forget everything accumulated (called at the start of each epoch)."""
+        """Forget everything accumulated (called at the start of each epoch).
+
+        By default every variable of :attr:`variables` is set to zeros, as in Keras.
+        """
+        for variable in self.variables:
+            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
 
     def update_state(self, *args: Any, **kwargs: Any) -> None:
         """Accumulate one batch (subclasses implement this)."""
         raise NotImplementedError(f"{type(self).__name__} must implement update_state.")
 
-    def result(self) -> float:
-        """Return the current value as a Python float (subclasses implement this)."""
+    def result(self) -> Any:
+        """Return the current value (subclasses implement this)."""
         raise NotImplementedError(f"{type(self).__name__} must implement result.")
 
-    def __call__(self, *args: Any, **kwargs: Any) -> float:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Update with one batch and return the result."""
         self.update_state(*args, **kwargs)
         return self.result()
@@ -104,7 +183,33 @@ class Metric:
         return cls(**config)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} name={self.name!r}>"
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def result_value(result: Any, name: str = "metric") -> float | dict[str, float]:
+    """A metric result as a Python float (a dict of floats for a dict result).
+
+    Accepts floats, NumPy scalars and one-element arrays, Tensors and Variables.
+
+    Raises
+    ------
+    ValueError
+        If the result has more than one element.
+
+    Examples
+    --------
+    >>> result_value(np.float32(0.5)), result_value({"a": Tensor(2.0)})
+    (0.5, {'a': 2.0})
+    """
+    if isinstance(result, Mapping):
+        return {key: result_value(value, f"{name}[{key!r}]") for key, value in result.items()}
+    array = np.asarray(as_array(result))
+    if array.size != 1:
+        raise ValueError(
+            f"Metric {name!r}: result() must return a scalar (or a dict of scalars), received "
+            f"a value of shape {array.shape}. Reduce it, e.g. with ops.mean."
+        )
+    return float(array.reshape(()))
 
 
 def reduce_to_samplewise_values(

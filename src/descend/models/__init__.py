@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from descend.models.functional import Functional
+from descend.models.introspection import clone_model
 from descend.models.model import Model
 from descend.models.sequential import Sequential
 
-__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_json"]
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_json",
+           "save_model"]
 
 
 def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,
@@ -27,8 +29,8 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Mod
     return saving.model_from_json(json_string, custom_objects=custom_objects)
 
 
-def clone_model(model: Model, custom_objects: dict | None = None) -> Model:
-    """A new model with the same architecture and freshly initialised weights."""
+def save_model(model: Model, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+    """Save ``model`` to ``filepath``; the same as ``model.save(filepath, overwrite)``."""
     from descend import saving
 
-    return saving.model_from_json(model.to_json(), custom_objects=custom_objects, compile=False)
+    saving.save_model(model, filepath, overwrite=overwrite, **kwargs)

@@ -18,6 +18,7 @@ import numpy as np
 from descend import losses as losses_module
 from descend import metrics as metrics_module
 from descend.autograd import Tensor
+from descend.metrics.metric import result_value
 
 
 def _per_output(spec: Any, names: list[str], what: str) -> list[Any]:
@@ -174,5 +175,16 @@ class CompiledMetrics:
             metric.reset_state()
 
     def results(self) -> dict[str, float]:
-        """Current value of each metric, keyed by name."""
-        return {metric.name: float(metric.result()) for _, metric, _ in self.entries}
+        """Current value of each metric, keyed by name.
+
+        A metric whose ``result()`` is a dict contributes its keys instead (as in
+        Keras); Tensors, Variables and NumPy scalars become floats.
+        """
+        out: dict[str, float] = {}
+        for _, metric, _ in self.entries:
+            value = result_value(metric.result(), metric.name)
+            if isinstance(value, dict):
+                out.update(value)
+            else:
+                out[metric.name] = value
+        return out

@@ -30,13 +30,14 @@ Examples
 from __future__ import annotations
 
 import inspect
+from collections import deque
 from typing import Any
 
 import numpy as np
 
 from descend.autograd import Tensor
 from descend.layers.input_layer import InputLayer, KerasTensor
-from descend.layers.layer import Layer
+from descend.layers.layer import Layer, call_accepts_training
 from descend.models.model import Model
 
 _TENSOR_TAG = "__keras_tensor__"
@@ -88,6 +89,8 @@ def _flatten(structure: Any, what: str) -> tuple[list[KerasTensor], list[str] | 
 
 
 def _accepts_training(layer: Layer) -> bool:
+    if "call" not in getattr(layer, "__dict__", {}):  # the class's call: answer cached per class
+        return call_accepts_training(layer)
     try:
         params = inspect.signature(layer.call).parameters
     except (TypeError, ValueError):
@@ -131,12 +134,16 @@ class Functional(Model):
     keyed by input (output) name.
     """
 
+    _TRACKING_EXEMPT = Model._TRACKING_EXEMPT | {
+        "_plan", "_nodes", "inputs", "outputs", "_inputs_struct", "_outputs_struct"}
+
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None,
                  trainable: bool = True, **kwargs: Any) -> None:
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._inputs_struct, self._outputs_struct = inputs, outputs
         self.inputs, self._input_keys, self._input_kind = _flatten(inputs, "inputs")
         self.outputs, self._output_keys, self._output_kind = _flatten(outputs, "outputs")
+        seen: set[int] = set()
         for i, tensor in enumerate(self.inputs):
             if not isinstance(tensor.layer, InputLayer) or tensor.inputs:
                 raise ValueError(
@@ -144,9 +151,10 @@ class Functional(Model):
                     f"'{tensor.layer.name}', not by Input(...). A functional model's inputs must "
                     "be the tensors returned by descend.layers.Input."
                 )
-            if any(other is tensor for other in self.inputs[:i]):
+            if id(tensor) in seen:
                 raise ValueError(f"Model '{self.name}': input '{tensor.layer.name}' is given "
                                  "twice in `inputs`; list each Input once.")
+            seen.add(id(tensor))
         self._map_graph()
         self._make_plan()
         self._build_shape = None
@@ -206,11 +214,13 @@ class Functional(Model):
             calls = self._layer_nodes.setdefault(id(node.layer), [])
             self._node_index[node.key] = len(calls)
             calls.append(node)
-        names = [layer.name for layer in self._layers]
-        for layer_name in names:
-            if names.count(layer_name) > 1:
+        counts: dict[str, int] = {}
+        for layer in self._layers:  # a dict, not list.count: linear in the number of layers
+            counts[layer.name] = counts.get(layer.name, 0) + 1
+        for layer_name, count in counts.items():
+            if count > 1:
                 raise ValueError(
-                    f'The name "{layer_name}" is used {names.count(layer_name)} times in the model '
+                    f'The name "{layer_name}" is used {count} times in the model '
                     f"'{self.name}'. All layer names should be unique: pass distinct `name=` "
                     "arguments."
                 )
@@ -318,27 +328,6 @@ class Functional(Model):
         """Shape of the output (a list of shapes for several outputs)."""
         shapes = [t.shape for t in self.outputs]
         return shapes[0] if len(shapes) == 1 else shapes
-
-    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
-        """Return a layer by ``name`` or by position ``index`` in :attr:`layers`.
-
-        Raises
-        ------
-        ValueError
-            If no layer has that name or the index is out of range.
-        """
-        if index is not None and name is not None:
-            raise ValueError("get_layer: provide only `name` or `index`, not both.")
-        if index is not None:
-            if not -len(self._layers) <= index < len(self._layers):
-                raise ValueError(f"get_layer: index {index} is out of range: the model has "
-                                 f"{len(self._layers)} layers.")
-            return self._layers[index]
-        for layer in self._layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(f"No such layer: {name!r}. Existing layers are: "
-                         f"{[layer.name for layer in self._layers]}.")
 
     def _summary_layers(self) -> list[tuple[Layer, Any]]:
         shapes: dict[int, Any] = {}
@@ -561,7 +550,7 @@ class Functional(Model):
             name = entry.get("name") or layer.name
             created[name] = layer
             produced[name] = [[layer.output]] if isinstance(layer, InputLayer) else []
-            pending[name] = list(entry.get("inbound_nodes") or [])
+            pending[name] = deque(entry.get("inbound_nodes") or [])
 
         def resolve(item: Any) -> Any:
             if isinstance(item, dict) and item.get("class_name") == _TENSOR_TAG:
@@ -580,29 +569,36 @@ class Functional(Model):
                 return {k: resolve(v) for k, v in item.items()}
             return item
 
-        while any(pending.values()):
-            progress = False
-            for name, nodes in pending.items():
-                while nodes:
-                    data = nodes[0]
-                    try:
-                        if isinstance(data, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
-                            args, kwargs = resolve(data.get("args", [])), data.get("kwargs", {})
-                            inputs = args[0]
-                        else:  # Keras 2: [[name, node, index, kwargs], ...]
-                            inputs = [resolve(d[:3]) for d in data]
-                            inputs = inputs[0] if len(inputs) == 1 else inputs
-                            kwargs = data[0][3] if len(data[0]) > 3 else {}
-                    except LookupError:
-                        break
-                    out = created[name](inputs, **(kwargs or {}))
-                    produced[name].append(out if isinstance(out, list) else [out])
-                    nodes.pop(0)
-                    progress = True
-            if not progress:
-                stuck = sorted(n for n, v in pending.items() if v)
-                raise ValueError(f"Functional.from_config: cannot connect the layers {stuck}: "
-                                 "their inbound nodes refer to tensors no layer produces.")
+        # Call each layer on its inbound nodes in order. A node whose input is not produced
+        # yet waits on the layer that will produce it and is retried only when that layer
+        # made a new call: every node is tried O(1) times whatever the order of the layers
+        # in the config (a pass over all layers until nothing changes is quadratic).
+        waiting: dict[str, list[str]] = {}
+        ready = deque(name for name, nodes in pending.items() if nodes)
+        while ready:
+            name = ready.popleft()
+            nodes = pending[name]
+            while nodes:
+                data = nodes[0]
+                try:
+                    if isinstance(data, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
+                        args, kwargs = resolve(data.get("args", [])), data.get("kwargs", {})
+                        inputs = args[0]
+                    else:  # Keras 2: [[name, node, index, kwargs], ...]
+                        inputs = [resolve(d[:3]) for d in data]
+                        inputs = inputs[0] if len(inputs) == 1 else inputs
+                        kwargs = data[0][3] if len(data[0]) > 3 else {}
+                except LookupError as missing:
+                    waiting.setdefault(str(missing.args[0]), []).append(name)
+                    break
+                out = created[name](inputs, **(kwargs or {}))
+                produced[name].append(out if isinstance(out, list) else [out])
+                nodes.popleft()
+                ready.extend(waiting.pop(name, ()))
+        stuck = sorted(n for n, v in pending.items() if v)
+        if stuck:
+            raise ValueError(f"Functional.from_config: cannot connect the layers {stuck}: "
+                             "their inbound nodes refer to tensors no layer produces.")
 
         def outputs_of(spec: Any) -> Any:
             if isinstance(spec, dict):

@@ -33,7 +33,12 @@ def _verbose(verbose: Any) -> int:
 
 
 def _check_identifiers(spec: Any, getter: Any, deferred: set[str]) -> None:
-    """Resolve string identifiers now, so that a typo fails in ``compile``, not in ``fit``."""
+    """Resolve every identifier now, so that a typo or a wrong type fails in ``compile``.
+
+    ``getter`` (``losses.get`` / ``metrics.get``) raises ``ValueError`` for an
+    unknown name and ``TypeError`` for what is neither a name, a config, an
+    object of the right class nor a callable (``loss=123``).
+    """
     if spec is None:
         return
     items = spec.values() if isinstance(spec, dict) else (
@@ -41,7 +46,7 @@ def _check_identifiers(spec: Any, getter: Any, deferred: set[str]) -> None:
     for item in items:
         if isinstance(item, (list, tuple, dict)):
             _check_identifiers(item, getter, deferred)
-        elif isinstance(item, str) and item.lower() not in deferred:
+        elif not (isinstance(item, str) and item.lower() in deferred):
             getter(item)
 
 
@@ -149,6 +154,19 @@ class Model(Trainer, Layer):
         """Names of :attr:`metrics`, in order."""
         return [m.name for m in self.metrics]
 
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Any:
+        """A layer of :attr:`layers` by ``name`` or ``index`` (see ``models.introspection``)."""
+        from descend.models.introspection import get_layer
+
+        return get_layer(self, name=name, index=index)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> Any:
+        """Rebuild a model from ``get_config()`` output (functional configs as graphs)."""
+        from descend.models.introspection import model_from_config
+
+        return model_from_config(cls, config, custom_objects)
+
     # -------------------------------------------------------------- compile
     def compile(
         self,
@@ -181,16 +199,21 @@ class Model(Trainer, Layer):
         run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
             Accepted for Keras compatibility; descend always runs eagerly.
         """
-        self.optimizer = optimizers_module.get(optimizer)
-        if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
-            raise TypeError(
-                f"compile: `metrics` must be a list (or a dict per output), received "
-                f"{metrics!r}. Write metrics=[{metrics!r}]."
-            )
+        # Everything is checked before anything is changed: a failed compile leaves the
+        # model as it was (its optimizer and its state, loss and metrics).
+        new_optimizer = optimizers_module.get(optimizer)
+        for name, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if value is not None and not isinstance(value, (list, tuple, dict)):
+                raise TypeError(
+                    f"compile: `{name}` must be a list (or a dict per output), received "
+                    f"{value!r}. Write {name}=[{value!r}]."
+                )
         _check_identifiers(loss, losses_module.get, {"crossentropy", "ce"})
+        data.check_loss_weights(loss_weights)
         _check_identifiers(metrics, metrics_module.get, {"accuracy", "acc", "crossentropy", "ce"})
         _check_identifiers(weighted_metrics, metrics_module.get,
                            {"accuracy", "acc", "crossentropy", "ce"})
+        self.optimizer = new_optimizer
         # no loss is allowed (Keras): a model may train on its add_loss() terms
         # alone, or compute its loss in its own train_step
         self.compiled_loss = None if loss is None else CompiledLoss(loss, loss_weights)
@@ -333,8 +356,8 @@ class Model(Trainer, Layer):
         validation_batch_size = data.check_batch_size(validation_batch_size,
                                                       "validation_batch_size")
         epochs, initial_epoch = data.check_epochs(epochs, initial_epoch)
-        custom_step = _overrides(self, "train_step")
-        if y is None and not custom_step:
+        steps_per_epoch = data.check_steps(steps_per_epoch, "steps_per_epoch")
+        if y is None and not _overrides(self, "train_step"):
             raise ValueError("fit: `y` (the targets) is required, received None.")
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"`shuffle` must be True, False or 'batch', received {shuffle!r}.")
@@ -425,6 +448,7 @@ class Model(Trainer, Layer):
         self._assert_compiled()
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
+        steps = data.check_steps(steps)
         if y is None and not _overrides(self, "test_step"):
             raise ValueError("evaluate: `y` (the targets) is required, received None.")
         xs = data.prepare_inputs(x)
@@ -471,6 +495,7 @@ class Model(Trainer, Layer):
         """
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
+        steps = data.check_steps(steps)
         xs = data.prepare_inputs(x)
         data.check_lengths(xs, None)
         if steps is not None:

@@ -51,6 +51,10 @@ class Sequential(Model):
                  name: str | None = None, **kwargs: Any) -> None:
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._input_layer: InputLayer | None = None
+        # the names in use, so that ``add`` checks a name in constant time (a model with
+        # n layers builds in O(n), not O(n^2)); kept in step by ``add`` and ``pop``
+        self._layer_names: dict[str, int] = {}
+        self._layer_name_total = 0
         if layers is not None:
             if not isinstance(layers, (list, tuple)):
                 raise TypeError(
@@ -93,8 +97,9 @@ class Sequential(Model):
                     f"shape {self._input_shape()}. You cannot add a different Input layer to it."
                 )
             self._input_layer = layer
+            self._note_name(layer.name, +1)
         else:
-            if any(existing.name == layer.name for existing in self._all_layers()):
+            if self._names_in_use().get(layer.name):
                 raise ValueError(
                     "All layers added to a Sequential model should have unique names. Name "
                     f"'{layer.name}' is already the name of a layer in this model. Update the "
@@ -103,19 +108,41 @@ class Sequential(Model):
             if not self._layers and self._input_layer is None and \
                     layer._input_shape_arg is not None:
                 self._input_layer = InputLayer(shape=layer._input_shape_arg)
+                self._note_name(self._input_layer.name, +1)
             self._layers.append(layer)
+            self._note_name(layer.name, +1)
         if rebuild:
             self._maybe_build_from_input()
 
     def pop(self, rebuild: bool = True) -> Layer:
-        """Remove and return the last layer."""
+        """Remove and return the last layer (its name may then be used again)."""
         if not self._layers:
             raise IndexError("Sequential.pop: there are no layers in the model.")
+        self._names_in_use()
         layer = self._layers.pop()
+        self._note_name(layer.name, -1)
         self.built = False
         if rebuild:
             self._maybe_build_from_input()
         return layer
+
+    def _names_in_use(self) -> dict[str, int]:
+        """``{name: count}`` of the model's layers (recounted if ``_layers`` was edited)."""
+        names = self._layer_names
+        if self._layer_name_total != len(self._layers) + (self._input_layer is not None):
+            names.clear()
+            for layer in self._all_layers():
+                names[layer.name] = names.get(layer.name, 0) + 1
+            self._layer_name_total = len(self._layers) + (self._input_layer is not None)
+        return names
+
+    def _note_name(self, name: str, change: int) -> None:
+        self._layer_name_total += change
+        count = self._layer_names.get(name, 0) + change
+        if count > 0:
+            self._layer_names[name] = count
+        else:
+            self._layer_names.pop(name, None)
 
     def _all_layers(self) -> list[Layer]:
         return ([self._input_layer] if self._input_layer else []) + self._layers
@@ -158,6 +185,56 @@ class Sequential(Model):
             shape = tuple(layer.compute_output_shape(shape))
         self._build_shape = tuple(input_shape)
         self.built = True
+        self._trace_symbolic()
+
+    # ------------------------------------------------------- symbolic graph
+    def _trace_symbolic(self) -> None:
+        """Call the layers on a symbolic input, as Keras does when it builds the model.
+
+        The input is the model's ``Input``, else one of the shape the model was
+        built for. This defines :attr:`inputs`/:attr:`outputs` and each layer's
+        ``input``/``output``.
+        """
+        if self._input_layer is not None:
+            source = self._input_layer
+        else:
+            source = InputLayer(batch_shape=self._build_shape, dtype=self.dtype,
+                                name=f"{self.name}_input")
+        tensor = source.output
+        inputs = [tensor]
+        for layer in self._layers:
+            tensor = layer(tensor)
+        self.__dict__["_symbolic_cache"] = (inputs, tensor if isinstance(tensor, list)
+                                            else [tensor], len(self._layers))
+
+    def _symbolic_io(self) -> tuple[list, list]:
+        io = self.__dict__.get("_symbolic_cache")
+        if io is None or io[2] != len(self._layers):
+            if not self._layers or (self._input_layer is None and self._build_shape is None):
+                raise AttributeError(
+                    f"Sequential model '{self.name}' has no defined inputs/outputs yet: it has "
+                    "no Input and was never built. Start it with descend.Input(shape=...), or "
+                    "call model.build(input_shape) or fit it first."
+                )
+            self._trace_symbolic()
+            io = self.__dict__["_symbolic_cache"]
+        return io[0], io[1]
+
+    @property
+    def inputs(self) -> list:
+        """The symbolic input, in a list (defined when the model starts with ``Input``).
+
+        Raises
+        ------
+        AttributeError
+            If the model has no ``Input``.
+        """
+        return list(self._symbolic_io()[0])
+
+    @property
+    def outputs(self) -> list:
+        """The symbolic output of the last layer, in a list (needs an ``Input``)."""
+        return list(self._symbolic_io()[1])
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
         if not self._layers:

@@ -56,7 +56,7 @@ import numpy as np
 
 from descend.autograd import Tensor, no_grad
 from descend.layers import call_context
-from descend.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from descend.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
 
 def _overrides(model: Any, name: str) -> bool:

@@ -1,9 +1,15 @@
 """``descend.ops``: the differentiable operations, under Keras's ``keras.ops`` name.
 
 Custom losses, metrics and layers written for Keras 3 use ``from keras import ops``;
-with descend they use ``from descend import ops``. Every function here records
-its gradient in descend's engine (:mod:`descend.autograd.ops`), except the
-index-valued ``argmax``/``argmin``, which have no gradient and return arrays.
+with descend they use ``from descend import ops``. The families are Keras's:
+:mod:`descend.ops.numpy`, :mod:`~descend.ops.nn`, :mod:`~descend.ops.linalg`,
+:mod:`~descend.ops.image` and the core and math ops. Every function accepts
+descend tensors, NumPy arrays and Python numbers, returns a descend ``Tensor``
+and, where Keras's is differentiable, records its gradient in descend's engine
+(:mod:`descend.autograd.ops`); the non-differentiable ones (comparisons,
+indices, rounding...) are listed with the reason in each family's tests. Given
+a symbolic ``KerasTensor`` (inside a functional model), an op records itself
+in the model's graph (:mod:`descend.layers.op_layer`).
 
 Examples
 --------
@@ -18,27 +24,8 @@ array([1., 1.])
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
 from descend.autograd.ops import *  # noqa: F403
 from descend.autograd.ops import __all__ as _engine_all
-from descend.autograd.tensor import Tensor
-
-
-def argmax(x: Any, axis: int = -1, keepdims: bool = False) -> np.ndarray:
-    """Indices of the maximum along ``axis`` (no gradient)."""
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    return np.argmax(data, axis=axis, keepdims=keepdims)
-
-
-def argmin(x: Any, axis: int = -1, keepdims: bool = False) -> np.ndarray:
-    """Indices of the minimum along ``axis`` (no gradient)."""
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    return np.argmin(data, axis=axis, keepdims=keepdims)
-
-
 from descend.ops import core as core  # noqa: E402
 from descend.ops import image as image  # noqa: E402
 from descend.ops import linalg as linalg  # noqa: E402
@@ -51,7 +38,7 @@ from descend.ops.math import *  # noqa: E402,F403
 from descend.ops.nn import *  # noqa: E402,F403
 from descend.ops.numpy import *  # noqa: E402,F403
 
-__all__ = sorted({*_engine_all, "argmax", "argmin", *core.__all__, *linalg.__all__,
+__all__ = sorted({*_engine_all, *core.__all__, *linalg.__all__,
                   *math.__all__, *nn.__all__, *numpy.__all__})
 
 

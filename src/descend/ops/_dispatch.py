@@ -27,16 +27,33 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_KERAS_TENSOR: list[type] = []
+
+
+def _keras_tensor_type() -> type:
+    if not _KERAS_TENSOR:
+        from descend.layers.input_layer import KerasTensor
+
+        _KERAS_TENSOR.append(KerasTensor)
+    return _KERAS_TENSOR[0]
+
+
 def has_symbolic(structure: Any) -> bool:
     """Whether ``structure`` (a value, or nested lists/tuples/dicts) holds a ``KerasTensor``."""
-    from descend.layers.input_layer import KerasTensor
-
+    keras_tensor = _keras_tensor_type()
     stack = [structure]
     while stack:
         item = stack.pop()
-        if isinstance(item, KerasTensor):
+        kind = type(item)
+        if kind is keras_tensor:
             return True
-        if isinstance(item, (list, tuple)):
+        if kind is list or kind is tuple:
+            stack.extend(item)
+        elif kind is dict:
+            stack.extend(item.values())
+        elif isinstance(item, keras_tensor):
+            return True
+        elif isinstance(item, (list, tuple)):
             stack.extend(item)
         elif isinstance(item, dict):
             stack.extend(item.values())
@@ -60,7 +77,7 @@ def keras_op(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if has_symbolic(args) or has_symbolic(kwargs):
+        if (args or kwargs) and (has_symbolic(args) or (kwargs and has_symbolic(kwargs))):
             from descend.layers.op_layer import symbolic_op_call
 
             return symbolic_op_call(fn, args, kwargs)

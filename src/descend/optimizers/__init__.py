@@ -8,7 +8,7 @@ Examples
 >>> import numpy as np
 >>> from descend.autograd import Variable
 >>> from descend import optimizers
->>> w = Variable(np.array([0.5, -0.5]))
+>>> w = Variable([0.5, -0.5])
 >>> optimizer = optimizers.get("sgd")
 >>> optimizer.apply_gradients([(np.array([1.0, -1.0]), w)])
 1

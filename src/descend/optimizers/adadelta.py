@@ -5,7 +5,7 @@ Examples
 >>> import numpy as np
 >>> from descend.autograd import Variable
 >>> from descend.optimizers import Adadelta
->>> w = Variable(np.array([1.0]))
+>>> w = Variable([1.0])
 >>> Adadelta(learning_rate=1.0).apply([np.array([1.0])], [w])
 >>> w.numpy()  # 1 - sqrt(1e-7) / sqrt(0.05 + 1e-7)
 array([0.99858576], dtype=float32)

@@ -5,7 +5,7 @@ Examples
 >>> import numpy as np
 >>> from descend.autograd import Variable
 >>> from descend.optimizers import Adagrad
->>> w = Variable(np.array([1.0]))
+>>> w = Variable([1.0])
 >>> Adagrad(learning_rate=0.1).apply([np.array([0.3])], [w])
 >>> w.numpy()  # 1 - 0.1 * 0.3 / sqrt(0.1 + 0.09 + 1e-7)
 array([0.9311753], dtype=float32)

@@ -5,7 +5,7 @@ Examples
 >>> import numpy as np
 >>> from descend.autograd import Variable
 >>> from descend.optimizers import Adam
->>> w = Variable(np.array([1.0, -1.0]))
+>>> w = Variable([1.0, -1.0])
 >>> Adam(learning_rate=0.1).apply([np.array([3.0, -0.5])], [w])
 >>> w.numpy().round(4)  # the first Adam step moves each weight by about learning_rate
 array([ 0.9, -0.9], dtype=float32)

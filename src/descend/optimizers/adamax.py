@@ -5,7 +5,7 @@ Examples
 >>> import numpy as np
 >>> from descend.autograd import Variable
 >>> from descend.optimizers import Adamax
->>> w = Variable(np.array([1.0]))
+>>> w = Variable([1.0])
 >>> Adamax(learning_rate=0.1).apply([np.array([2.0])], [w])
 >>> w.numpy()  # 1 - 0.1 * 0.2 / (0.1 * (2 + 1e-7))
 array([0.9], dtype=float32)

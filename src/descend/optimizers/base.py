@@ -22,7 +22,7 @@ Examples
 >>> import numpy as np
 >>> from descend.autograd import Variable
 >>> from descend.optimizers import SGD
->>> w = Variable(np.array([1.0, 2.0]))
+>>> w = Variable([1.0, 2.0])
 >>> optimizer = SGD(learning_rate=0.1)
 >>> optimizer.build([w])
 >>> w.grad = np.array([1.0, -1.0], dtype="float32")  # what loss.backward() would leave

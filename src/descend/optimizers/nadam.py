@@ -5,7 +5,7 @@ Examples
 >>> import numpy as np
 >>> from descend.autograd import Variable
 >>> from descend.optimizers import Nadam
->>> w = Variable(np.array([1.0]))
+>>> w = Variable([1.0])
 >>> Nadam(learning_rate=0.1).apply([np.array([2.0])], [w])
 >>> w.numpy().round(4)
 array([0.8937], dtype=float32)

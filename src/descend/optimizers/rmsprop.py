@@ -5,7 +5,7 @@ Examples
 >>> import numpy as np
 >>> from descend.autograd import Variable
 >>> from descend.optimizers import RMSprop
->>> w = Variable(np.array([1.0]))
+>>> w = Variable([1.0])
 >>> RMSprop(learning_rate=0.01).apply([np.array([2.0])], [w])
 >>> w.numpy()  # 1 - 0.01 * 2 / sqrt(0.1 * 4 + 1e-7)
 array([0.96837723], dtype=float32)

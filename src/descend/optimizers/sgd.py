@@ -5,7 +5,7 @@ Examples
 >>> import numpy as np
 >>> from descend.autograd import Variable
 >>> from descend.optimizers import SGD
->>> w = Variable(np.array([1.0]))
+>>> w = Variable([1.0])
 >>> SGD(learning_rate=0.1).apply([np.array([2.0])], [w])
 >>> w.numpy()
 array([0.8], dtype=float32)

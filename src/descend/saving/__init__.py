@@ -51,8 +51,10 @@ _LAZY = {
     "model_from_json": "serialization", "model_to_json": "serialization",
     "serialize_compile_config": "serialization", "serialize_model": "serialization",
     "load_weights": "weights", "save_weights": "weights",
+    "deserialize_keras_object": "serialization_lib", "serialize_keras_object": "serialization_lib",
 }
-_SUBMODULES = {"checkpoint", "format", "model_file", "serialization", "weights"}
+_SUBMODULES = {"atomic", "checkpoint", "format", "model_file", "serialization",
+               "serialization_lib", "weights"}
 
 __all__ = sorted({
     "CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",

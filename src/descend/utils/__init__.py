@@ -5,6 +5,15 @@ The custom-object helpers are also here, as in ``keras.utils`` (they live in
 :mod:`descend.saving.object_registration`).
 """
 
+import importlib
+from typing import Any
+
+from descend.backend import clear_session, is_keras_tensor, standardize_dtype
+from descend.config import (
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
 from descend.saving.object_registration import (
     CustomObjectScope,
     custom_object_scope,
@@ -13,14 +22,37 @@ from descend.saving.object_registration import (
     get_registered_object,
     register_keras_serializable,
 )
+from descend.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from descend.utils.numerical_utils import normalize, to_categorical
-from descend.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from descend.utils.progbar import Progbar
 from descend.utils.py_dataset import PyDataset
 from descend.utils.random_seed import set_random_seed
 
 __all__ = [
     "CustomObjectScope", "Progbar", "PyDataset", "custom_object_scope", "get_custom_objects",
-    "get_registered_name", "get_registered_object", "normalize", "pack_x_y_sample_weight",
-    "register_keras_serializable", "set_random_seed", "to_categorical", "unpack_x_y_sample_weight",
+    "get_registered_name", "get_registered_object", "normalize", "register_keras_serializable",
+    "set_random_seed", "to_categorical",
+    "deserialize_keras_object", "serialize_keras_object", "clear_session", "is_keras_tensor",
+    "standardize_dtype", "disable_interactive_logging", "enable_interactive_logging",
+    "is_interactive_logging_enabled", "get_source_inputs", "pack_x_y_sample_weight",
+    "unpack_x_y_sample_weight",
 ]
+
+# imported on first use: they reach into models and saving, which import this package
+_LAZY = {
+    "get_source_inputs": "descend.models.introspection",
+    "deserialize_keras_object": "descend.saving.serialization_lib",
+    "serialize_keras_object": "descend.saving.serialization_lib",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'descend.utils' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | set(globals()))

@@ -47,7 +47,14 @@ def _clock() -> float:
 
 
 def _stdout_is_interactive() -> bool:
-    """Return True when ``sys.stdout`` can redraw a line in place (a terminal or Jupyter)."""
+    """Return True when ``sys.stdout`` can redraw a line in place (a terminal or Jupyter).
+
+    Always False after ``descend.config.disable_interactive_logging()``.
+    """
+    from descend import config
+
+    if not config.is_interactive_logging_enabled():
+        return False
     isatty = getattr(sys.stdout, "isatty", None)
     if isatty is not None:
         try:
