@@ -64,7 +64,7 @@ class Model(Trainer, Layer):
     """
 
     _TRACKING_EXEMPT = Layer._TRACKING_EXEMPT | {"_step_logs", "_compiled_for",
-                                                 "_compile_config", "history"}
+                                                 "_compile_config", "history", "_input_keys"}
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
         # ``Model(inputs, outputs)`` builds a functional model, as in Keras.
@@ -107,6 +107,19 @@ class Model(Trainer, Layer):
         """The layers this model holds directly (a subclass's tracked attributes, in order)."""
         return list(self._layers)
 
+    def _prepare_x(self, x: Any) -> list[np.ndarray]:
+        """Validated input arrays; a subclassed model remembers the keys of a dict ``x``."""
+        if isinstance(x, dict) and type(self)._forward is Model._forward:
+            self._input_keys = list(x)
+        return data.prepare_inputs(x)
+
+    def _input_structure(self, xs: list[Any]) -> Any:
+        """``xs`` as the subclassed model's ``call`` receives it: one array, a list or a dict."""
+        keys = getattr(self, "_input_keys", None)
+        if keys and len(keys) == len(xs):
+            return dict(zip(keys, xs, strict=True))
+        return xs[0] if len(xs) == 1 else list(xs)
+
     def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
         """The forward pass on prepared arrays; returns one tensor per output.
 
@@ -114,7 +127,7 @@ class Model(Trainer, Layer):
         builds it on the first batch); Sequential and functional models
         override this with their execution plans.
         """
-        out = self(xs[0] if len(xs) == 1 else list(xs), training=training)
+        out = self(self._input_structure(xs), training=training)
         if isinstance(out, dict):
             self._output_names = sorted(out)
         elif isinstance(out, (list, tuple)) and not getattr(self, "_output_names", None):
@@ -365,7 +378,7 @@ class Model(Trainer, Layer):
                 isinstance(validation_freq, (list, tuple))):
             raise ValueError(f"`validation_freq` must be a positive int or a list of epochs, "
                              f"received {validation_freq!r}.")
-        xs = data.prepare_inputs(x)
+        xs = self._prepare_x(x)
         ys = None if y is None else data.prepare_targets(y)
         n = data.check_lengths(xs, ys)
         sw = None if ys is None else self._sample_weights(ys, n, sample_weight, class_weight)
@@ -451,7 +464,7 @@ class Model(Trainer, Layer):
         steps = data.check_steps(steps)
         if y is None and not _overrides(self, "test_step"):
             raise ValueError("evaluate: `y` (the targets) is required, received None.")
-        xs = data.prepare_inputs(x)
+        xs = self._prepare_x(x)
         ys = None if y is None else data.prepare_targets(y)
         n = data.check_lengths(xs, ys)
         sw = None if sample_weight is None else data.prepare_sample_weight(sample_weight, n)
@@ -496,7 +509,7 @@ class Model(Trainer, Layer):
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
-        xs = data.prepare_inputs(x)
+        xs = self._prepare_x(x)
         data.check_lengths(xs, None)
         if steps is not None:
             xs = [a[: steps * batch_size] for a in xs]
@@ -522,7 +535,7 @@ class Model(Trainer, Layer):
         Metrics accumulate across calls until :meth:`reset_metrics` (Keras 3).
         """
         self._assert_compiled()
-        xs, ys = data.prepare_inputs(x), data.prepare_targets(y)
+        xs, ys = self._prepare_x(x), data.prepare_targets(y)
         n = data.check_lengths(xs, ys)
         sw = self._sample_weights(ys, n, sample_weight, class_weight)
         self._prepare(xs, ys, training=True)
@@ -533,7 +546,7 @@ class Model(Trainer, Layer):
                       return_dict: bool = False) -> Any:
         """Loss (and metrics) on one batch, without updating the weights."""
         self._assert_compiled()
-        xs, ys = data.prepare_inputs(x), data.prepare_targets(y)
+        xs, ys = self._prepare_x(x), data.prepare_targets(y)
         n = data.check_lengths(xs, ys)
         sw = None if sample_weight is None else data.prepare_sample_weight(sample_weight, n)
         self._prepare(xs, ys, training=False)
@@ -543,7 +556,7 @@ class Model(Trainer, Layer):
 
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for one batch, as NumPy arrays (no batching, no callbacks)."""
-        xs = data.prepare_inputs(x)
+        xs = self._prepare_x(x)
         self._ensure_built(xs)
         outs = self._infer_arrays(xs)
         return outs[0] if len(outs) == 1 else outs

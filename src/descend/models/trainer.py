@@ -314,7 +314,8 @@ class Trainer:
         def run(xs: list[np.ndarray], ys: list[np.ndarray] | None,
                 sw: np.ndarray | None) -> None:
             y = None if ys is None else _structure(ys)
-            self._step_logs = pythonify_logs(step(pack_x_y_sample_weight(_structure(xs), y, sw)))
+            x = self._input_structure(xs)
+            self._step_logs = pythonify_logs(step(pack_x_y_sample_weight(x, y, sw)))
 
         self._step_logs = {}
         return run
@@ -322,7 +323,7 @@ class Trainer:
     def _predict_arrays(self, xs: list[np.ndarray]) -> list[np.ndarray]:
         """Outputs of one batch through an overridden :meth:`predict_step`."""
         with no_grad():
-            return _arrays(self.predict_step(_structure(xs)))
+            return _arrays(self.predict_step(self._input_structure(xs)))
 
     def _may_add_losses(self) -> bool:
         """Whether a step must add ``self.losses`` (regularizers, layers that may ``add_loss``)."""
