@@ -77,8 +77,7 @@ class BaseDepthwiseConv(Layer):
         self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size", owner)
         self.strides = normalize_tuple(strides, rank, "strides", owner)
         self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate", owner)
-        allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
-        self.padding = normalize_padding(padding, owner, allowed)
+        self.padding = normalize_padding(padding, owner, ("valid", "same"))
         self.data_format = check_data_format(data_format, owner, rank)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(
@@ -280,7 +279,7 @@ _COMMON = """
 
 class DepthwiseConv1D(BaseDepthwiseOnly):
     __doc__ = ("1-D depthwise convolution (Keras's ``DepthwiseConv1D``).\n\n    Parameters\n"
-               "    ----------" + _COMMON.format(rank=1, paddings='"valid", "same", "causal"',
+               "    ----------" + _COMMON.format(rank=1, paddings='"valid", "same"',
                                                  layout="(batch, steps, channels)") +
                "\n    Notes\n    -----\n    Weights ``kernel`` ``(kernel_size, channels, "
                "depth_multiplier)`` and ``bias`` ``(channels * depth_multiplier,)``.\n")
@@ -326,7 +325,7 @@ _SEPARABLE = """
 class SeparableConv1D(BaseSeparableConv):
     __doc__ = ("1-D separable convolution (Keras's ``SeparableConv1D``).\n\n    Parameters\n"
                "    ----------" + _SEPARABLE + _COMMON.format(
-                   rank=1, paddings='"valid", "same", "causal"',
+                   rank=1, paddings='"valid", "same"',
                    layout="(batch, steps, channels)") +
                "    pointwise_initializer, pointwise_regularizer, pointwise_constraint\n"
                "        Of ``pointwise_kernel`` ``(1, channels * depth_multiplier, filters)``.\n")
