@@ -1,4 +1,4 @@
-"""A convolutional autoencoder on MNIST: ``Conv2D`` down, ``Conv2DTranspose`` and ``UpSampling2D`` up.
+"""A convolutional autoencoder on MNIST: Conv2D down, Conv2DTranspose and UpSampling2D up.
 
 The encoder squeezes each 28x28 digit into a 7x7x8 code (392 numbers, half of
 the 784 pixels) with two strided convolutions; the decoder rebuilds the image

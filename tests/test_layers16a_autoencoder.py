@@ -1,4 +1,4 @@
-"""The convolutional autoencoder example on MNIST (Conv2D down, Conv2DTranspose + UpSampling2D up)."""
+"""The MNIST convolutional autoencoder example (Conv2D down, Conv2DTranspose, UpSampling2D up)."""
 
 from __future__ import annotations
 
