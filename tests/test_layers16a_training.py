@@ -66,3 +66,15 @@ def test_sequence_model_with_structure_layers(recwarn) -> None:
     history = model.fit(x, y, epochs=5, batch_size=8, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert not [w for w in recwarn if "channels-first" in str(w.message)]
+
+
+def test_grouped_conv_relu_pool_in_sequential_matches_layer_by_layer() -> None:
+    model = descend.Sequential([layers.Input((6, 6, 4)),
+                                layers.Conv2D(4, 3, groups=2, activation="relu"),
+                                layers.MaxPooling2D(2)])
+    x = RNG.standard_normal((3, 6, 6, 4)).astype("float32")
+    reference = x
+    for layer in model.layers:
+        reference = layer(reference).data
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference, rtol=1e-6)
+    np.testing.assert_allclose(model(x, training=True).data, reference, rtol=1e-6)
