@@ -16,10 +16,10 @@ cross-entropy per pixel, Adam (learning rate 2e-3), batch 128, on the first
 test reconstruction loss is measured on all 10,000 test images. Target: test
 mean squared error per pixel <= 0.005 (measured: 0.0032, see docs/layers.md).
 
-Run (from the repository root, with the data sets in ``../shared/datasets``)::
+Run from the repository root (MNIST is downloaded and verified on first use, or read
+from ``$DESCEND_DATASETS`` for an offline copy)::
 
-    DESCEND_DATASETS=../shared/datasets python examples/mnist_autoencoder.py \
-        --figure docs/images/autoencoder_reconstructions.png
+    python examples/mnist_autoencoder.py --figure docs/images/autoencoder_reconstructions.png
 
 Options: ``--epochs N`` (default 3), ``--train N`` (training images, default
 20000), ``--quick`` (2,000 training and 1,000 test images, 1 epoch: a smoke
