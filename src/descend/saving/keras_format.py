@@ -1,0 +1,215 @@
+"""Read and write Keras 3 files: ``.keras`` models and ``.weights.h5`` weights.
+
+A ``.keras`` file is a zip of ``metadata.json`` (``keras_version``,
+``date_saved``), ``config.json`` (the model config with ``compile_config``) and
+``model.weights.h5`` (see :mod:`descend.saving.keras_weights`). descend writes
+what ``keras.saving.load_model`` reads and reads what Keras 3 writes, for the
+layers descend has. ``.descend`` stays descend's own format; this module is what
+``model.save("m.keras")``, ``descend.models.load_model("m.keras")``,
+``model.save_weights("w.weights.h5")`` and ``model.load_weights("w.weights.h5")``
+call. h5py is needed (``pip install '.[keras]'`` from a clone of descend).
+
+Loading never executes code from the file: Lambda layers and unknown classes are
+refused unless the user made them known and, for Lambda, passed ``safe_mode=False``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+from descend import random as descend_random
+from descend.saving import format as fmt
+from descend.saving import keras_config, keras_weights, serialization
+
+KERAS_EXTENSION = ".keras"
+H5_WEIGHTS_EXTENSION = ".weights.h5"
+KERAS_VERSION = "3.15.1"
+"""The Keras version whose format descend writes (``metadata.json``)."""
+_METADATA, _CONFIG, _WEIGHTS = "metadata.json", "config.json", "model.weights.h5"
+_ALLOWED = {_METADATA, _CONFIG, _WEIGHTS}
+
+
+def is_keras_file(filepath: str) -> bool:
+    """Whether ``filepath`` names a Keras 3 model (``.keras``)."""
+    return filepath.endswith(KERAS_EXTENSION)
+
+
+def is_h5_weights(filepath: str) -> bool:
+    """Whether ``filepath`` names a Keras 3 weights file (``.weights.h5``)."""
+    return filepath.endswith(H5_WEIGHTS_EXTENSION)
+
+
+# -------------------------------------------------------------------------- write
+def keras_members(model: Any, include_optimizer: bool = True) -> dict[str, bytes]:
+    """The members of a ``.keras`` file for ``model``."""
+    import descend
+
+    metadata = {"keras_version": KERAS_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+                "descend_version": descend.__version__}
+    try:
+        config = keras_config.to_keras(serialization.serialize_model(model))
+    except TypeError as exc:
+        raise TypeError(f"save: the model's config cannot be written as JSON: {exc}") from exc
+    return {_METADATA: fmt.json_dumps(metadata).encode(),
+            _CONFIG: fmt.json_dumps(config).encode(),
+            _WEIGHTS: keras_weights.weights_h5_bytes(model, include_optimizer)}
+
+
+def _write_zip(fileobj: Any, members: Mapping[str, bytes]) -> None:
+    with zipfile.ZipFile(fileobj, "w") as archive:
+        for name, content in members.items():
+            method = zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), content,
+                             compress_type=method)
+
+
+def save_keras(model: Any, filepath: str, overwrite: bool = True) -> None:
+    """Write ``model`` as a Keras 3 ``.keras`` file, atomically.
+
+    Parameters
+    ----------
+    model : Model
+    filepath : str
+        Ends in ``.keras``.
+    overwrite : bool, default True
+
+    Raises
+    ------
+    ImportError
+        If h5py is not installed (the message says how to install it).
+    """
+    keras_weights.require_h5py("save")
+    members = keras_members(model)
+    fmt.atomic_write(filepath, lambda f: _write_zip(f, members), overwrite=overwrite)
+
+
+def save_weights_h5(model: Any, filepath: str, overwrite: bool = True) -> None:
+    """Write ``model``'s weights and optimizer variables as a Keras 3 ``.weights.h5``."""
+    data = keras_weights.weights_h5_bytes(model)
+    fmt.atomic_write(filepath, lambda f: f.write(data), overwrite=overwrite)
+
+
+# --------------------------------------------------------------------------- read
+def read_keras_archive(filepath: str) -> dict[str, bytes]:
+    """The checked members of a ``.keras`` zip (sizes checked before reading)."""
+    import os
+
+    if not os.path.isfile(filepath):
+        raise ValueError(f"File not found: filepath={filepath}. Please ensure the file is an "
+                         "accessible `.keras` zip file.")
+    try:
+        archive = zipfile.ZipFile(filepath)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValueError(f"'{filepath}' is not a valid `.keras` file: it is not a zip archive "
+                         f"({exc}).") from None
+    members: dict[str, bytes] = {}
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir() or info.filename.startswith("assets/"):
+                if not info.is_dir():
+                    raise ValueError(f"'{filepath}': the model has assets "
+                                     f"('{info.filename}'), which descend's layers never use.")
+                continue
+            if info.filename not in _ALLOWED:
+                raise ValueError(f"'{filepath}': unexpected member '{info.filename}' in a "
+                                 "`.keras` file.")
+            limit = fmt.MAX_ARRAY_BYTES if info.filename == _WEIGHTS else fmt.MAX_JSON_BYTES
+            if info.file_size > limit or (
+                    info.compress_size and info.file_size > fmt.MAX_DEFLATE_RATIO
+                    * info.compress_size and info.file_size > 2**20):
+                raise ValueError(f"'{filepath}': member '{info.filename}' declares "
+                                 f"{info.file_size} bytes, more than descend accepts.")
+            try:
+                with archive.open(info) as handle:
+                    data = handle.read(limit + 1)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise ValueError(f"'{filepath}': member '{info.filename}' is damaged "
+                                 f"({exc}).") from None
+            if len(data) > limit:
+                raise ValueError(f"'{filepath}': member '{info.filename}' is too large.")
+            members[info.filename] = data
+    for name in (_CONFIG, _WEIGHTS):
+        if name not in members:
+            raise ValueError(f"'{filepath}' is not a complete `.keras` file: it has no {name}.")
+    return members
+
+
+def load_keras(filepath: str, custom_objects: Mapping[str, Any] | None = None,
+               compile: bool = True, safe_mode: bool = True) -> Any:
+    """Load a Keras 3 ``.keras`` file into a descend model.
+
+    Parameters
+    ----------
+    filepath : str
+    custom_objects : dict, optional
+        Your own classes and functions, by name.
+    compile : bool, default True
+        Compile as saved and restore the optimizer state when its layout fits.
+    safe_mode : bool, default True
+        Refuse Lambda layers (as Keras's ``safe_mode``).
+
+    Returns
+    -------
+    Model
+
+    Raises
+    ------
+    ImportError
+        If h5py is not installed.
+    ValueError
+        On a damaged file (naming the file and the part), unsafe content, or layer
+        classes descend lacks (naming them).
+    """
+    keras_weights.require_h5py("load_model")
+    members = read_keras_archive(filepath)
+    raw = fmt.json_loads(members[_CONFIG], filepath, _CONFIG)
+    if _METADATA in members:
+        metadata = fmt.json_loads(members[_METADATA], filepath, _METADATA)
+        if not isinstance(metadata, Mapping):
+            raise ValueError(f"'{filepath}': {_METADATA} is not a JSON object.")
+    source = f"'{filepath}'"
+    config = keras_config.from_keras(raw, source)
+    if isinstance(config, Mapping):
+        from descend.saving.object_registration import custom_object_scope
+        from descend.saving.serialization import check_safe
+        custom = dict(custom_objects or {})
+        with custom_object_scope(custom):
+            check_safe(config, safe_mode, source, custom)
+            keras_config.check_layer_classes(config, source, custom)
+    random_state = descend_random.get_state()
+    try:
+        model = serialization.deserialize_model(config, custom_objects, compile=compile,
+                                                safe_mode=safe_mode, source=source)
+    except MemoryError:
+        raise ValueError(f"{source}: the model config asks for more memory than is "
+                         "available; the file was rejected.") from None
+    finally:
+        descend_random.set_state(random_state)
+    keras_weights.load_h5(model, io.BytesIO(members[_WEIGHTS]), f"{filepath}: {_WEIGHTS}",
+                          load_optimizer=compile)
+    return model
+
+
+def load_weights_h5(model: Any, filepath: str, skip_mismatch: bool = False) -> None:
+    """Load a Keras 3 ``.weights.h5`` (or a ``.keras`` file's weights) into ``model``."""
+    import os
+
+    keras_weights.require_h5py("load_weights")
+    if not os.path.isfile(filepath):
+        raise ValueError(f"File not found: filepath={filepath}.")
+    if is_keras_file(filepath):
+        members = read_keras_archive(filepath)
+        keras_weights.load_h5(model, io.BytesIO(members[_WEIGHTS]), f"{filepath}: {_WEIGHTS}",
+                              skip_mismatch=skip_mismatch)
+        return
+    keras_weights.load_h5(model, filepath, filepath, skip_mismatch=skip_mismatch)
+
+
+__all__ = ["H5_WEIGHTS_EXTENSION", "KERAS_EXTENSION", "KERAS_VERSION", "is_h5_weights",
+           "is_keras_file", "keras_members", "load_keras", "load_weights_h5",
+           "read_keras_archive", "save_keras", "save_weights_h5"]
