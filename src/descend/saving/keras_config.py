@@ -65,6 +65,13 @@ _MODULES = {
 }
 _MODEL_MODULES = {"Sequential": "keras", "Functional": "keras.src.models.functional"}
 
+#: Keys descend writes that a Keras 3.15 constructor does not accept (Keras's own
+#: ``get_config`` leaves them out), by class.
+_KERAS_OMITS: dict[str, frozenset[str]] = {
+    name: frozenset({"trainable"})
+    for name in ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D")
+}
+
 #: Keras names the layers descend may be asked to build but lacks get a hint.
 _CODE_CLASSES = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda"})
 
@@ -92,6 +99,18 @@ def _strip(config: Mapping[str, Any], owner: str, source: str) -> dict[str, Any]
 
 
 _MISSING = object()
+
+
+def _node(node: Any, source: str) -> Any:
+    """A functional node without Keras's ``mask=None`` (descend has no masking)."""
+    node = from_keras(node, source)
+    kwargs = node.get("kwargs") if isinstance(node, Mapping) else None
+    if isinstance(kwargs, Mapping) and "mask" in kwargs:
+        if kwargs["mask"] is not None:
+            raise ValueError(f"{source}: a layer of this Keras model is called with a mask; "
+                             "descend has no masking.")
+        node = {**node, "kwargs": {k: v for k, v in kwargs.items() if k != "mask"}}
+    return node
 
 
 def from_keras(config: Any, source: str) -> Any:
@@ -126,9 +145,11 @@ def from_keras(config: Any, source: str) -> Any:
         if isinstance(inner, Mapping):
             owner = f"{config['class_name']} {inner.get('name', '')!r}".rstrip(" ''")
             out["config"] = _strip(inner, owner, source)
-        for key in ("build_config", "compile_config", "inbound_nodes"):
+        for key in ("build_config", "compile_config"):
             if key in out:
                 out[key] = from_keras(out[key], source)
+        if isinstance(out.get("inbound_nodes"), list):
+            out["inbound_nodes"] = [_node(node, source) for node in out["inbound_nodes"]]
         if out.get("compile_config") == {}:
             out.pop("compile_config")
         return out
@@ -156,6 +177,9 @@ def to_keras(config: Any) -> Any:
         return config
     out = {key: to_keras(value) for key, value in config.items()}
     if _is_object(config):
+        omit = _KERAS_OMITS.get(config["class_name"])
+        if omit and isinstance(out["config"], Mapping):
+            out["config"] = {k: v for k, v in out["config"].items() if k not in omit}
         module = config.get("module")
         name = config["class_name"]
         if name in _MODEL_MODULES and isinstance(module, str) and module.startswith("descend"):

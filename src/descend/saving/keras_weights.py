@@ -105,11 +105,20 @@ def _vars_key(path: str, index: int) -> str:
 
 
 # --------------------------------------------------------------------- optimizer
+#: Where Keras 3.15 interleaves slots that descend keeps in separate groups.
+_KERAS_SLOT_ORDER = {"Nadam": [("momentum", "velocity")],
+                     "Adadelta": [("accumulated_grad", "accumulated_delta_var")]}
+
 def _optimizer_layout(model: Any) -> tuple[Any, list[Any], list[tuple[str, ...]]] | None:
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not hasattr(optimizer, "_all_slot_groups"):
         return None
-    return optimizer, list(model.trainable_weights), optimizer._all_slot_groups()
+    groups = optimizer._all_slot_groups()
+    keras_order = _KERAS_SLOT_ORDER.get(type(optimizer).__name__)
+    if keras_order is not None:
+        own = optimizer._slot_groups()
+        groups = groups[:len(groups) - len(own)] + keras_order
+    return optimizer, list(model.trainable_weights), groups
 
 
 def keras_optimizer_arrays(model: Any) -> list[np.ndarray]:

@@ -1,0 +1,140 @@
+"""Keras 3 files both ways, checked against real Keras (the ``interop`` test extra).
+
+Skipped, with the reason shown, when h5py or Keras 3 (torch backend) is absent. Run::
+
+    pip install -e ".[test,keras,interop]"
+    KERAS_BACKEND=torch python -m pytest tests/test_keras_files_keras.py
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+pytest.importorskip("h5py", reason="Keras files need h5py: pip install '.[keras]'")
+os.environ.setdefault("KERAS_BACKEND", "torch")
+keras = pytest.importorskip("keras", reason="needs real Keras 3: pip install '.[interop]'")
+
+import descend  # noqa: E402
+import descend.layers as dl  # noqa: E402
+from descend.saving import register_keras_serializable  # noqa: E402
+from test_keras_files_zoo import RECIPES, build, inputs_for, randomize  # noqa: E402
+
+TOL = 1e-5
+
+
+def _predict(model, x):
+    return np.asarray(model.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_descend_model_loads_in_keras(tmp_path, name) -> None:
+    model = build(name, dl, descend)
+    randomize(model)
+    model.compile(optimizer="adam", loss="mse")
+    x = inputs_for(model)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert np.abs(_predict(loaded, x) - _predict(model, x)).max() <= TOL
+    model.save_weights(str(tmp_path / "w.weights.h5"))
+    twin = build(name, keras.layers, keras)
+    twin.load_weights(str(tmp_path / "w.weights.h5"))
+    assert np.abs(_predict(twin, x) - _predict(model, x)).max() <= TOL
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_keras_model_loads_in_descend(tmp_path, name) -> None:
+    model = build(name, keras.layers, keras)
+    randomize(model, seed=3)
+    model.compile(optimizer="rmsprop", loss="mse")
+    x = inputs_for(model, seed=4)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = descend.models.load_model(path)
+    assert type(loaded.optimizer).__name__ == "RMSprop"
+    assert np.abs(_predict(loaded, x) - _predict(model, x)).max() <= TOL
+    model.save_weights(str(tmp_path / "w.weights.h5"))
+    twin = build(name, dl, descend)
+    twin.load_weights(str(tmp_path / "w.weights.h5"))
+    assert np.abs(_predict(twin, x) - _predict(model, x)).max() <= TOL
+
+
+@pytest.mark.parametrize(("optimizer", "kwargs"), [
+    ("Adam", {"learning_rate": 0.01}), ("SGD", {"learning_rate": 0.05, "momentum": 0.9}),
+    ("RMSprop", {"learning_rate": 0.01, "centered": True}), ("Adagrad", {"learning_rate": 0.1}),
+    ("AdamW", {"learning_rate": 0.01}), ("Nadam", {"learning_rate": 0.01}),
+    ("Adamax", {"learning_rate": 0.01}), ("Adadelta", {"learning_rate": 0.5}),
+])
+def test_training_resumes_across_libraries(tmp_path, optimizer, kwargs) -> None:
+    """Train in one library, save ``.keras``, train on in the other: same as uninterrupted."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 6)).astype("float32")
+    y = rng.normal(size=(16, 3)).astype("float32")
+    for first, second in [(descend, keras), (keras, descend)]:
+        first_layers = dl if first is descend else keras.layers
+        model = build("dense", first_layers, first)
+        randomize(model)
+        model.layers[1].rate = 0.0  # Dropout off: both libraries then compute the same thing
+        model.compile(optimizer=getattr(first.optimizers, optimizer)(**kwargs), loss="mse")
+        model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+        path = str(tmp_path / f"{optimizer}.keras")
+        model.save(path)
+        loader = descend.models.load_model if second is descend else keras.saving.load_model
+        resumed = loader(path)
+        assert int(np.asarray(resumed.optimizer.iterations)) == 3
+        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        resumed.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        for a, b in zip(model.get_weights(), resumed.get_weights()):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-5, rtol=1e-4)
+
+
+def test_registered_subclassed_model_both_ways(tmp_path) -> None:
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "keras"))
+    try:
+        import make_fixtures
+    finally:
+        sys.path.pop(0)
+
+    @register_keras_serializable(package="fixtures")
+    class TwoDense(descend.Model):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.hidden = dl.Dense(units, activation="tanh")
+            self.head = dl.Dense(2)
+
+        def call(self, inputs):
+            return self.head(self.hidden(inputs))
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    x = np.random.default_rng(5).normal(size=(4, 3)).astype("float32")
+    ours = TwoDense(units=3)
+    ours(x)
+    randomize(ours)
+    path = str(tmp_path / "sub.keras")
+    ours.save(path)
+    theirs = keras.saving.load_model(path)
+    assert isinstance(theirs, make_fixtures.TwoDense)
+    assert np.abs(_predict(theirs, x) - _predict(ours, x)).max() <= TOL
+    theirs.save(str(tmp_path / "back.keras"))
+    again = descend.models.load_model(str(tmp_path / "back.keras"))
+    assert isinstance(again, TwoDense) and again.units == 3
+    assert np.abs(_predict(again, x) - _predict(ours, x)).max() <= TOL
+
+
+def test_model_checkpoint_writes_keras_files(tmp_path) -> None:
+    model = build("dense", dl, descend)
+    model.compile(optimizer="adam", loss="mse")
+    x = np.ones((4, 6), dtype="float32")
+    path = str(tmp_path / "ckpt.keras")
+    model.fit(x, np.ones((4, 3), dtype="float32"), epochs=1, verbose=0,
+              callbacks=[descend.callbacks.ModelCheckpoint(path)])
+    loaded = keras.saving.load_model(path)
+    assert np.abs(_predict(loaded, x) - _predict(model, x)).max() <= TOL
