@@ -87,7 +87,7 @@ def test_training_resumes_across_libraries(tmp_path, optimizer, kwargs) -> None:
         assert int(np.asarray(resumed.optimizer.iterations)) == 3
         model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
         resumed.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
-        for a, b in zip(model.get_weights(), resumed.get_weights()):
+        for a, b in zip(model.get_weights(), resumed.get_weights(), strict=True):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-5, rtol=1e-4)
 
 

@@ -143,7 +143,8 @@ def from_keras(config: Any, source: str) -> Any:
                 inner, Mapping):
             return inner.get("name", "float32")
         if isinstance(inner, Mapping):
-            owner = f"{config['class_name']} {inner.get('name', '')!r}".rstrip(" ''")
+            name = inner.get("name")
+            owner = config["class_name"] + (f" {name!r}" if isinstance(name, str) else "")
             out["config"] = _strip(inner, owner, source)
         for key in ("build_config", "compile_config"):
             if key in out:
