@@ -19,8 +19,13 @@ keras = pytest.importorskip("keras", reason="needs real Keras 3: pip install '.[
 
 import descend  # noqa: E402
 import descend.layers as dl  # noqa: E402
-from descend.saving import register_keras_serializable  # noqa: E402
-from test_keras_files_zoo import RECIPES, build, inputs_for, randomize  # noqa: E402
+from test_keras_files_zoo import (  # noqa: E402
+    RECIPES,
+    build,
+    inputs_for,
+    randomize,
+    two_dense_class,
+)
 
 TOL = 1e-5
 
@@ -100,19 +105,7 @@ def test_registered_subclassed_model_both_ways(tmp_path) -> None:
     finally:
         sys.path.pop(0)
 
-    @register_keras_serializable(package="fixtures")
-    class TwoDense(descend.Model):
-        def __init__(self, units=4, **kwargs):
-            super().__init__(**kwargs)
-            self.units = units
-            self.hidden = dl.Dense(units, activation="tanh")
-            self.head = dl.Dense(2)
-
-        def call(self, inputs):
-            return self.head(self.hidden(inputs))
-
-        def get_config(self):
-            return {**super().get_config(), "units": self.units}
+    TwoDense = two_dense_class()
 
     x = np.random.default_rng(5).normal(size=(4, 3)).astype("float32")
     ours = TwoDense(units=3)

@@ -66,6 +66,34 @@ def _merging(L: Any, models: Any) -> Any:
     return models.Model([a, b], out)
 
 
+def two_dense_class() -> type:
+    """descend's twin of ``make_fixtures.TwoDense``, registered once as ``fixtures>TwoDense``."""
+    global _TWO_DENSE
+    if _TWO_DENSE is None:
+        import descend
+        from descend.layers import Dense
+        from descend.saving import register_keras_serializable
+
+        @register_keras_serializable(package="fixtures")
+        class TwoDense(descend.Model):
+            def __init__(self, units: int = 4, **kwargs: Any) -> None:
+                super().__init__(**kwargs)
+                self.units = units
+                self.hidden = Dense(units, activation="tanh")
+                self.head = Dense(2)
+
+            def call(self, inputs: Any) -> Any:
+                return self.head(self.hidden(inputs))
+
+            def get_config(self) -> dict[str, Any]:
+                return {**super().get_config(), "units": self.units}
+
+        _TWO_DENSE = TwoDense
+    return _TWO_DENSE
+
+
+_TWO_DENSE: Any = None
+
 RECIPES = {"dense": _dense, "conv1d": _conv1d, "conv2d": _conv2d, "conv3d": _conv3d,
            "pool_globals": _pool_globals, "merging": _merging}
 

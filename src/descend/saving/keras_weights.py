@@ -144,6 +144,14 @@ def keras_optimizer_arrays(model: Any) -> list[np.ndarray]:
     return out
 
 
+def _learning_rate(optimizer: Any, saved: np.ndarray) -> np.ndarray:
+    """Keras keeps the rate in float32: keep the optimizer's exact rate when they agree."""
+    current = optimizer._learning_rate
+    if type(current) is float and saved.shape == () and np.float32(saved) == np.float32(current):
+        return np.array(current, dtype=np.float64)
+    return np.asarray(saved, dtype=np.float64)
+
+
 def _descend_optimizer_state(model: Any, saved: list[Any], source: str
                              ) -> dict[str, np.ndarray] | None:
     """The Keras optimizer datasets as a descend ``get_state`` dict (lazily read)."""
@@ -155,20 +163,21 @@ def _descend_optimizer_state(model: Any, saved: list[Any], source: str
     slots = sum(len(g) for g in groups) * len(variables)
     constant_lr = type(optimizer._learning_rate) is float
     head = 2 if constant_lr else 1
-    if len(saved) in (1, 2) and len(saved) <= head:  # saved before the optimizer was built
+    full = head + slots + len(scalars)
+    if len(saved) < full and len(saved) <= head:  # saved before the optimizer was built
         state = {"iterations": np.asarray(saved[0][()])}
         if len(saved) == 2:
-            state["learning_rate"] = np.asarray(saved[1][()], dtype=np.float64)
+            state["learning_rate"] = _learning_rate(optimizer, np.asarray(saved[1][()]))
         if int(state["iterations"]) != 0:
             raise weights_lib.OptimizerStateMismatch(
                 f"'{source}': the optimizer state has no per-variable entries but "
                 f"{int(state['iterations'])} iterations.")
         return state
-    if len(saved) != head + slots + len(scalars):
+    if len(saved) != full:
         raise weights_lib.OptimizerStateMismatch(
             f"'{source}': cannot restore the optimizer state: the file has {len(saved)} "
             f"optimizer variables, this {type(optimizer).__name__} on "
-            f"{len(variables)} trainable variables has {head + slots + len(scalars)}. It was "
+            f"{len(variables)} trainable variables has {full}. It was "
             "probably saved by an optimizer with other settings or other variables.")
     optimizer.build(variables)
     template = optimizer.get_state()
@@ -197,7 +206,7 @@ def _descend_optimizer_state(model: Any, saved: list[Any], source: str
     out = {key: np.asarray(value[()]) if not isinstance(value, np.ndarray) else value
            for key, value in state.items()}
     if "learning_rate" in out:
-        out["learning_rate"] = out["learning_rate"].astype(np.float64)
+        out["learning_rate"] = _learning_rate(optimizer, out["learning_rate"])
     for name in scalars:
         out[name] = out[name].astype(np.float64)
     out["iterations"] = out["iterations"].astype(np.int64)
