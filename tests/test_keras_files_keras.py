@@ -131,3 +131,38 @@ def test_model_checkpoint_writes_keras_files(tmp_path) -> None:
               callbacks=[descend.callbacks.ModelCheckpoint(path)])
     loaded = keras.saving.load_model(path)
     assert np.abs(_predict(loaded, x) - _predict(model, x)).max() <= TOL
+
+
+def test_rich_configs_translate_both_ways(tmp_path) -> None:
+    """Regularizers, constraints, seeded initializers, a schedule, a loss with arguments,
+    metrics and a frozen layer: Keras's model loads in descend and trains on identically."""
+    model = keras.Sequential([
+        keras.Input((4,)),
+        keras.layers.Dense(3, activation="gelu",
+                           kernel_regularizer=keras.regularizers.L1L2(0.01, 0.02),
+                           kernel_constraint=keras.constraints.MaxNorm(2.0),
+                           kernel_initializer=keras.initializers.HeNormal(seed=3),
+                           bias_initializer=keras.initializers.Constant(0.1)),
+        keras.layers.Dense(2, activation="softmax", trainable=False)])
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+                  metrics=["accuracy", "mae"])
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
+    y = np.eye(2, dtype="float32")[np.arange(8) % 2]
+    model.fit(x, y, verbose=0)
+    model.save(str(tmp_path / "rich.keras"))
+    ours = descend.models.load_model(str(tmp_path / "rich.keras"))
+    assert not ours.layers[1].trainable and ours.optimizer.iterations == 1
+    theirs_eval = model.evaluate(x, y, verbose=0, return_dict=True)
+    ours_eval = ours.evaluate(x, y, verbose=0, return_dict=True)
+    for key in ("loss", "accuracy", "mae"):
+        assert abs(theirs_eval[key] - ours_eval[key]) <= 1e-5, key
+    model.fit(x, y, verbose=0)
+    ours.fit(x, y, verbose=0)
+    for a, b in zip(model.get_weights(), ours.get_weights(), strict=True):
+        np.testing.assert_allclose(np.asarray(a), b, atol=1e-6)
+    ours.save(str(tmp_path / "back.keras"))
+    back = keras.saving.load_model(str(tmp_path / "back.keras"))
+    assert int(back.optimizer.iterations) == 2
+    assert np.abs(_predict(back, x) - _predict(ours, x)).max() <= TOL
