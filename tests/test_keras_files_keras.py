@@ -22,6 +22,7 @@ import descend.layers as dl  # noqa: E402
 from test_keras_files_zoo import (  # noqa: E402
     RECIPES,
     build,
+    flat,
     inputs_for,
     randomize,
     two_dense_class,
@@ -31,7 +32,7 @@ TOL = 1e-5
 
 
 def _predict(model, x):
-    return np.asarray(model.predict(x, verbose=0))
+    return flat(model.predict(x, verbose=0))
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))

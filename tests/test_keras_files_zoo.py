@@ -66,6 +66,12 @@ def _merging(L: Any, models: Any) -> Any:
     return models.Model([a, b], out)
 
 
+def _two_heads(L: Any, models: Any) -> Any:
+    inputs = L.Input((5,))
+    trunk = L.Dense(6, activation="relu")(inputs)
+    return models.Model(inputs, [L.Dense(2, activation="softmax")(trunk), L.Dense(1)(trunk)])
+
+
 def two_dense_class() -> type:
     """descend's twin of ``make_fixtures.TwoDense``, registered once as ``fixtures>TwoDense``."""
     global _TWO_DENSE
@@ -95,7 +101,7 @@ def two_dense_class() -> type:
 _TWO_DENSE: Any = None
 
 RECIPES = {"dense": _dense, "conv1d": _conv1d, "conv2d": _conv2d, "conv3d": _conv3d,
-           "pool_globals": _pool_globals, "merging": _merging}
+           "pool_globals": _pool_globals, "merging": _merging, "two_heads": _two_heads}
 
 
 def build(name: str, L: Any, models: Any) -> Any:
@@ -118,6 +124,14 @@ def inputs_for(model: Any, seed: int = 1, batch: int = 3) -> Any:
     return xs if len(xs) > 1 else xs[0]
 
 
+def flat(prediction: Any) -> np.ndarray:
+    """One ``(batch, n)`` array from a prediction (a list for several outputs)."""
+    if isinstance(prediction, (list, tuple)):
+        return np.concatenate([flat(p) for p in prediction], axis=1)
+    prediction = np.asarray(prediction)
+    return prediction.reshape(len(prediction), -1)
+
+
 def test_every_recipe_builds_in_descend() -> None:
     import descend
     import descend.layers as L
@@ -125,4 +139,4 @@ def test_every_recipe_builds_in_descend() -> None:
     for name in RECIPES:
         model = build(name, L, descend)
         randomize(model)
-        assert np.all(np.isfinite(model.predict(inputs_for(model), verbose=0))), name
+        assert np.all(np.isfinite(flat(model.predict(inputs_for(model), verbose=0)))), name
