@@ -167,3 +167,51 @@ def test_rich_configs_translate_both_ways(tmp_path) -> None:
     back = keras.saving.load_model(str(tmp_path / "back.keras"))
     assert int(back.optimizer.iterations) == 2
     assert np.abs(_predict(back, x) - _predict(ours, x)).max() <= TOL
+
+
+def _nested_classes(lib, layers):
+    """A subclassed model with a list of layers, a custom layer holding a private
+    sublayer, and a dict of layers (saved by Keras under ``layers/``), in ``lib``."""
+    register = (keras.saving.register_keras_serializable if lib is keras
+                else descend.saving.register_keras_serializable)
+
+    @register(package="nested")
+    class Block(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = layers.Dense(3, activation="tanh")
+            self._private = layers.Dense(3)
+
+        def call(self, inputs):
+            return self._private(self.inner(inputs))
+
+    @register(package="nested")
+    class Net(lib.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.blocks = [layers.Dense(3), layers.Dense(3), Block()]
+            self.table = {"out": layers.Dense(2)}
+            self.zeta = layers.Dense(3)  # sorted after "layers"
+
+        def call(self, inputs):
+            for block in self.blocks:
+                inputs = block(inputs)
+            return self.table["out"](self.zeta(inputs))
+
+    return Net
+
+
+def test_nested_subclassed_weights_use_keras_paths(tmp_path) -> None:
+    theirs = _nested_classes(keras, keras.layers)()
+    ours = _nested_classes(descend, dl)()
+    x = np.random.default_rng(6).normal(size=(3, 4)).astype("float32")
+    theirs(x)
+    ours(x)
+    randomize(theirs, seed=7)
+    theirs.save_weights(str(tmp_path / "k.weights.h5"))
+    ours.load_weights(str(tmp_path / "k.weights.h5"))
+    assert np.abs(_predict(ours, x) - _predict(theirs, x)).max() <= TOL
+    randomize(ours, seed=8)
+    ours.save_weights(str(tmp_path / "d.weights.h5"))
+    theirs.load_weights(str(tmp_path / "d.weights.h5"))
+    assert np.abs(_predict(ours, x) - _predict(theirs, x)).max() <= TOL

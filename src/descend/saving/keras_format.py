@@ -90,6 +90,7 @@ def save_keras(model: Any, filepath: str, overwrite: bool = True) -> None:
 
 def save_weights_h5(model: Any, filepath: str, overwrite: bool = True) -> None:
     """Write ``model``'s weights and optimizer variables as a Keras 3 ``.weights.h5``."""
+    keras_weights.require_h5py("save_weights")
     data = keras_weights.weights_h5_bytes(model)
     fmt.atomic_write(filepath, lambda f: f.write(data), overwrite=overwrite)
 

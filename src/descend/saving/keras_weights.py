@@ -49,6 +49,7 @@ def _is_layer(value: Any) -> bool:
 
 
 def _container(children: list[Any], prefix: str) -> list[tuple[str, Any]]:
+    """Keras's names for a list of layers: ``<prefix>/<snake_case(class)>[_<n>]``."""
     from descend.layers.layer import to_snake_case
 
     out, used = [], {}
@@ -63,9 +64,29 @@ def _container(children: list[Any], prefix: str) -> list[tuple[str, Any]]:
     return out
 
 
+_INTERNAL: set[str] = set()
+
+
+def _internal_names() -> set[str]:
+    """descend's own attribute names on layers and models (never walked, as Keras's skip set)."""
+    if not _INTERNAL:
+        from descend.layers.layer import Layer
+        from descend.models import Model
+
+        _INTERNAL.update(vars(Layer()), vars(Model()))
+    return _INTERNAL
+
+
 def _children(layer: Any, path: str) -> list[tuple[str, Any]]:
+    """A layer's children as Keras 3 names them.
+
+    Sequential and functional models: their layers list, ``layers/<snake_case>``.
+    Other layers and models: their attributes in sorted order (private ones too), a
+    list of layers as a container; a subclassed model also has its ``layers`` list,
+    after the attributes sorted before ``"layers"`` (the walk skips layers already seen).
+    """
     from descend.layers.input_layer import InputLayer
-    from descend.models import Sequential
+    from descend.models import Model, Sequential
     from descend.models.functional import Functional
 
     join = (lambda name: f"{path}/{name}") if path else (lambda name: name)
@@ -74,9 +95,14 @@ def _children(layer: Any, path: str) -> list[tuple[str, Any]]:
                           join("layers"))
     if isinstance(layer, Functional):
         return _container(list(layer._layers), join("layers"))
+    attributes = dict(vars(layer))
+    internal = _internal_names()
+    if isinstance(layer, Model):
+        attributes["layers"] = list(layer._layers)
     out: list[tuple[str, Any]] = []
-    for attr, value in sorted(vars(layer).items()):
-        if attr.startswith("_"):
+    for attr in sorted(attributes):
+        value = attributes[attr]
+        if attr in internal and attr != "layers":
             continue
         if _is_layer(value):
             out.append((join(attr), value))
