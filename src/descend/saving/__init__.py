@@ -3,6 +3,9 @@
 - ``model.save("model.descend")`` / :func:`load_model`: architecture, weights and
   optimizer state in one zip of JSON and ``.npz`` members (format in ``docs/saving.md``);
 - ``model.save_weights("m.weights.npz")`` / ``model.load_weights(...)``;
+- the Keras 3 formats: ``model.save("m.keras")``, ``load_model("m.keras")``,
+  ``.weights.h5`` weights (need h5py; modules ``keras_format``, ``keras_config``,
+  ``keras_weights``, and ``docs/interoperability.md``);
 - ``model.to_json()`` / :func:`model_from_json`;
 - :func:`save_checkpoint` / :func:`restore_checkpoint`: resume training bit-identically
   (what :class:`~descend.callbacks.BackupAndRestore` does for you);
