@@ -262,3 +262,23 @@ def test_without_h5py_the_message_says_how_to_install(tmp_path, monkeypatch) -> 
     model.save(tmp_path / "m.descend")  # descend's own format needs nothing more
     assert descend.models.load_model(tmp_path / "m.descend").count_params() == \
         model.count_params()
+
+
+def test_ops_between_layers_are_refused_both_ways(tmp_path) -> None:
+    import descend.ops as dops
+
+    inputs = dl.Input((4,))
+    model = descend.Model(inputs, dops.add(dops.relu(dl.Dense(3)(inputs)), 1.0))
+    with pytest.raises(ValueError, match=r"descend\.ops between its layers \(add, relu\)"):
+        model.save(tmp_path / "ops.keras")
+    assert os.listdir(tmp_path) == []
+
+    def relu_op(config):  # what Keras writes for keras.ops.relu(x) in a functional model
+        layer = config["config"]["layers"][2]
+        layer.update(module="keras.src.ops.nn", class_name="Relu", registered_name="Relu",
+                     config={"name": "relu"})
+        return config
+
+    path = _rewrite(FIXTURES / "sequential_dense.keras", tmp_path / "k.keras", config=relu_op)
+    with pytest.raises(ValueError, match=r"Keras ops between its layers \(Relu\)"):
+        descend.models.load_model(path)

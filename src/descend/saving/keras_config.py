@@ -197,6 +197,38 @@ def to_keras(config: Any) -> Any:
     return out
 
 
+def check_writable(config: Any) -> None:
+    """Refuse, before anything is written, a model Keras could not read back.
+
+    Raises
+    ------
+    ValueError
+        If the model applies ops between layers (descend's ``OpLayer``), naming them.
+    """
+    ops = sorted({layer.get("config", {}).get("op", "?") for layer in _objects(config)
+                  if layer["class_name"] == "OpLayer"})
+    if ops:
+        raise ValueError(
+            f"save: this model applies descend.ops between its layers ({', '.join(ops)}); "
+            "descend does not translate them to Keras ops yet. Replace them by layers (for "
+            "example Activation('relu'), Add()) or save as `.descend`."
+        )
+
+
+def _objects(config: Any) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    stack = [config]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            if _is_object(value):
+                found.append(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
+
+
 def class_names(config: Any) -> set[str]:
     """Every ``class_name`` in a config (layers, initializers, optimizers...)."""
     found: set[str] = set()
@@ -236,11 +268,16 @@ def check_layer_classes(config: Any, source: str, custom: Mapping[str, Any]) -> 
     known = {name for name, obj in vars(layers_module).items() if isinstance(obj, type)}
     known |= set(model_classes())
     missing: set[str] = set()
+    ops: set[str] = set()
 
     def visit(layer: Any) -> None:
         if not _is_object(layer):
             return
         name = layer["class_name"]
+        module = layer.get("module")
+        if isinstance(module, str) and module.startswith("keras.src.ops"):
+            ops.add(name)
+            return
         registered = layer.get("registered_name")
         made_known = any(get_registered_object(n, custom) is not None
                          for n in (registered, name) if isinstance(n, str))
@@ -255,6 +292,13 @@ def check_layer_classes(config: Any, source: str, custom: Mapping[str, Any]) -> 
                     visit(inner[key])
 
     visit(config)
+    if ops:
+        raise ValueError(
+            f"{source}: this Keras model applies Keras ops between its layers "
+            f"({', '.join(sorted(ops))}); descend does not translate Keras ops in a file yet. In "
+            "Keras, replace them by layers (for example Activation('relu'), Add()) and save "
+            "again."
+        )
     if missing:
         code = sorted(missing & _CODE_CLASSES)
         hint = (" Lambda layers hold Python code, which descend never runs from a file."
@@ -267,4 +311,5 @@ def check_layer_classes(config: Any, source: str, custom: Mapping[str, Any]) -> 
         )
 
 
-__all__ = ["DROPPED_WHEN_OFF", "check_layer_classes", "class_names", "from_keras", "to_keras"]
+__all__ = ["DROPPED_WHEN_OFF", "check_layer_classes", "check_writable", "class_names",
+           "from_keras", "to_keras"]

@@ -52,9 +52,11 @@ def keras_members(model: Any, include_optimizer: bool = True) -> dict[str, bytes
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "descend_version": descend.__version__}
     try:
-        config = keras_config.to_keras(serialization.serialize_model(model))
+        config = serialization.serialize_model(model)
     except TypeError as exc:
         raise TypeError(f"save: the model's config cannot be written as JSON: {exc}") from exc
+    keras_config.check_writable(config)
+    config = keras_config.to_keras(config)
     return {_METADATA: fmt.json_dumps(metadata).encode(),
             _CONFIG: fmt.json_dumps(config).encode(),
             _WEIGHTS: keras_weights.weights_h5_bytes(model, include_optimizer)}
