@@ -282,3 +282,18 @@ def test_ops_between_layers_are_refused_both_ways(tmp_path) -> None:
     path = _rewrite(FIXTURES / "sequential_dense.keras", tmp_path / "k.keras", config=relu_op)
     with pytest.raises(ValueError, match=r"Keras ops between its layers \(Relu\)"):
         descend.models.load_model(path)
+
+
+def test_weights_larger_than_the_model_can_take_are_refused_before_reading(tmp_path) -> None:
+    src = FIXTURES / "sequential_dense.keras"
+    bomb = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(src) as archive, zipfile.ZipFile(bomb, "w") as out:
+        for name in ("metadata.json", "config.json"):
+            out.writestr(name, archive.read(name))
+        out.writestr("model.weights.h5", b"\0" * (40 * 2**20), compress_type=zipfile.ZIP_DEFLATED)
+    assert bomb.stat().st_size < 2**20
+    with pytest.raises(ValueError, match=r"bomb\.keras.*model\.weights\.h5.*declares 41943040"):
+        descend.models.load_model(bomb)
+    model = descend.Sequential([dl.Input((5,)), dl.Dense(8), dl.Dropout(0.2), dl.Dense(3)])
+    with pytest.raises(ValueError, match="this model's weights can take"):
+        model.load_weights(bomb)

@@ -21,6 +21,8 @@ import zipfile
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from descend import random as descend_random
 from descend.saving import format as fmt
 from descend.saving import keras_config, keras_weights, serialization
@@ -98,8 +100,32 @@ def save_weights_h5(model: Any, filepath: str, overwrite: bool = True) -> None:
 
 
 # --------------------------------------------------------------------------- read
-def read_keras_archive(filepath: str) -> dict[str, bytes]:
-    """The checked members of a ``.keras`` zip (sizes checked before reading)."""
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
+                 filepath: str, why: str) -> bytes:
+    if info.file_size > limit:
+        raise ValueError(f"'{filepath}': member '{info.filename}' declares {info.file_size} "
+                         f"bytes, more than {why} ({limit} bytes); the file was rejected.")
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ValueError(f"'{filepath}': member '{info.filename}' is damaged ({exc}).") from None
+    if len(data) > limit:
+        raise ValueError(f"'{filepath}': member '{info.filename}' is larger than it declares.")
+    return data
+
+
+def read_keras_archive(filepath: str, weights_limit: Any = None) -> dict[str, bytes]:
+    """The checked members of a ``.keras`` zip (sizes checked before reading).
+
+    Parameters
+    ----------
+    filepath : str
+    weights_limit : callable, optional
+        ``weights_limit() -> int``, called after the JSON members are read: the most
+        bytes ``model.weights.h5`` may hold (see :func:`weights_budget`); without it
+        the weights are not read.
+    """
     import os
 
     if not os.path.isfile(filepath):
@@ -112,34 +138,43 @@ def read_keras_archive(filepath: str) -> dict[str, bytes]:
                          f"({exc}).") from None
     members: dict[str, bytes] = {}
     with archive:
+        infos: dict[str, zipfile.ZipInfo] = {}
         for info in archive.infolist():
-            if info.is_dir() or info.filename.startswith("assets/"):
-                if not info.is_dir():
-                    raise ValueError(f"'{filepath}': the model has assets "
-                                     f"('{info.filename}'), which descend's layers never use.")
+            if info.is_dir():
                 continue
+            if info.filename.startswith("assets/"):
+                raise ValueError(f"'{filepath}': the model has assets ('{info.filename}'), "
+                                 "which descend's layers never use.")
             if info.filename not in _ALLOWED:
                 raise ValueError(f"'{filepath}': unexpected member '{info.filename}' in a "
                                  "`.keras` file.")
-            limit = fmt.MAX_ARRAY_BYTES if info.filename == _WEIGHTS else fmt.MAX_JSON_BYTES
-            if info.file_size > limit or (
-                    info.compress_size and info.file_size > fmt.MAX_DEFLATE_RATIO
-                    * info.compress_size and info.file_size > 2**20):
-                raise ValueError(f"'{filepath}': member '{info.filename}' declares "
-                                 f"{info.file_size} bytes, more than descend accepts.")
-            try:
-                with archive.open(info) as handle:
-                    data = handle.read(limit + 1)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise ValueError(f"'{filepath}': member '{info.filename}' is damaged "
-                                 f"({exc}).") from None
-            if len(data) > limit:
-                raise ValueError(f"'{filepath}': member '{info.filename}' is too large.")
-            members[info.filename] = data
-    for name in (_CONFIG, _WEIGHTS):
-        if name not in members:
-            raise ValueError(f"'{filepath}' is not a complete `.keras` file: it has no {name}.")
+            infos[info.filename] = info
+        for name in (_CONFIG, _WEIGHTS):
+            if name not in infos:
+                raise ValueError(f"'{filepath}' is not a complete `.keras` file: it has no "
+                                 f"{name}.")
+        for name in (_METADATA, _CONFIG):
+            if name in infos:
+                members[name] = _read_member(archive, infos[name], fmt.MAX_JSON_BYTES,
+                                             filepath, "descend accepts for JSON")
+        if weights_limit is not None:
+            members[_WEIGHTS] = _read_member(archive, infos[_WEIGHTS], weights_limit(),
+                                             filepath, "this model's weights can take")
     return members
+
+
+def weights_budget(model: Any) -> int:
+    """The most bytes a ``model.weights.h5`` for ``model`` may sensibly hold.
+
+    Its variables, up to four optimizer slots per trainable one, and HDF5's
+    overhead (64 KiB per layer, 16 MiB in all): a file declaring more is refused
+    before anything is read, so memory stays proportional to the model.
+    """
+    from descend.saving.weights import saveable_layers
+
+    size = sum(np.asarray(v.data).nbytes for v in model.weights)
+    trainable = sum(np.asarray(v.data).nbytes for v in model.trainable_weights)
+    return size + 4 * trainable + 2**16 * len(saveable_layers(model)) + 2**24
 
 
 def load_keras(filepath: str, custom_objects: Mapping[str, Any] | None = None,
@@ -193,7 +228,8 @@ def load_keras(filepath: str, custom_objects: Mapping[str, Any] | None = None,
                          "available; the file was rejected.") from None
     finally:
         descend_random.set_state(random_state)
-    keras_weights.load_h5(model, io.BytesIO(members[_WEIGHTS]), f"{filepath}: {_WEIGHTS}",
+    data = read_keras_archive(filepath, lambda: weights_budget(model))[_WEIGHTS]
+    keras_weights.load_h5(model, io.BytesIO(data), f"{filepath}: {_WEIGHTS}",
                           load_optimizer=compile)
     return model
 
@@ -206,7 +242,7 @@ def load_weights_h5(model: Any, filepath: str, skip_mismatch: bool = False) -> N
     if not os.path.isfile(filepath):
         raise ValueError(f"File not found: filepath={filepath}.")
     if is_keras_file(filepath):
-        members = read_keras_archive(filepath)
+        members = read_keras_archive(filepath, lambda: weights_budget(model))
         keras_weights.load_h5(model, io.BytesIO(members[_WEIGHTS]), f"{filepath}: {_WEIGHTS}",
                               skip_mismatch=skip_mismatch)
         return
@@ -215,4 +251,4 @@ def load_weights_h5(model: Any, filepath: str, skip_mismatch: bool = False) -> N
 
 __all__ = ["H5_WEIGHTS_EXTENSION", "KERAS_EXTENSION", "KERAS_VERSION", "is_h5_weights",
            "is_keras_file", "keras_members", "load_keras", "load_weights_h5",
-           "read_keras_archive", "save_keras", "save_weights_h5"]
+           "read_keras_archive", "save_keras", "save_weights_h5", "weights_budget"]
