@@ -40,7 +40,7 @@ def test_model_checkpoint_defaults_match_keras() -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"filepath": "m.keras"}, r"must end in `\.descend`.*reserved"),
+    ({"filepath": "m.kerass"}, r"must end in `\.descend`.*`\.keras`"),
     ({"filepath": "m.h5"}, r"must end in `\.descend`"),
     ({"filepath": "m.descend", "save_weights_only": True}, r"must end in `\.weights\.npz`"),
     ({"filepath": "m.weights.npz"}, r"must end in `\.descend`"),

@@ -96,7 +96,6 @@ def test_non_trainable_and_frozen_weights_keep_their_keys(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(("name", "words"), [
-    ("model.keras", ["reserved", ".descend"]),
     ("model.h5", [".descend"]),
     ("model", [".descend"]),
     ("model.weights.npz", ["save_weights"]),

@@ -90,19 +90,17 @@ class ModelCheckpoint(MonitorCallback):
                             f"received {filepath!r}.") from None
         _check_real("ModelCheckpoint", "verbose", verbose)
         if save_weights_only:
-            if not filepath.endswith(".weights.npz"):
+            if not filepath.endswith((".weights.npz", ".weights.h5")):
                 raise ValueError(
                     "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
-                    "provided must end in `.weights.npz` (descend weights format, the analogue "
-                    f"of Keras's `.weights.h5`). Received: filepath={filepath}"
+                    "provided must end in `.weights.npz` (descend's weights format) or "
+                    f"`.weights.h5` (Keras 3's, needs h5py). Received: filepath={filepath}"
                 )
-        elif not filepath.endswith(".descend"):
-            reserved = (" The `.keras` extension is reserved for the Keras format."
-                        if filepath.endswith(".keras") else "")
+        elif not filepath.endswith((".descend", ".keras")):
             raise ValueError(
-                "The filepath provided must end in `.descend` (descend model format), or in "
-                f"`.weights.npz` with save_weights_only=True.{reserved} Received: "
-                f"filepath={filepath}"
+                "The filepath provided must end in `.descend` (descend's model format) or "
+                "`.keras` (Keras 3's, needs h5py), or in `.weights.npz`/`.weights.h5` with "
+                f"save_weights_only=True. Received: filepath={filepath}"
             )
         if save_freq != "epoch" and (isinstance(save_freq, bool)
                                      or not isinstance(save_freq, numbers.Integral)

@@ -524,21 +524,22 @@ class Model(Trainer, Layer):
     def save(self, filepath: Any, overwrite: bool = True) -> None:
         """Save architecture, weights and optimizer state to one ``.descend`` file.
 
-        See :func:`descend.saving.save_model`; the format is documented in
-        ``docs/saving.md``. The write is atomic.
+        A ``.keras`` name writes the Keras 3 format instead (needs h5py; see
+        ``docs/interoperability.md``). See :func:`descend.saving.save_model`; the format
+        is documented in ``docs/saving.md``. The write is atomic.
         """
         from descend import saving
 
         saving.save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
-        """Save the weights (and optimizer state) to a ``.weights.npz`` file."""
+        """Save the weights and optimizer state to ``.weights.npz`` (or ``.weights.h5``)."""
         from descend import saving
 
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
-        """Load weights saved by :meth:`save_weights` or :meth:`save`."""
+        """Load weights saved by :meth:`save_weights` or :meth:`save` (or Keras 3's files)."""
         from descend import saving
 
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)

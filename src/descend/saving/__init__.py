@@ -3,6 +3,9 @@
 - ``model.save("model.descend")`` / :func:`load_model`: architecture, weights and
   optimizer state in one zip of JSON and ``.npz`` members (format in ``docs/saving.md``);
 - ``model.save_weights("m.weights.npz")`` / ``model.load_weights(...)``;
+- the Keras 3 formats: ``model.save("m.keras")``, ``load_model("m.keras")``,
+  ``.weights.h5`` weights (need h5py; modules ``keras_format``, ``keras_config``,
+  ``keras_weights``, and ``docs/interoperability.md``);
 - ``model.to_json()`` / :func:`model_from_json`;
 - :func:`save_checkpoint` / :func:`restore_checkpoint`: resume training bit-identically
   (what :class:`~descend.callbacks.BackupAndRestore` does for you);
@@ -53,8 +56,8 @@ _LAZY = {
     "load_weights": "weights", "save_weights": "weights",
     "deserialize_keras_object": "serialization_lib", "serialize_keras_object": "serialization_lib",
 }
-_SUBMODULES = {"atomic", "checkpoint", "format", "model_file", "serialization",
-               "serialization_lib", "weights"}
+_SUBMODULES = {"atomic", "checkpoint", "format", "keras_config", "keras_format",
+               "keras_weights", "model_file", "serialization", "serialization_lib", "weights"}
 
 __all__ = sorted({
     "CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",

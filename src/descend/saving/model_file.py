@@ -65,7 +65,8 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any)
     ----------
     model : Model
     filepath : str or os.PathLike
-        Must end in ``.descend`` (``.keras`` is reserved for the Keras format).
+        ``.descend`` (descend's format) or ``.keras`` (the Keras 3 format, which needs
+        h5py: see :mod:`descend.saving.keras_format`).
     overwrite : bool, default True
         If False and the file exists, raise ``FileExistsError`` (Keras prompts instead).
     **kwargs
@@ -85,15 +86,15 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any)
     >>> from descend.layers import Dense, Input
     >>> path = os.path.join(tempfile.mkdtemp(), "model.descend")
     >>> save_model(descend.Sequential([Input((2,)), Dense(1)]), path)
-    >>> save_model(descend.Sequential([Input((2,)), Dense(1)]), "model.keras")
-    Traceback (most recent call last):
-    ...
-    ValueError: save: the `.keras` extension is reserved for the Keras file format, ...
     """
     if kwargs:
         raise ValueError(f"save: unsupported arguments {sorted(kwargs)}; descend writes one "
                          "format, chosen by the `.descend` extension.")
     filepath = fmt.check_path(filepath, "save")
+    if filepath.endswith(".keras"):  # the Keras 3 format (needs h5py)
+        from descend.saving import keras_format
+        keras_format.save_keras(model, filepath, overwrite=overwrite)
+        return
     fmt.check_model_extension(filepath, "save")
     members = model_members(model)
     fmt.atomic_write(filepath, lambda f: fmt.write_archive(f, members), overwrite=overwrite)
@@ -124,7 +125,7 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
     Parameters
     ----------
     filepath : str or os.PathLike
-        A ``.descend`` file.
+        A ``.descend`` file, or a Keras 3 ``.keras`` file (needs h5py).
     custom_objects : dict, optional
         ``{name: class or function}`` for custom layers, activations, initializers,
         regularizers, losses, metrics and optimizers.
@@ -159,11 +160,10 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
     ValueError: File not found: filepath=... Please ensure the file is an accessible ...
     """
     filepath = fmt.check_path(filepath, "load_model")
-    if filepath.endswith(".keras"):
-        raise ValueError(
-            f"load_model: '{filepath}' has the `.keras` extension, the Keras file format, which "
-            "descend cannot read. descend loads `.descend` files written by model.save()."
-        )
+    if filepath.endswith(".keras"):  # the Keras 3 format (needs h5py)
+        from descend.saving import keras_format
+        return keras_format.load_keras(filepath, custom_objects, compile=compile,
+                                       safe_mode=safe_mode)
     if filepath.endswith(fmt.WEIGHTS_EXTENSION):
         raise ValueError(
             f"load_model: '{filepath}' is a weights file (no architecture). Build the model "

@@ -359,7 +359,7 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
     ----------
     model : Model
     filepath : str or os.PathLike
-        Must end in ``.weights.npz``.
+        ``.weights.npz`` (descend's format) or ``.weights.h5`` (Keras 3's, needs h5py).
     overwrite : bool, default True
         If False and the file exists, raise ``FileExistsError``.
 
@@ -379,6 +379,10 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
     >>> model.load_weights(path)
     """
     filepath = fmt.check_path(filepath, "save_weights")
+    if filepath.endswith(".weights.h5"):  # the Keras 3 format (needs h5py)
+        from descend.saving import keras_format
+        keras_format.save_weights_h5(model, filepath, overwrite=overwrite)
+        return
     fmt.check_weights_extension(filepath, "save_weights")
     fmt.atomic_write(filepath, lambda f: fmt.write_arrays(f, weights_file_arrays(model)),
                      overwrite=overwrite)
@@ -567,6 +571,10 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
     Pass skip_mismatch=True to skip these layers and load the others.
     """
     filepath = fmt.check_path(filepath, "load_weights")
+    if filepath.endswith((".weights.h5", ".keras")):  # the Keras 3 formats (need h5py)
+        from descend.saving import keras_format
+        keras_format.load_weights_h5(model, filepath, skip_mismatch=skip_mismatch)
+        return
     with SavedArrays(filepath, "load_weights") as saved:
         plan = plan_weights(model, saved.weights, filepath, skip_mismatch=skip_mismatch)
         values = [(variable, saved.read_weight(key)) for variable, key in plan]
