@@ -404,3 +404,34 @@ def test_tensors_convert_to_python_numbers_and_have_keras_operators():
                                   [True, False])
     with pytest.raises(ValueError):
         bool(t)
+
+
+def test_a_config_holding_layers_is_serialized_as_keras_does():
+    @descend.saving.register_keras_serializable(package="Tests")
+    class Composite(Layer):
+        def __init__(self, first_layer, second_layer=None, **kwargs):
+            super().__init__(**kwargs)
+            self.first_layer = first_layer
+            self.second_layer = second_layer or Dense(8)
+
+        def get_config(self):
+            config = super().get_config()
+            config.update({"first_layer": self.first_layer, "second_layer": self.second_layer})
+            return config
+
+        @classmethod
+        def from_config(cls, config):
+            config["first_layer"] = descend.layers.deserialize(config["first_layer"])
+            config["second_layer"] = descend.layers.deserialize(config["second_layer"])
+            return cls(**config)
+
+        def call(self, inputs):
+            return self.first_layer(self.second_layer(inputs))
+
+    inputs = Input((32,))
+    model = descend.Model(inputs, Composite(first_layer=Dense(4, name="first"))(inputs))
+    config = model.get_config()
+    nested = config["layers"][1]["config"]["first_layer"]
+    assert nested["class_name"] == "Dense" and nested["config"]["units"] == 4
+    rebuilt = descend.Model.from_config(config)
+    assert rebuilt.predict(np.ones((2, 32), "float32"), verbose=0).shape == (2, 4)

@@ -52,13 +52,31 @@ def serialize_layer(layer: Layer) -> dict[str, Any]:
     """
     cls = type(layer)
     builtin = cls.__module__.startswith("descend.")
+    config = layer.get_config()
+    if not builtin:  # a custom get_config may return objects: describe them as Keras does
+        config = _serialize_values(config)
     return {
         "module": "descend.layers" if builtin else cls.__module__,
         "class_name": cls.__name__,
-        "config": layer.get_config(),
+        "config": config,
         "registered_name": None if builtin else get_registered_name(cls),
         "build_config": layer.get_build_config(),
     }
+
+
+def _serialize_values(value: Any) -> Any:
+    """``value`` with layers and other Keras objects inside it replaced by their configs."""
+    if isinstance(value, Layer):
+        return serialize_layer(value)
+    if isinstance(value, dict):
+        return {k: _serialize_values(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_serialize_values(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    from descend.saving.serialization_lib import serialize_keras_object
+
+    return serialize_keras_object(value)
 
 
 def layer_classes() -> dict[str, type]:
