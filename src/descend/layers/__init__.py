@@ -1,12 +1,15 @@
 """Layers, by their Keras names (and Keras's short aliases such as ``MaxPool2D``)."""
 
+from descend.layers.attention import AdditiveAttention, Attention
 from descend.layers.convolutional import Conv1D, Conv2D, Conv3D
 from descend.layers.core import Activation, Dense
 from descend.layers.dropout import Dropout
+from descend.layers.einsum_dense import EinsumDense
 from descend.layers.flatten import Flatten
 from descend.layers.input_layer import Input, InputLayer, KerasTensor
 from descend.layers.input_spec import InputSpec
 from descend.layers.layer import Layer
+from descend.layers.layer_normalization import LayerNormalization
 from descend.layers.merging import (
     Add,
     Average,
@@ -25,6 +28,7 @@ from descend.layers.merging import (
     multiply,
     subtract,
 )
+from descend.layers.multi_head_attention import MultiHeadAttention
 from descend.layers.normalization import BatchNormalization
 from descend.layers.op_layer import OpLayer as OpLayer
 from descend.layers.pooling import (
@@ -68,4 +72,5 @@ __all__ = [
     "Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
     "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
     "InputSpec", "deserialize", "serialize",
+    "AdditiveAttention", "Attention", "EinsumDense", "LayerNormalization", "MultiHeadAttention",
 ]
