@@ -19,6 +19,7 @@ from descend.autograd import Tensor, no_grad
 from descend.callbacks import CallbackList
 from descend.layers.layer import Layer
 from descend.models import data_adapter as data
+from descend.models import data_sources
 from descend.models import training
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
 from descend.models.trainer import Trainer, _flatten_outputs, _overrides
@@ -370,6 +371,11 @@ class Model(Trainer, Layer):
                                                       "validation_batch_size")
         epochs, initial_epoch = data.check_epochs(epochs, initial_epoch)
         steps_per_epoch = data.check_steps(steps_per_epoch, "steps_per_epoch")
+        if data_sources.is_batch_source(x):  # PyDataset, generator: batches come ready-made
+            return data_sources.fit(
+                self, x, epochs=epochs, initial_epoch=initial_epoch, callbacks=callbacks,
+                verbose=verbose, steps_per_epoch=steps_per_epoch, validation_data=validation_data,
+                validation_steps=validation_steps, validation_freq=validation_freq)
         if y is None and not _overrides(self, "train_step"):
             raise ValueError("fit: `y` (the targets) is required, received None.")
         if shuffle not in (True, False, "batch"):
@@ -462,6 +468,10 @@ class Model(Trainer, Layer):
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
+        if data_sources.is_batch_source(x):
+            logs = data_sources.evaluate(self, x, steps=steps, callbacks=callbacks,
+                                         verbose=verbose)
+            return logs if return_dict else self._ordered_results(logs)
         if y is None and not _overrides(self, "test_step"):
             raise ValueError("evaluate: `y` (the targets) is required, received None.")
         xs = self._prepare_x(x)
@@ -509,6 +519,10 @@ class Model(Trainer, Layer):
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
+        if data_sources.is_batch_source(x):
+            outs = data_sources.predict(self, x, steps=steps, callbacks=callbacks,
+                                        verbose=verbose)
+            return outs[0] if len(outs) == 1 else outs
         xs = self._prepare_x(x)
         data.check_lengths(xs, None)
         if steps is not None:

@@ -24,7 +24,9 @@ from descend.saving.object_registration import (
 from descend.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from descend.utils.numerical_utils import normalize, to_categorical
 from descend.utils.progbar import Progbar
+from descend.utils.py_dataset import PyDataset
 from descend.utils.random_seed import set_random_seed
+from descend.utils.sequence_utils import pad_sequences, timeseries_dataset_from_array
 
 __all__ = [
     "CustomObjectScope", "Progbar", "custom_object_scope", "get_custom_objects",
@@ -34,6 +36,7 @@ __all__ = [
     "standardize_dtype", "disable_interactive_logging", "enable_interactive_logging",
     "is_interactive_logging_enabled", "get_source_inputs", "pack_x_y_sample_weight",
     "unpack_x_y_sample_weight",
+    "PyDataset", "pad_sequences", "timeseries_dataset_from_array",
 ]
 
 # imported on first use: they reach into models and saving, which import this package
