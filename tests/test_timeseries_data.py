@@ -1,4 +1,4 @@
-"""pad_sequences, timeseries_dataset_from_array, PyDataset and generators in fit/evaluate/predict."""
+"""pad_sequences, timeseries_dataset_from_array, PyDataset and generators in fit and co."""
 
 from __future__ import annotations
 

@@ -19,8 +19,7 @@ from descend.autograd import Tensor, no_grad
 from descend.callbacks import CallbackList
 from descend.layers.layer import Layer
 from descend.models import data_adapter as data
-from descend.models import data_sources
-from descend.models import training
+from descend.models import data_sources, training
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
 from descend.models.trainer import Trainer, _flatten_outputs, _overrides
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import random as descend_random
 from descend.utils.py_dataset import PyDataset
 
 __all__ = ["TimeseriesDataset", "pad_sequences", "timeseries_dataset_from_array"]
@@ -201,7 +202,7 @@ def timeseries_dataset_from_array(data: Any, targets: Any, sequence_length: int,
     positions = np.arange(0, max(count, 0), sequence_stride)
     if shuffle:
         if seed is None:
-            seed = int(np.random.randint(1_000_000))
+            seed = int(descend_random.generator().integers(1_000_000))
         np.random.RandomState(seed).shuffle(positions)
     windows = start + positions[:, None] + np.arange(sequence_length)[None] * sampling_rate
     return TimeseriesDataset(data, target_array, windows, start + positions, batch_size)
