@@ -10,6 +10,7 @@ from descend.layers.input_layer import Input, InputLayer, KerasTensor
 from descend.layers.input_spec import InputSpec
 from descend.layers.layer import Layer
 from descend.layers.layer_normalization import LayerNormalization
+from descend.layers.lookups import IntegerLookup, StringLookup
 from descend.layers.merging import (
     Add,
     Average,
@@ -49,6 +50,7 @@ from descend.layers.reshaping import Cropping1D, Cropping2D, Reshape, ZeroPaddin
 from descend.layers.serialization import deserialize_layer as deserialize
 from descend.layers.serialization import serialize_layer as serialize
 from descend.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from descend.layers.text_vectorization import TextVectorization
 
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
@@ -73,4 +75,5 @@ __all__ = [
     "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
     "InputSpec", "deserialize", "serialize",
     "AdditiveAttention", "Attention", "EinsumDense", "LayerNormalization", "MultiHeadAttention",
+    "IntegerLookup", "StringLookup", "TextVectorization",
 ]

@@ -17,8 +17,8 @@ Examples
 >>> import numpy as np
 >>> layer = LayerNormalization()
 >>> y = layer(np.array([[1.0, 2.0, 3.0]], "float32"))
->>> np.round(y.data, 3).tolist()
-[[-1.224, 0.0, 1.224]]
+>>> [round(float(v), 3) for v in y.data[0]]
+[-1.224, 0.0, 1.224]
 """
 
 from __future__ import annotations
