@@ -50,7 +50,7 @@ def _callable_config(value: Any) -> Any:
 
 
 def _callable_from_config(value: Any) -> Any:
-    if isinstance(value, str) and value not in _STANDARDIZE and value not in _SPLIT:
+    if isinstance(value, str) and ">" in value:  # a registered name, "package>function"
         from descend.saving.object_registration import get_registered_object
 
         found = get_registered_object(value)
@@ -217,7 +217,12 @@ class TextVectorization(Layer):
         """Vectorise (see the module docstring)."""
         tokens = self._preprocess(inputs)
         lookup = self._lookup_layer
-        lookup._check_ready()
+        if self.output_mode != "int" and not self.pad_to_max_tokens and not lookup._tokens:
+            raise RuntimeError(
+                f"Layer '{self.name}' (TextVectorization): with output_mode="
+                f"'{self.output_mode}' the vocabulary must be set before the layer is called: "
+                "call adapt() on sample texts or pass `vocabulary`."
+            )
         if isinstance(tokens, np.ndarray):  # split=None: one token per string
             ids = lookup._lookup(tokens)
             if self.output_mode != "int":
