@@ -388,3 +388,14 @@ def test_attention_layers_in_a_trained_model():
     assert np.isfinite(hist.history["loss"]).all()
     weights_tensor = Tensor(xs)
     assert model(weights_tensor).shape == (32, 1)
+
+
+@pytest.mark.parametrize("kwargs,shape", [
+    ({"attention_axes": (1, 2)}, (1, 2, 2, 2)),
+    ({"use_bias": False, "output_shape": 3}, (2, 3, 2)),
+])
+def test_mha_gradcheck_axes_output_shape_no_bias(kwargs, shape, f64):
+    x = data(*shape)
+    mha = layers.MultiHeadAttention(2, 2, **kwargs)
+    mha(x, x)
+    check_layer(mha, [x, data(*shape)], lambda lyr, xs: lyr._invoke(list(xs), False))
