@@ -225,3 +225,8 @@ def test_integer_lookup_in_a_saved_model(tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), before, rtol=1e-6)
     lookup = next(lyr for lyr in loaded.layers if isinstance(lyr, layers.IntegerLookup))
     assert lookup.get_vocabulary() == [-1, 4, 8, 15, 16]
+
+
+def test_lowering_is_ascii_only_like_tf_strings_lower():
+    layer = layers.TextVectorization(vocabulary=["été"])
+    assert layer(["Été été ÉTÉ"]).data.tolist() == [[1, 2, 1]]

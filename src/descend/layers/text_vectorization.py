@@ -2,7 +2,8 @@
 
 Each input string goes through Keras's steps:
 
-1. **standardize**: ``"lower_and_strip_punctuation"`` (default) lower-cases and deletes
+1. **standardize**: ``"lower_and_strip_punctuation"`` (default) lower-cases ASCII letters
+   (as ``tf.strings.lower`` does; "É" stays) and deletes
    the characters of ``[!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~']``; ``"lower"``,
    ``"strip_punctuation"``, None, or a callable that receives a NumPy array of
    Python strings and returns one of the same shape;
@@ -37,6 +38,7 @@ from descend.layers.lookups import StringLookup
 __all__ = ["TextVectorization"]
 
 _PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _STANDARDIZE = (None, "lower_and_strip_punctuation", "lower", "strip_punctuation")
 _SPLIT = (None, "whitespace", "character")
 
@@ -168,7 +170,7 @@ class TextVectorization(Layer):
             return out
         flat = values.reshape(-1).tolist()
         if mode in ("lower", "lower_and_strip_punctuation"):
-            flat = [s.lower() for s in flat]
+            flat = [s.translate(_ASCII_LOWER) for s in flat]  # tf.strings.lower: ASCII only
         if mode in ("strip_punctuation", "lower_and_strip_punctuation"):
             flat = [_PUNCTUATION.sub("", s) for s in flat]
         return np.array(flat, dtype=object).reshape(values.shape)
