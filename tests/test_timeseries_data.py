@@ -150,3 +150,14 @@ def test_timeseries_dataset_trains_a_model():
     model.compile("adam", "mse")
     hist = model.fit(ds, epochs=20, verbose=0)
     assert hist.history["loss"][-1] < hist.history["loss"][0] * 0.5
+
+
+def test_array_only_arguments_are_refused_with_a_source():
+    model = small_model()
+    ds = Batches(X, Y, 8)
+    with pytest.raises(ValueError, match="`y` cannot be used"):
+        model.fit(ds, Y, verbose=0)
+    with pytest.raises(ValueError, match="`validation_split`"):
+        model.fit(ds, validation_split=0.2, verbose=0)
+    with pytest.raises(ValueError, match="`y`"):
+        model.evaluate(ds, Y, verbose=0)

@@ -34,13 +34,25 @@ from descend.models import data_adapter as data
 from descend.models import training
 from descend.utils.py_dataset import PyDataset
 
-__all__ = ["evaluate", "fit", "is_batch_source", "predict"]
+__all__ = ["evaluate", "fit", "is_batch_source", "predict", "refuse"]
 
 
 def is_batch_source(x: Any) -> bool:
     """Whether ``x`` is a ``PyDataset``, a generator or an iterator (not arrays)."""
     return isinstance(x, (PyDataset, types.GeneratorType)) or (
         isinstance(x, Iterator) and not isinstance(x, (np.ndarray, list, tuple, dict)))
+
+
+def refuse(method: str, **arguments: Any) -> None:
+    """Raise when arguments that only make sense with arrays come with a batch source."""
+    given = [name for name, value in arguments.items()
+             if value is not None and not (isinstance(value, float) and value == 0.0)]
+    if given:
+        raise ValueError(
+            f"{method}: {', '.join(f'`{n}`' for n in given)} cannot be used when `x` is a "
+            "PyDataset or a generator: its batches must carry the targets (and sample "
+            "weights) as (x, y) or (x, y, sample_weight); split validation data yourself."
+        )
 
 
 def _unpack(batch: Any, what: str) -> tuple[list, list | None, np.ndarray | None]:

@@ -371,6 +371,8 @@ class Model(Trainer, Layer):
         epochs, initial_epoch = data.check_epochs(epochs, initial_epoch)
         steps_per_epoch = data.check_steps(steps_per_epoch, "steps_per_epoch")
         if data_sources.is_batch_source(x):  # PyDataset, generator: batches come ready-made
+            data_sources.refuse("fit", y=y, sample_weight=sample_weight,
+                                validation_split=validation_split, class_weight=class_weight)
             return data_sources.fit(
                 self, x, epochs=epochs, initial_epoch=initial_epoch, callbacks=callbacks,
                 verbose=verbose, steps_per_epoch=steps_per_epoch, validation_data=validation_data,
@@ -468,6 +470,7 @@ class Model(Trainer, Layer):
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
         if data_sources.is_batch_source(x):
+            data_sources.refuse("evaluate", y=y, sample_weight=sample_weight)
             logs = data_sources.evaluate(self, x, steps=steps, callbacks=callbacks,
                                          verbose=verbose)
             return logs if return_dict else self._ordered_results(logs)
