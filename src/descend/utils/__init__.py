@@ -36,8 +36,10 @@ __all__ = [
     "standardize_dtype", "disable_interactive_logging", "enable_interactive_logging",
     "is_interactive_logging_enabled", "get_source_inputs", "pack_x_y_sample_weight",
     "unpack_x_y_sample_weight",
-    "PyDataset", "pad_sequences", "timeseries_dataset_from_array",
+    "PyDataset", "Sequence", "pad_sequences", "timeseries_dataset_from_array",
 ]
+
+Sequence = PyDataset  # Keras's older name, still exported by keras.utils
 
 # imported on first use: they reach into models and saving, which import this package
 _LAZY = {
