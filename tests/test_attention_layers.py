@@ -399,3 +399,27 @@ def test_mha_gradcheck_axes_output_shape_no_bias(kwargs, shape, f64):
     mha = layers.MultiHeadAttention(2, 2, **kwargs)
     mha(x, x)
     check_layer(mha, [x, data(*shape)], lambda lyr, xs: lyr._invoke(list(xs), False))
+
+
+@pytest.mark.parametrize("make", [lambda: layers.Attention(dropout=0.3, seed=1),
+                                  lambda: layers.MultiHeadAttention(2, 2, dropout=0.3, seed=1)])
+def test_dropout_gradcheck_with_a_fixed_mask(make, f64):
+    """In training the dropped weights get no gradient; the mask is fixed by re-seeding."""
+    from descend import random as descend_random
+
+    layer = make()
+    q, v = data(2, 3, 2), data(2, 4, 2)
+    if isinstance(layer, layers.MultiHeadAttention):
+        layer(q, v)
+    else:
+        layer([q, v])
+
+    def call(lyr, xs):
+        lyr._seed_generator = descend_random.SeedGenerator(5)
+        return lyr._invoke(list(xs), True)
+
+    out_a = call(layer, [Tensor(q), Tensor(v)]).data
+    out_b = call(layer, [Tensor(q), Tensor(v)]).data
+    np.testing.assert_array_equal(out_a, out_b)
+    assert not np.allclose(out_a, layer._invoke([Tensor(q), Tensor(v)], False).data)
+    check_layer(layer, [q, v], call)
