@@ -382,7 +382,8 @@ class MultiHeadAttention(Layer):
             num_heads=self.num_heads, key_dim=self.key_dim, value_dim=self.value_dim,
             dropout=self.dropout, use_bias=self.use_bias,
             output_shape=None if self._output_shape is None else list(self._output_shape),
-            attention_axes=(None if self.attention_axes is None
+            attention_axes=(list(self._attention_axes) if self.built  # Keras: resolved axes
+                            else None if self.attention_axes is None
                             else list(self.attention_axes)),
             kernel_initializer=initializers.serialize(self.kernel_initializer),
             bias_initializer=initializers.serialize(self.bias_initializer),
