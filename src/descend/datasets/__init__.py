@@ -5,6 +5,8 @@ Each submodule has a ``load_data(path=None)`` that returns ``(x_train, y_train),
 - :mod:`descend.datasets.mnist`: handwritten digits, uint8 (60000, 28, 28) / (10000, 28, 28).
 - :mod:`descend.datasets.fashion_mnist`: clothing images, same shapes as MNIST.
 - :mod:`descend.datasets.mnist1d`: MNIST-1D, float64 (4000, 40) / (1000, 40).
+- :mod:`descend.datasets.imdb`, :mod:`descend.datasets.reuters`: word-index sequences
+  (``num_words``, ``skip_top``, ``maxlen``...; object arrays read without pickle code).
 - :mod:`descend.datasets.side_effects`: the seed example's drug-trial ages (generated, no file).
 
 Files are looked for under ``path``, else ``$DESCEND_DATASETS``, else ``~/.descend/datasets``,
@@ -17,7 +19,8 @@ Examples
 ('mnist', 'fashion-mnist', 'mnist1d')
 """
 
-from . import fashion_mnist, mnist, mnist1d, side_effects
+from . import fashion_mnist, imdb, mnist, mnist1d, reuters, side_effects
 from ._download import DATASETS_ENV, datasets_root
 
-__all__ = ["DATASETS_ENV", "datasets_root", "fashion_mnist", "mnist", "mnist1d", "side_effects"]
+__all__ = ["DATASETS_ENV", "datasets_root", "fashion_mnist", "imdb", "mnist", "mnist1d",
+           "reuters", "side_effects"]

@@ -10,6 +10,7 @@ from descend.layers.adaptive_pooling import (
     AdaptiveMaxPooling2D,
     AdaptiveMaxPooling3D,
 )
+from descend.layers.attention import AdditiveAttention, Attention
 from descend.layers.convolutional import Conv1D, Conv2D, Conv3D
 from descend.layers.convolutional_transpose import (
     Conv1DTranspose,
@@ -24,6 +25,7 @@ from descend.layers.depthwise_separable import (
     SeparableConv2D,
 )
 from descend.layers.dropout import Dropout
+from descend.layers.einsum_dense import EinsumDense
 from descend.layers.flatten import Flatten
 from descend.layers.group_normalization import GroupNormalization
 from descend.layers.identity import Identity
@@ -31,6 +33,8 @@ from descend.layers.input_layer import Input, InputLayer, KerasTensor
 from descend.layers.input_spec import InputSpec
 from descend.layers.lambda_layer import Lambda
 from descend.layers.layer import Layer
+from descend.layers.layer_normalization import LayerNormalization
+from descend.layers.lookups import IntegerLookup, StringLookup
 from descend.layers.merging import (
     Add,
     Average,
@@ -49,6 +53,7 @@ from descend.layers.merging import (
     multiply,
     subtract,
 )
+from descend.layers.multi_head_attention import MultiHeadAttention
 from descend.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
 from descend.layers.normalization import BatchNormalization
 from descend.layers.op_layer import OpLayer as OpLayer
@@ -75,6 +80,7 @@ from descend.layers.serialization import deserialize_layer as deserialize
 from descend.layers.serialization import serialize_layer as serialize
 from descend.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from descend.layers.spectral_normalization import SpectralNormalization
+from descend.layers.text_vectorization import TextVectorization
 from descend.layers.unit_normalization import UnitNormalization
 from descend.layers.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from descend.layers.wrapper import Wrapper
@@ -121,4 +127,6 @@ __all__ = [
     "AlphaDropout", "GaussianDropout", "GaussianNoise", "Identity", "Lambda", "Permute",
     "RepeatVector", "Cropping3D", "ZeroPadding3D", "UpSampling1D", "UpSampling2D",
     "UpSampling3D", "Wrapper",
+    "AdditiveAttention", "Attention", "EinsumDense", "LayerNormalization", "MultiHeadAttention",
+    "IntegerLookup", "StringLookup", "TextVectorization",
 ]

@@ -516,10 +516,16 @@ class Layer:
         finally:
             call_context.leave(context, outermost)
 
+    #: True for layers that read raw values (strings, integer ids: the text lookup layers):
+    #: ``__call__`` then wraps array inputs in a tensor without converting their dtype.
+    _keeps_input_dtype: bool = False
+
     def _convert_inputs(self, inputs: Any) -> Any:
         """Arrays and numbers (also in lists, tuples and dicts) as tensors of the layer's dtype."""
         if isinstance(inputs, Tensor):
             return inputs
+        if self._keeps_input_dtype and not isinstance(inputs, dict):
+            return Tensor._make(np.asarray(inputs), False, None)
         if isinstance(inputs, (list, tuple)):
             return [self._convert_inputs(t) for t in inputs]
         if isinstance(inputs, dict):

@@ -18,7 +18,7 @@ from descend.autograd import Tensor, no_grad
 from descend.callbacks import CallbackList
 from descend.layers.layer import Layer
 from descend.models import data_adapter as data
-from descend.models import training
+from descend.models import data_sources, training
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
 from descend.models.py_dataset_adapter import (
     evaluate_py_dataset,
@@ -293,6 +293,13 @@ class Model(Trainer, Layer):
             return fit_py_dataset(self, x, y, epochs, initial_epoch, verbose, callbacks,
                                   validation_split, validation_data, shuffle, class_weight,
                                   sample_weight, steps_per_epoch, validation_freq, batch_size)
+        if data_sources.is_batch_source(x):  # a generator or iterator: ready-made batches
+            data_sources.refuse("fit", y=y, sample_weight=sample_weight,
+                                validation_split=validation_split, class_weight=class_weight)
+            return data_sources.fit(
+                self, x, epochs=epochs, initial_epoch=initial_epoch, callbacks=callbacks,
+                verbose=verbose, steps_per_epoch=steps_per_epoch, validation_data=validation_data,
+                validation_steps=validation_steps, validation_freq=validation_freq)
         if y is None and not _overrides(self, "train_step") and self.compiled_loss is not None:
             raise ValueError("fit: `y` (the targets) is required, received None.")
         if shuffle not in (True, False, "batch"):
@@ -386,7 +393,13 @@ class Model(Trainer, Layer):
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
         if is_py_dataset(x):
-            return evaluate_py_dataset(self, x, batch_size, verbose, callbacks, return_dict)
+            return evaluate_py_dataset(self, x, y, sample_weight, steps, batch_size, verbose,
+                                       callbacks, return_dict)
+        if data_sources.is_batch_source(x):
+            data_sources.refuse("evaluate", y=y, sample_weight=sample_weight)
+            logs = data_sources.evaluate(self, x, steps=steps, callbacks=callbacks,
+                                         verbose=verbose)
+            return logs if return_dict else self._ordered_results(logs)
         if y is None and not _overrides(self, "test_step") and self.compiled_loss is not None:
             raise ValueError("evaluate: `y` (the targets) is required, received None.")
         xs = self._prepare_x(x)
@@ -435,7 +448,11 @@ class Model(Trainer, Layer):
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
         if is_py_dataset(x):
-            return predict_py_dataset(self, x, batch_size, verbose, callbacks)
+            return predict_py_dataset(self, x, steps, batch_size, verbose, callbacks)
+        if data_sources.is_batch_source(x):
+            outs = data_sources.predict(self, x, steps=steps, callbacks=callbacks,
+                                        verbose=verbose)
+            return outs[0] if len(outs) == 1 else outs
         xs = self._prepare_x(x)
         data.check_lengths(xs, None)
         if steps is not None:

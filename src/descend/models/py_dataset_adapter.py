@@ -71,6 +71,8 @@ class PyDatasetBatches:
         ``{class_id: weight}``, turned into each batch's sample weights.
     what : str, default "x"
         Argument name used in error messages (``"validation_data"`` for validation).
+    steps : int, optional
+        Use only the first ``steps`` batches (``evaluate``/``predict``'s ``steps``).
 
     Examples
     --------
@@ -87,7 +89,8 @@ class PyDatasetBatches:
     """
 
     def __init__(self, dataset: PyDataset, shuffle: bool = False,
-                 class_weight: dict | None = None, what: str = "x") -> None:
+                 class_weight: dict | None = None, what: str = "x",
+                 steps: int | None = None) -> None:
         if not is_py_dataset(dataset):
             raise TypeError(f"`{what}` must be a PyDataset, received {type(dataset).__name__}.")
         try:
@@ -106,7 +109,7 @@ class PyDatasetBatches:
         self.shuffle = bool(shuffle)
         self.class_weight = class_weight
         self.what = what
-        self.num_batches = int(count)
+        self.num_batches = int(count) if steps is None else min(int(count), int(steps))
 
     def __len__(self) -> int:
         return self.num_batches
@@ -161,10 +164,7 @@ def fit_py_dataset(model: Any, x: Any, y: Any, epochs: int, initial_epoch: int, 
     from descend.models import training
     from descend.models.trainer import _overrides
 
-    for name, value in (("y", y), ("sample_weight", sample_weight)):
-        if value is not None:
-            raise ValueError(f"fit: `{name}` must not be given when `x` is a PyDataset "
-                             "(its batches carry the targets and sample weights).")
+    _refuse_arrays("fit", y=y, sample_weight=sample_weight)
     if validation_split:
         raise ValueError("fit: `validation_split` is only supported for arrays, not for "
                          "a PyDataset. Pass `validation_data` instead.")
@@ -188,13 +188,22 @@ def fit_py_dataset(model: Any, x: Any, y: Any, epochs: int, initial_epoch: int, 
         validation_batch_size=None, steps_per_epoch=steps_per_epoch, batches=batches)
 
 
-def evaluate_py_dataset(model: Any, x: Any, batch_size: int, verbose: int, callbacks: Any,
+def _refuse_arrays(method: str, **given: Any) -> None:
+    for name, value in given.items():
+        if value is not None:
+            raise ValueError(f"{method}: `{name}` must not be given when `x` is a PyDataset "
+                             "(its batches carry the targets and sample weights).")
+
+
+def evaluate_py_dataset(model: Any, x: Any, y: Any, sample_weight: Any, steps: int | None,
+                        batch_size: int, verbose: int, callbacks: Any,
                         return_dict: bool) -> Any:
-    """``model.evaluate(x=py_dataset)``."""
+    """``model.evaluate(x=py_dataset)`` (at most ``steps`` batches)."""
     from descend.callbacks import CallbackList
     from descend.models import training
 
-    batches = PyDatasetBatches(x)
+    _refuse_arrays("evaluate", y=y, sample_weight=sample_weight)
+    batches = PyDatasetBatches(x, steps=steps)
     model._prepare(*batches.first()[:2], training=False)
     cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
                        epochs=1, steps=len(batches))
@@ -203,13 +212,13 @@ def evaluate_py_dataset(model: Any, x: Any, batch_size: int, verbose: int, callb
     return logs if return_dict else model._ordered_results(logs)
 
 
-def predict_py_dataset(model: Any, x: Any, batch_size: int, verbose: int,
+def predict_py_dataset(model: Any, x: Any, steps: int | None, batch_size: int, verbose: int,
                        callbacks: Any) -> Any:
-    """``model.predict(x=py_dataset)``."""
+    """``model.predict(x=py_dataset)`` (at most ``steps`` batches)."""
     from descend.callbacks import CallbackList
     from descend.models import training
 
-    batches = PyDatasetBatches(x)
+    batches = PyDatasetBatches(x, steps=steps)
     model._ensure_built(batches.first()[0])
     cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
                        epochs=1, steps=len(batches))

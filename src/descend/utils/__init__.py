@@ -27,6 +27,7 @@ from descend.utils.numerical_utils import normalize, to_categorical
 from descend.utils.progbar import Progbar
 from descend.utils.py_dataset import PyDataset
 from descend.utils.random_seed import set_random_seed
+from descend.utils.sequence_utils import pad_sequences, timeseries_dataset_from_array
 
 __all__ = [
     "CustomObjectScope", "Progbar", "PyDataset", "custom_object_scope", "get_custom_objects",
@@ -36,7 +37,10 @@ __all__ = [
     "standardize_dtype", "disable_interactive_logging", "enable_interactive_logging",
     "is_interactive_logging_enabled", "get_source_inputs", "pack_x_y_sample_weight",
     "unpack_x_y_sample_weight",
+    "PyDataset", "Sequence", "pad_sequences", "timeseries_dataset_from_array",
 ]
+
+Sequence = PyDataset  # Keras's older name, still exported by keras.utils
 
 # imported on first use: they reach into models and saving, which import this package
 _LAZY = {
