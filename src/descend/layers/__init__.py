@@ -3,10 +3,12 @@
 from descend.layers.convolutional import Conv1D, Conv2D, Conv3D
 from descend.layers.core import Activation, Dense
 from descend.layers.dropout import Dropout
+from descend.layers.embedding import Embedding
 from descend.layers.flatten import Flatten
 from descend.layers.input_layer import Input, InputLayer, KerasTensor
 from descend.layers.input_spec import InputSpec
 from descend.layers.layer import Layer
+from descend.layers.masking import Masking
 from descend.layers.merging import (
     Add,
     Average,
@@ -42,6 +44,18 @@ from descend.layers.pooling import (
     MaxPooling3D,
 )
 from descend.layers.reshaping import Cropping1D, Cropping2D, Reshape, ZeroPadding1D, ZeroPadding2D
+from descend.layers.rnn import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 from descend.layers.serialization import deserialize_layer as deserialize
 from descend.layers.serialization import serialize_layer as serialize
 from descend.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
@@ -68,4 +82,6 @@ __all__ = [
     "Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
     "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
     "InputSpec", "deserialize", "serialize",
+    "Bidirectional", "Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "Masking", "RNN",
+    "SimpleRNN", "SimpleRNNCell", "StackedRNNCells", "TimeDistributed",
 ]

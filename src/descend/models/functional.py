@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd import Tensor
+from descend.layers import _masks
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer
 from descend.models.model import Model
@@ -264,7 +265,13 @@ class Functional(Model):
                 arg = args if many else args[0]
                 if checked:
                     layer._check_input(arg)
-                if takes_training:
+                if any(_masks.mask_aware(layer)):
+                    if takes_training:
+                        out = _masks.call_with_masks(layer, arg, layer.call,
+                                                     {**kwargs, "training": training})
+                    else:
+                        out = _masks.call_with_masks(layer, arg, layer.call, dict(kwargs))
+                elif takes_training:
                     out = layer.call(arg, training=training, **kwargs)
                 else:
                     out = layer.call(arg, **kwargs)

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd import Tensor, no_grad
+from descend.layers import _masks
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer
 from descend.models import _fusion
@@ -250,6 +251,8 @@ class Sequential(Model):
         """Outputs for one batch: each layer's array path in turn (no graph, no Tensors)."""
         out = xs[0]
         with no_grad():
+            if _masks.any_mask_aware(self._layers):  # masks travel with tensors only
+                return [_fusion.forward(self._layers, Tensor._make(out, False, None), False).data]
             for layer in self._layers:
                 out = layer._infer(out)
         return [out]
