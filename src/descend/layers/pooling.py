@@ -423,6 +423,24 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
                  **kwargs: Any) -> None:
         super().__init__(1, data_format=data_format, keepdims=keepdims, **kwargs)
 
+    def call(self, inputs: Tensor, training: bool = False, mask: Any = None) -> Tensor:
+        """Mean over the steps; with a mask (batch, steps), over the unmasked steps only.
+
+        Keras's formula: ``sum(where(mask, x, 0), axis=1) / sum(mask, axis=1)``.
+        """
+        if mask is None:
+            return super().call(inputs, training)
+        from descend.layers._masks import check_mask
+
+        keep = check_mask(mask, inputs, self.name)[:, :, None]
+        total = ops.sum(ops.where(keep, inputs, 0.0), axis=1, keepdims=self.keepdims)
+        count = keep.sum(axis=1, keepdims=self.keepdims).astype(inputs.dtype)
+        return total / count
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> None:
+        """No mask after pooling over the steps."""
+        return None
+
 
 class GlobalAveragePooling2D(BaseGlobalPooling):
     """Mean over height and width (Keras's ``GlobalAveragePooling2D``).

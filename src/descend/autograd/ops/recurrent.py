@@ -100,94 +100,112 @@ class LSTMSequence(Function):
     """
 
     def forward(self, x, h0, c0, kernel, recurrent_kernel, bias, mask=None):
-        batch, steps, _ = x.shape
-        units = h0.shape[1]
-        z_all = np.matmul(x, kernel)
-        z_all += bias
-        out = np.empty((batch, steps + 1, units), x.dtype)
-        save = self.needs_grad is not None
-        if save:
-            gates = np.empty((batch, steps, 4 * units), x.dtype)
-            tanh_c = np.empty((batch, steps, units), x.dtype)
-            c_prev = np.empty((batch, steps, units), x.dtype)
-        h, c = h0, c0
-        z = np.empty((batch, 4 * units), x.dtype)
+        steps, u = x.shape[1], h0.shape[1]
+        # Internally the gates are reordered to i, f, o, c so that the three sigmoids are one
+        # block, and the sigmoid columns are halved: sigmoid(z) = (1 + tanh(z / 2)) / 2, so
+        # one tanh over all gates computes them all. Time-major arrays keep each step's slice
+        # contiguous.
+        order, scale = _lstm_order(u, x.dtype)
+        rk = recurrent_kernel[:, order] * scale
+        gates = np.matmul(x.transpose(1, 0, 2), kernel[:, order] * scale)  # (steps, batch, 4u)
+        gates += bias[order] * scale
+        hs = np.empty((steps + 1,) + h0.shape, x.dtype)
+        cs = np.empty_like(hs)
+        tcs = np.empty((steps,) + h0.shape, x.dtype)
+        hs[0], cs[0] = h0, c0
+        skip = None if mask is None else ~mask.T[:, :, None]  # (steps, batch, 1)
+        product = np.empty((x.shape[0], 4 * u), x.dtype)
         for t in range(steps):
-            np.matmul(h, recurrent_kernel, out=z)
-            z += z_all[:, t]
-            _sigmoid_(z[:, :2 * units])
-            _sigmoid_(z[:, 3 * units:])
-            np.tanh(z[:, 2 * units:3 * units], out=z[:, 2 * units:3 * units])
-            i, f, g, o = (z[:, k * units:(k + 1) * units] for k in range(4))
-            c_new = f * c
-            c_new += i * g
-            tc = np.tanh(c_new)
-            h_new = o * tc
-            if mask is not None:
-                m = mask[:, t:t + 1]
-                c_new = np.where(m, c_new, c)
-                h_new = np.where(m, h_new, h)
-            if save:
-                gates[:, t] = z
-                tanh_c[:, t] = tc
-                c_prev[:, t] = c
-            out[:, t] = h_new
-            h, c = h_new, c_new
-        out[:, steps] = c
-        if save:
-            self.x, self.h0, self.kernel, self.recurrent_kernel = x, h0, kernel, recurrent_kernel
-            self.gates, self.tanh_c, self.c_prev, self.out, self.mask = (
-                gates, tanh_c, c_prev, out, mask)
+            z = gates[t]
+            z += np.matmul(hs[t], rk, out=product)
+            np.tanh(z, out=z)
+            sig = z[:, :3 * u]
+            sig *= 0.5
+            sig += 0.5
+            i, f, o, g = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+            c = np.multiply(f, cs[t], out=cs[t + 1])
+            c += i * g
+            tc = np.tanh(c, out=tcs[t])
+            np.multiply(o, tc, out=hs[t + 1])
+            if skip is not None:
+                np.copyto(cs[t + 1], cs[t], where=skip[t])
+                np.copyto(hs[t + 1], hs[t], where=skip[t])
+        out = np.empty((x.shape[0], steps + 1, u), x.dtype)
+        out[:, :steps] = hs[1:].transpose(1, 0, 2)
+        out[:, steps] = cs[steps]
+        if self.needs_grad is not None:
+            self.x, self.kernel, self.recurrent_kernel = x, kernel, recurrent_kernel
+            self.gates, self.hs, self.cs, self.tcs, self.skip = gates, hs, cs, tcs, skip
+            self.order = order
         return out
 
     def backward(self, grad):
-        x, gates, tanh_c, c_prev, mask = self.x, self.gates, self.tanh_c, self.c_prev, self.mask
+        x, gates, hs, cs, tcs, skip = self.x, self.gates, self.hs, self.cs, self.tcs, self.skip
         batch, steps, features = x.shape
-        units = self.h0.shape[1]
-        dz_all = np.empty_like(gates)
-        dh = np.zeros((batch, units), grad.dtype)
+        u = hs.shape[2]
+        order = self.order
+        rk_t = np.ascontiguousarray(self.recurrent_kernel[:, order].T)
+        grad_h = grad[:, :steps].transpose(1, 0, 2)
         dc = np.array(grad[:, steps], copy=True)
-        rk_t = self.recurrent_kernel.T
+        dh = np.zeros((batch, u), grad.dtype)
+        dz_all = np.empty_like(gates)
+        work = np.empty((batch, 3 * u), grad.dtype)
         for t in range(steps - 1, -1, -1):
-            dh_t = dh + grad[:, t]
-            z = gates[:, t]
-            i, f, g, o = (z[:, k * units:(k + 1) * units] for k in range(4))
-            tc = tanh_c[:, t]
-            dz = dz_all[:, t]
-            # output gate, then the carry through tanh(c_t)
-            np.multiply(dh_t, tc, out=dz[:, 3 * units:])
-            dc_new = dh_t * o
-            dc_new *= 1.0 - tc * tc
-            dc_new += dc
-            np.multiply(dc_new, g, out=dz[:, :units])
-            np.multiply(dc_new, c_prev[:, t], out=dz[:, units:2 * units])
-            np.multiply(dc_new, i, out=dz[:, 2 * units:3 * units])
-            # through the activations: sigmoid' = s(1-s), tanh' = 1-t^2
-            sig_ifo = [slice(0, 2 * units), slice(3 * units, 4 * units)]
-            for part in sig_ifo:
-                s = z[:, part]
-                dz[:, part] *= s * (1.0 - s)
-            dz[:, 2 * units:3 * units] *= 1.0 - g * g
-            dc_prev = dc_new * f
-            if mask is not None:
-                m = mask[:, t:t + 1]
-                dz *= m
-                dc_prev = np.where(m, dc_prev, dc)
+            dh += grad_h[t]
+            z, tc, dz = gates[t], tcs[t], dz_all[t]
+            i, f, o, g = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+            kept_dc = None if skip is None else dc.copy()
+            np.multiply(dh, tc, out=dz[:, 2 * u:3 * u])  # d o
+            tmp = work[:, :u]
+            np.multiply(tc, tc, out=tmp)
+            np.subtract(1.0, tmp, out=tmp)
+            tmp *= o
+            tmp *= dh
+            dc += tmp  # d c_t
+            np.multiply(dc, g, out=dz[:, :u])  # d i
+            np.multiply(dc, cs[t], out=dz[:, u:2 * u])  # d f
+            np.multiply(dc, i, out=dz[:, 3 * u:])  # d g
+            np.subtract(1.0, z[:, :3 * u], out=work)  # sigmoid' = s (1 - s)
+            work *= z[:, :3 * u]
+            dz[:, :3 * u] *= work
+            tmp = work[:, :u]
+            np.multiply(g, g, out=tmp)  # tanh' = 1 - g^2
+            np.subtract(1.0, tmp, out=tmp)
+            dz[:, 3 * u:] *= tmp
+            dc *= f  # d c_{t-1}
+            if skip is None:
                 dh = np.matmul(dz, rk_t)
-                dh += np.where(m, 0.0, dh_t)
             else:
+                keep = ~skip[t]
+                dz *= keep
+                np.copyto(dc, kept_dc, where=skip[t])
+                dh_t = dh
                 dh = np.matmul(dz, rk_t)
-            dc = dc_prev
+                np.add(dh, dh_t, out=dh, where=skip[t])
         needs = self.needs_grad
-        dz_flat = dz_all.reshape(batch * steps, 4 * units)
-        dx = np.matmul(dz_all, self.kernel.T) if needs[0] else None
-        dkernel = np.matmul(x.reshape(batch * steps, features).T, dz_flat) if needs[3] else None
+        back = np.argsort(order)
+        dz_flat = dz_all.reshape(steps * batch, 4 * u)
+        dx = None
+        if needs[0]:
+            dx = np.matmul(dz_all, self.kernel[:, order].T).transpose(1, 0, 2)
+        dkernel = None
+        if needs[3]:
+            xt = x.transpose(1, 0, 2).reshape(steps * batch, features)
+            dkernel = np.matmul(xt.T, dz_flat)[:, back]
         drec = None
         if needs[4]:
-            h_prev = np.concatenate([self.h0[:, None], self.out[:, :steps - 1]], axis=1)
-            drec = np.matmul(h_prev.reshape(batch * steps, units).T, dz_flat)
-        dbias = dz_flat.sum(axis=0) if needs[5] else None
+            drec = np.matmul(hs[:steps].reshape(steps * batch, u).T, dz_flat)[:, back]
+        dbias = dz_flat.sum(axis=0)[back] if needs[5] else None
         return dx, dh, dc, dkernel, drec, dbias
+
+
+def _lstm_order(units: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Column order i, f, o, c of Keras's i, f, c, o layout, and the 1/2 of the sigmoid columns."""
+    u = units
+    order = np.concatenate([np.arange(2 * u), np.arange(3 * u, 4 * u), np.arange(2 * u, 3 * u)])
+    scale = np.full(4 * u, 0.5, dtype)
+    scale[3 * u:] = 1.0
+    return order, scale
 
 
 class GRUSequence(Function):
