@@ -47,7 +47,7 @@ def simple_step(x, states, kernel, recurrent_kernel, bias):
 
 
 def run_rnn(step, x, states, mask=None, go_backwards=False, zero_output_for_mask=False):
-    """Keras's ``backend.rnn`` loop: returns (last_output, outputs (batch, steps, units), states)."""
+    """Keras's ``backend.rnn`` loop: (last output, outputs (batch, steps, units), states)."""
     steps = x.shape[1]
     order = range(steps - 1, -1, -1) if go_backwards else range(steps)
     outputs = []
@@ -59,7 +59,7 @@ def run_rnn(step, x, states, mask=None, go_backwards=False, zero_output_for_mask
             m = mask[:, t][:, None]
             prev = np.zeros_like(out) if prev is None else prev
             out = np.where(m, out, prev)
-            new = [np.where(m, a, b) for a, b in zip(new, states)]
+            new = [np.where(m, a, b) for a, b in zip(new, states, strict=True)]
             masks.append(m)
         outputs.append(out)
         states = new

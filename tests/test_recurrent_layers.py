@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import rnn_reference as ref
 
 import descend
+import rnn_reference as ref
 from descend import layers
 
 KINDS = {

@@ -246,16 +246,14 @@ class RNN(Layer):
     def _loop(self, x: Tensor, states: list[Tensor], mask: Any, training: bool) -> tuple:
         cell = self.cell
         takes_training = call_accepts_training(cell)
-        nested = isinstance(cell.state_size, (list, tuple))
         outputs: list[Tensor] = []
         prev: Any = None
         for t in range(x.shape[1]):
             step = x[:, t]
-            carried = states if nested else states[0]
-            if takes_training:
-                out, new = cell.call(step, carried, training=training)
+            if takes_training:  # the states always go as a list, as in Keras
+                out, new = cell.call(step, list(states), training=training)
             else:
-                out, new = cell.call(step, carried)
+                out, new = cell.call(step, list(states))
             new = list(new) if isinstance(new, (list, tuple)) else [new]
             if mask is not None:
                 m = mask[:, t:t + 1]

@@ -81,11 +81,9 @@ class StackedRNNCells(Layer):
         new_states: list[Any] = []
         position = 0
         for cell in self.cells:
-            nested = isinstance(cell.state_size, (list, tuple))
             count = len(_flat_sizes(cell.state_size))
-            own = states[position:position + count]
+            carried = states[position:position + count]
             position += count
-            carried = own if nested else own[0]
             if call_accepts_training(cell):
                 inputs, new = cell.call(inputs, carried, training=training)
             else:
