@@ -23,7 +23,11 @@ NETWORKS: dict[str, tuple[tuple[int, ...], int]] = {
     "seed": ((1,), 2),
     "mlp": ((784,), 10),
     "cnn": ((28, 28, 1), 10),
+    "lstm": ((28, 28), 10),
 }
+
+#: Units of workload L's LSTM (28 steps of 28 inputs, as an MNIST image read row by row).
+LSTM_UNITS = 128
 
 #: Dense layer sizes of workload B's network, input first.
 MLP_SIZES = (784, 256, 128, 10)
@@ -42,7 +46,7 @@ class Workload:
     kind : {"train", "predict", "memory", "machine"}
         ``train`` times ``fit``; ``predict`` times inference calls; ``memory`` records peak and
         growing RSS while training; ``machine`` times NumPy's float32 matrix product.
-    network : {"seed", "mlp", "cnn"}
+    network : {"seed", "mlp", "cnn", "lstm"}
         Which network of :data:`NETWORKS` is built.
     n_samples : int
         Rows of the generated training set.
@@ -102,6 +106,8 @@ _FULL = [
              description="MLP 784->256->128->10, batch 1024"),
     Workload("C", "train", "cnn", 4096, 64, epochs=1, warmup_steps=5,
              description="CNN conv32-pool-conv64-pool-dense10, 28x28x1, batch 64"),
+    Workload("L", "train", "lstm", 4096, 64, epochs=1, warmup_steps=5,
+             description="LSTM(128) over 28 steps of 28 inputs -> dense10, batch 64"),
     Workload("predict", "predict", "mlp", 1024, 1024, min_seconds=0.5,
              description="B's network: us per call at batch 1, samples/s at batch 1024"),
     Workload("mem", "memory", "mlp", 60000, 1024, epochs=1, repeats=5,
@@ -117,6 +123,7 @@ _QUICK = {
     "B128": {"n_samples": 1024, "epochs": 1, "warmup_steps": 5},
     "B1024": {"n_samples": 2048, "epochs": 1, "warmup_steps": 2},
     "C": {"n_samples": 128, "warmup_steps": 2},
+    "L": {"n_samples": 256, "warmup_steps": 2},
     "predict": {"min_seconds": 0.05},
     "mem": {"n_samples": 4096, "repeats": 2},
     "matmul": {"repeats": 5},

@@ -148,36 +148,33 @@ class LSTMSequence(Function):
         grad_h = grad[:, :steps].transpose(1, 0, 2)
         dc = np.array(grad[:, steps], copy=True)
         dh = np.zeros((batch, u), grad.dtype)
+        # The activation derivatives depend only on the forward values: computed for all
+        # steps at once, they leave ten NumPy calls per step in the loop below.
+        deriv = np.empty_like(gates)  # sigmoid' = s (1 - s); tanh' = 1 - g^2
+        np.subtract(1.0, gates[..., :3 * u], out=deriv[..., :3 * u])
+        deriv[..., :3 * u] *= gates[..., :3 * u]
+        np.multiply(gates[..., 3 * u:], gates[..., 3 * u:], out=deriv[..., 3 * u:])
+        np.subtract(1.0, deriv[..., 3 * u:], out=deriv[..., 3 * u:])
+        through_h = np.multiply(tcs, tcs)  # d c_t / d h_t = o (1 - tanh(c_t)^2)
+        np.subtract(1.0, through_h, out=through_h)
+        through_h *= gates[..., 2 * u:3 * u]
         dz_all = np.empty_like(gates)
-        work = np.empty((batch, 3 * u), grad.dtype)
+        tmp = np.empty((batch, u), grad.dtype)
         for t in range(steps - 1, -1, -1):
             dh += grad_h[t]
-            z, tc, dz = gates[t], tcs[t], dz_all[t]
-            i, f, o, g = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+            z, dz = gates[t], dz_all[t]
             kept_dc = None if skip is None else dc.copy()
-            np.multiply(dh, tc, out=dz[:, 2 * u:3 * u])  # d o
-            tmp = work[:, :u]
-            np.multiply(tc, tc, out=tmp)
-            np.subtract(1.0, tmp, out=tmp)
-            tmp *= o
-            tmp *= dh
-            dc += tmp  # d c_t
-            np.multiply(dc, g, out=dz[:, :u])  # d i
-            np.multiply(dc, cs[t], out=dz[:, u:2 * u])  # d f
-            np.multiply(dc, i, out=dz[:, 3 * u:])  # d g
-            np.subtract(1.0, z[:, :3 * u], out=work)  # sigmoid' = s (1 - s)
-            work *= z[:, :3 * u]
-            dz[:, :3 * u] *= work
-            tmp = work[:, :u]
-            np.multiply(g, g, out=tmp)  # tanh' = 1 - g^2
-            np.subtract(1.0, tmp, out=tmp)
-            dz[:, 3 * u:] *= tmp
-            dc *= f  # d c_{t-1}
+            np.multiply(dh, tcs[t], out=dz[:, 2 * u:3 * u])  # d o
+            dc += np.multiply(dh, through_h[t], out=tmp)  # d c_t
+            np.multiply(dc, z[:, 3 * u:], out=dz[:, :u])  # d i = dc g
+            np.multiply(dc, cs[t], out=dz[:, u:2 * u])  # d f = dc c_{t-1}
+            np.multiply(dc, z[:, :u], out=dz[:, 3 * u:])  # d g = dc i
+            dz *= deriv[t]
+            dc *= z[:, u:2 * u]  # d c_{t-1} = dc f
             if skip is None:
                 dh = np.matmul(dz, rk_t)
             else:
-                keep = ~skip[t]
-                dz *= keep
+                dz *= ~skip[t]
                 np.copyto(dc, kept_dc, where=skip[t])
                 dh_t = dh
                 dh = np.matmul(dz, rk_t)
