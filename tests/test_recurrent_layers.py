@@ -255,3 +255,17 @@ def test_cells_step_by_step(rng):
                                                                 gru.weights])[0], atol=1e-12)
     assert layers.SimpleRNNCell(3).state_size == 3
     assert layers.LSTMCell(3).state_size == [3, 3]
+
+
+def test_check_gradients_on_recurrent_models(rng):
+    """model.check_gradients (descend.explain) verifies BPTT through every recurrent layer."""
+    model = descend.Sequential([
+        layers.Input((5, 3)), layers.Masking(),
+        layers.Bidirectional(layers.LSTM(3, return_sequences=True)),
+        layers.GRU(3, return_sequences=True), layers.SimpleRNN(2), layers.Dense(1)])
+    model.compile("adam", "mse")
+    x = rng.normal(size=(4, 5, 3))
+    x[1, 3:] = 0.0
+    result = model.check_gradients(x, rng.normal(size=(4, 1)))
+    assert result.ok, str(result)
+    assert {check.layer for check in result.layers} >= {"bidirectional", "gru", "simple_rnn"}
