@@ -66,9 +66,8 @@ def set_mask(tensor: Any, mask: Any) -> None:
     _MASKS[key] = (ref, mask)
 
 
-def mask_aware(layer: Any) -> tuple[bool, bool]:
-    """``(call takes mask, layer may attach a mask)`` for ``layer`` (cached per class)."""
-    cls = type(layer)
+def _class_flags(cls: type) -> tuple[bool, bool]:
+    """``(call takes mask, compute_mask overridden)`` for a layer class (cached)."""
     known = _AWARE.get(cls)
     if known is None:
         try:
@@ -77,10 +76,20 @@ def mask_aware(layer: Any) -> tuple[bool, bool]:
             takes = False
         from descend.layers.layer import Layer
 
-        computes = cls.compute_mask is not Layer.compute_mask
-        known = _AWARE[cls] = (takes, computes)
-    takes, computes = known
+        known = _AWARE[cls] = (takes, cls.compute_mask is not Layer.compute_mask)
+    return known
+
+
+def mask_aware(layer: Any) -> tuple[bool, bool]:
+    """``(call takes mask, layer may attach a mask)`` for ``layer``."""
+    takes, computes = _class_flags(type(layer))
     return takes, computes or bool(getattr(layer, "supports_masking", False))
+
+
+def is_mask_aware(layer: Any) -> bool:
+    """Whether ``layer`` reads or writes masks at all (the cheap test on every call)."""
+    known = _AWARE.get(type(layer)) or _class_flags(type(layer))
+    return known[0] or known[1] or layer.supports_masking is True
 
 
 def call_with_masks(layer: Any, inputs: Any, call: Any, kwargs: dict) -> Any:
@@ -109,7 +118,7 @@ def call_with_masks(layer: Any, inputs: Any, call: Any, kwargs: dict) -> Any:
 
 def any_mask_aware(layers: list[Any]) -> bool:
     """Whether any of ``layers`` reads or writes masks (array fast paths skip masks)."""
-    return any(any(mask_aware(layer)) for layer in layers)
+    return any(is_mask_aware(layer) for layer in layers)
 
 
 def check_mask(mask: Any, inputs: Any, name: str) -> np.ndarray | None:

@@ -453,7 +453,7 @@ class Layer:
     def _run_call(self, inputs: Any, training: bool, args: tuple, kwargs: dict) -> Any:
         if call_accepts_training(self):
             kwargs["training"] = training
-        if args or not any(_masks.mask_aware(self)):
+        if args or not _masks.is_mask_aware(self):
             out = self.call(inputs, *args, **kwargs)
         else:
             out = _masks.call_with_masks(self, inputs, self.call, kwargs)

@@ -265,7 +265,7 @@ class Functional(Model):
                 arg = args if many else args[0]
                 if checked:
                     layer._check_input(arg)
-                if any(_masks.mask_aware(layer)):
+                if _masks.is_mask_aware(layer):
                     if takes_training:
                         out = _masks.call_with_masks(layer, arg, layer.call,
                                                      {**kwargs, "training": training})

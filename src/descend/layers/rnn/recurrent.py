@@ -137,6 +137,12 @@ class SimpleRNN(_CellRNN):
     _cell_class = SimpleRNNCell
     _cell_name = "simple_rnn_cell"
 
+    def get_config(self) -> dict[str, Any]:
+        """Keras's keys (Keras's ``SimpleRNN`` config leaves out ``seed``)."""
+        config = super().get_config()
+        config.pop("seed", None)
+        return config
+
 
 class LSTM(_CellRNN):
     """Long short-term memory layer (Hochreiter and Schmidhuber, 1997).
