@@ -73,8 +73,8 @@ def _train_rows(rnn: layers.Layer, epochs: int) -> float:
 
 @pytest.mark.slow
 def test_lstm_reads_mnist_rows(shared_datasets):
-    """LSTM(128) over 28 rows: >= 98.0% after 4 epochs (measured 98.0-98.5%)."""
-    assert _train_rows(layers.LSTM(128), epochs=4) >= 0.98
+    """LSTM(128) over 28 rows, 5 epochs: >= 98.0% (measured 98.22%; 98.09% after 4)."""
+    assert _train_rows(layers.LSTM(128), epochs=5) >= 0.98
 
 
 @pytest.mark.slow

@@ -254,7 +254,7 @@ class Layer:
         shape = tuple(int(s) for s in shape)
         # C order: an initializer may return a transposed view (orthogonal's Q.T), and code
         # that edits a weight through ``data.reshape(-1)`` needs a view, not a copy
-        value = np.ascontiguousarray(initializers.get(initializer)(shape, dtype=dtype))
+        value = np.asarray(initializers.get(initializer)(shape, dtype=dtype), order="C")
         variable = Variable(value, trainable=trainable and self.trainable, name=name,
                             dtype=dtype)
         variable.path = f"{self.name}/{name or 'variable'}"
