@@ -145,7 +145,7 @@ def targets_section(summary: dict[str, Any]) -> list[str]:
     """The issue's targets with met / missed."""
     mark = {"met": "met", "missed": "**missed**", "not measured": "not measured"}
     rows = [[t["target"], t["goal"], t["shown"], mark[t["status"]]] for t in summary["targets"]]
-    lines = ["## Targets (issue 4)", "",
+    lines = ["## Targets", "",
              "\"PyTorch\" is the faster of its default and fused-Adam loops in each round.", "",
              *table(["target", "goal", "measured", "status"], rows), ""]
     missed = [t["target"] for t in summary["targets"] if t["status"] == "missed"]

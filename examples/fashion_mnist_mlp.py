@@ -10,13 +10,17 @@ trained with Adam (learning rate 1e-3 with cosine decay to 0), batch 128, 30
 epochs, on pixels scaled to [0, 1]. Target: >= 88.5% test accuracy (the paper's
 scikit-learn MLP baselines reach 87.0-87.7%).
 
-Run (from the repository root, with the data sets in ``../shared/datasets``)::
+Run (from the repository root)::
 
-    DESCEND_DATASETS=../shared/datasets python examples/fashion_mnist_mlp.py
+    python examples/fashion_mnist_mlp.py
+    DESCEND_DATASETS=/path/to/datasets python examples/fashion_mnist_mlp.py   # offline copy
+
+The data come from ``$DESCEND_DATASETS/fashion-mnist/`` when ``DESCEND_DATASETS`` is
+set (an offline copy), else from ``~/.descend/datasets/fashion-mnist/``; missing files
+are downloaded there, and every file is verified by its SHA-256 before use.
 
 Options: ``--epochs N`` (default 30), ``--quick`` (2,000 training and 1,000 test
 images, 1 epoch unless ``--epochs`` is given: a smoke test), ``--seed S`` (default 0).
-The data are read from ``$DESCEND_DATASETS/fashion-mnist/``.
 """
 
 from __future__ import annotations

@@ -10,13 +10,18 @@ with batch normalisation and dropout:
 trained with Adam (learning rate 1e-3 with cosine decay to 0), batch 100, 100
 epochs (4,000 steps). Target: >= 68% on the 1,000 test sequences.
 
-Run (from the repository root, with the data sets in ``../shared/datasets``)::
+Run (from the repository root)::
 
-    DESCEND_DATASETS=../shared/datasets python examples/mnist1d_mlp.py
+    python examples/mnist1d_mlp.py
+    DESCEND_DATASETS=/path/to/datasets python examples/mnist1d_mlp.py   # offline copy
+
+The data come from ``$DESCEND_DATASETS/mnist1d/mnist1d_data.npz`` when
+``DESCEND_DATASETS`` is set, else ``~/.descend/datasets/mnist1d/``; the file is
+verified by its SHA-256. It has no official download address, so it is not
+downloaded: ``help(descend.datasets.mnist1d)`` says how to create it.
 
 Options: ``--epochs N`` (default 100), ``--quick`` (1,000 training sequences, 2
-epochs unless ``--epochs`` is given: a smoke test), ``--seed S`` (default 0). The
-data are read from ``$DESCEND_DATASETS/mnist1d/mnist1d_data.npz``.
+epochs unless ``--epochs`` is given: a smoke test), ``--seed S`` (default 0).
 """
 
 from __future__ import annotations

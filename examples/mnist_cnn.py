@@ -16,13 +16,17 @@ Adam (learning rate 2e-3 with cosine decay to 0), batch 128, 8 epochs on all
 60,000 training images, pixels scaled to [0, 1]. Target: >= 99.0% test accuracy.
 This is the slowest example (about a minute per epoch on a 2-core CPU).
 
-Run (from the repository root, with the data sets in ``../shared/datasets``)::
+Run (from the repository root)::
 
-    DESCEND_DATASETS=../shared/datasets python examples/mnist_cnn.py
+    python examples/mnist_cnn.py
+    DESCEND_DATASETS=/path/to/datasets python examples/mnist_cnn.py   # offline copy
+
+The data come from ``$DESCEND_DATASETS/mnist/`` when ``DESCEND_DATASETS`` is
+set (an offline copy), else from ``~/.descend/datasets/mnist/``; missing files
+are downloaded there, and every file is verified by its SHA-256 before use.
 
 Options: ``--epochs N`` (default 8), ``--quick`` (2,000 training and 1,000 test
 images, 1 epoch unless ``--epochs`` is given: a smoke test), ``--seed S`` (default 0).
-The data are read from ``$DESCEND_DATASETS/mnist/``.
 """
 
 from __future__ import annotations

@@ -5,14 +5,17 @@ Model: 784 -> Dense(512, relu) -> Dropout(0.2) -> Dense(512, relu) -> Dropout(0.
 scaled to [0, 1], one-hot labels with categorical cross-entropy. Keras's example
 reports 98.40% test accuracy after 20 epochs; the target here is >= 98.2%.
 
-Run (from the repository root, with the data sets in ``../shared/datasets``)::
+Run (from the repository root)::
 
-    DESCEND_DATASETS=../shared/datasets python examples/mnist_mlp.py
+    python examples/mnist_mlp.py
+    DESCEND_DATASETS=/path/to/datasets python examples/mnist_mlp.py   # offline copy
+
+The data come from ``$DESCEND_DATASETS/mnist/`` when ``DESCEND_DATASETS`` is
+set (an offline copy), else from ``~/.descend/datasets/mnist/``; missing files
+are downloaded there, and every file is verified by its SHA-256 before use.
 
 Options: ``--epochs N`` (default 20), ``--quick`` (2,000 training and 1,000 test
 images, 1 epoch unless ``--epochs`` is given: a smoke test), ``--seed S`` (default 0).
-The data are read from ``$DESCEND_DATASETS/mnist/``; nothing is downloaded when
-the files are there.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The seed example: deeplizard's "How a Neural Network Learns" Keras code, run on descend.
+"""The example of deeplizard's course "How a Neural Network Learns": its Keras code, run on descend.
 
 Everything below the data section is the course's code with ``keras`` replaced by
 ``descend`` and nothing else changed. The data are generated as the course
@@ -14,7 +14,7 @@ from descend.utils import set_random_seed
 set_random_seed(0)
 (scaled_train_samples, train_labels), _ = side_effects.load_data(seed=0)
 
-# ---- the seed's code, with `keras` replaced by `descend` --------------------------
+# ---- the course's code, with `keras` replaced by `descend` ------------------------
 import descend  # noqa: E402,F401
 from descend.models import Sequential  # noqa: E402
 from descend.layers import Activation  # noqa: E402,F401

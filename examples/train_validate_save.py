@@ -1,6 +1,6 @@
 """Validation, early stopping, checkpoints and saving, together in one short script.
 
-Trains the seed network on the side-effects data while watching a validation set,
+Trains the course's network on the side-effects data while watching a validation set,
 stops when the validation loss stops improving (keeping the best weights), keeps
 the best model on disk, backs training up every epoch so that a killed run can be
 restarted and resumes exactly where it stopped, then saves the final model and

@@ -82,6 +82,10 @@ def test_save_best_only_keeps_the_best_epoch_and_prints_keras_messages(tmp_path,
     out = capsys.readouterr().out
     assert "Epoch 1: val_loss improved from None to" in out
     assert f"saving model to {path}" in out
+    # Keras 3 confirms each completed save, and only those (one per improvement)
+    saved = out.count(f"finished saving model to {path}")
+    assert saved == out.count("improved from") and saved >= 1
+    assert "Epoch 1: finished saving model to" in out
 
 
 def test_save_best_only_in_max_mode_skips_worse_epochs(tmp_path, capsys) -> None:
@@ -92,7 +96,9 @@ def test_save_best_only_in_max_mode_skips_worse_epochs(tmp_path, capsys) -> None
     cb._write = saves.append  # count the saves
     make_model().fit(x, y, epochs=3, batch_size=10, verbose=0, callbacks=[cb])
     assert len(saves) == 1  # the loss only goes down: epoch 1 is the "best" in max mode
-    assert "Epoch 2: loss did not improve from" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Epoch 2: loss did not improve from" in out
+    assert out.count("finished saving model to") == 1  # no confirmation without a save
 
 
 def test_initial_value_threshold_must_be_beaten(tmp_path) -> None:

@@ -13,7 +13,7 @@ from descend.cli import build_seed_model, main
 def test_no_command_runs_the_demo(capsys) -> None:
     assert main([]) == 0
     out = capsys.readouterr().out
-    assert "The seed example" in out and "Epoch 20/20" in out
+    assert '"How a Neural Network Learns"' in out and "Epoch 20/20" in out
     assert "final training accuracy" in out and "predictions" in out
 
 
@@ -24,6 +24,49 @@ def test_demo_with_two_epochs(capsys) -> None:
     accuracy = float(re.search(r"final training accuracy: ([0-9.]+)", out).group(1))
     assert 0.0 <= accuracy <= 1.0
     assert "age  65" in out
+    # two sigmoid outputs are not probabilities that add up to 1: the printed probability is
+    # the renormalisation the sparse categorical cross-entropy applies, side / (none + side)
+    rows = re.findall(r"age +\d+: outputs ([0-9.]+), ([0-9.]+) -> P\(side effect\) = ([0-9.]+)",
+                      out)
+    assert len(rows) == 6
+    for none, side, probability in rows:
+        assert float(probability) == pytest.approx(float(side) / (float(none) + float(side)),
+                                                   abs=2e-3)
+    assert "need not add up to 1" in out
+
+
+def test_version(capsys) -> None:
+    import descend
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"descend {descend.__version__}"
+
+
+@pytest.mark.parametrize("batch", ["0", "-3"])
+def test_explain_rejects_an_empty_batch_cleanly(batch: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["explain", "--batch", batch])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--batch must be at least 1" in err and f"received {batch}" in err
+    assert "Traceback" not in err
+
+
+def test_demo_plots_without_matplotlib_fails_before_training(monkeypatch, tmp_path,
+                                                              capsys) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)   # import matplotlib -> ImportError
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--epochs", "3", "--plots", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert "Epoch" not in captured.out                    # nothing was trained
+    assert 'pip install ".[plot]"' in captured.err and "matplotlib" in captured.err
+    assert "pip install descend[" not in captured.err      # descend is not on the index
+    assert not (tmp_path / "out").exists()
 
 
 def test_help_lists_the_commands(capsys) -> None:
@@ -81,3 +124,21 @@ def test_demo_writes_the_pictures(tmp_path, capsys) -> None:
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_output_into_a_closed_pipe_ends_quietly() -> None:
+    """``descend explain | head -3`` must not end in a BrokenPipeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "import sys; from descend.cli import main; "
+                                "sys.exit(main(['explain']))"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=dict(os.environ))
+    first = process.stdout.readline()
+    process.stdout.close()                       # the reader goes away, as head does
+    err = process.stderr.read().decode()
+    process.wait(timeout=120)
+    assert b"How a Neural Network Learns" in first
+    assert "Traceback" not in err and "BrokenPipeError" not in err

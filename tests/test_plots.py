@@ -8,8 +8,8 @@ import pytest
 try:
     import matplotlib
 except ImportError:  # pragma: no cover - CI installs the test extra, which has matplotlib
-    pytest.skip("matplotlib is not installed (pip install 'descend[plot]'); the plot tests "
-                "need it", allow_module_level=True)
+    pytest.skip("matplotlib is not installed (pip install \".[plot]\" from the clone); the "
+                "plot tests need it", allow_module_level=True)
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -93,10 +93,81 @@ def test_loss_curve_tangent_has_the_backprop_slope(tmp_path) -> None:
     current = next(line for label, line in lines.items() if label.startswith("current"))
     assert current.get_xdata()[0] == pytest.approx(before[2][1, 0])
     assert current.get_ydata()[0] == pytest.approx(probe.loss, rel=1e-12)
-    step = next(line for label, line in lines.items() if label.startswith("next step"))
-    assert step.get_xdata()[0] == pytest.approx(before[2][1, 0] - 0.1 * gradient, rel=1e-9)
+    # the step is drawn in the magnified right panel, as a change of the weight
+    zoom = {line.get_label(): line for line in fig.axes[1].lines}
+    step = next(line for label, line in zoom.items() if label.startswith("after one SGD step"))
+    assert step.get_xdata()[0] == pytest.approx(-0.1 * gradient, rel=1e-9)
+    assert "w <- w - learning_rate * g" in fig.axes[1].get_title()
     curve = lines["loss as this weight varies"]
     assert np.min(curve.get_ydata()) <= probe.loss + 1e-12
+
+
+def _seed_network():
+    from descend.cli import build_seed_model
+    from descend.datasets import side_effects
+    from descend.utils import set_random_seed
+
+    set_random_seed(0)
+    (x, y), _ = side_effects.load_data(seed=0)
+    return build_seed_model(), x, y
+
+
+def test_loss_curve_shows_adams_step_and_its_rule(tmp_path) -> None:
+    """Regression: the step was invisible, 'current -0.345' and 'next -0.345' printed alike,
+    and the title said 'learning rate x gradient' for Adam's step."""
+    model, x, y = _seed_network()
+    model.fit(x, y, batch_size=10, epochs=2, verbose=0)
+    fig = plot_loss_curve(model, x, y, path=tmp_path / "u.png")
+    zoom = fig.axes[1]
+    labels = [line.get_label() for line in zoom.lines]
+    before = next(label for label in labels if label.startswith("before"))
+    after = next(label for label in labels if label.startswith("after one Adam step"))
+    assert before.split("= ")[-1] != after.split("= ")[-1]       # the two values differ
+    assert "alpha_t * m / (sqrt(v) + epsilon)" in zoom.get_title()
+    assert "learning rate x gradient" not in zoom.get_title()
+    assert any(label.startswith("plain gradient step") for label in labels)
+    step = next(line for line in zoom.lines if line.get_label() == after).get_xdata()[0]
+    low, high = zoom.get_xlim()
+    assert low < step < high and abs(step) > 0.1 * (high - low)   # visible, not a dot
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert not any("too small to see" in t for t in texts)
+
+
+def test_a_fresh_models_loss_curve_shows_the_bottom_of_the_u() -> None:
+    """Regression: a freshly built model's curve was a slope running off the plot."""
+    model, x, y = _seed_network()
+    fig = plot_loss_curve(model, x, y)
+    curve = next(line for line in fig.axes[0].lines
+                 if line.get_label() == "loss as this weight varies")
+    losses = np.asarray(curve.get_ydata())
+    lowest = int(np.argmin(losses))
+    assert 0 < lowest < len(losses) - 1                            # the U turns up on both sides
+    assert losses.max() - losses.min() > 0.01 * losses.min()      # not a flat line
+
+
+def test_weight_histograms_say_what_they_show() -> None:
+    x, y = blobs()
+    fig = plot_weight_histograms(classifier(), x, y)
+    assert fig._suptitle is not None and "weights" in fig._suptitle.get_text()
+    for ax in fig.axes:
+        assert ax.get_xlabel() in ("weight value", "gradient dLoss/dw")
+        assert ax.get_ylabel() == "number of weights"
+
+
+def test_learning_curves_tick_at_whole_epochs() -> None:
+    fig = plot_history({"loss": [0.9, 0.6, 0.5], "accuracy": [0.5, 0.7, 0.8]})
+    for ax in fig.axes:
+        fig.canvas.draw()
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_decision_boundary_names_the_feature(tmp_path) -> None:
+    model, x, y = _seed_network()
+    fig = plot_decision_boundary(model, x, y, resolution=20, feature_names=["age"])
+    assert fig.axes[0].get_xlabel() == "age"
+    with pytest.raises(ValueError, match="feature_names"):
+        plot_decision_boundary(model, x, y, feature_names=["age", "weight"])
 
 
 def test_loss_curve_argument_errors() -> None:

@@ -289,3 +289,66 @@ def test_subclass_calling_functional_init_is_functional():
 def test_an_unimplemented_call_is_a_clear_error():
     with pytest.raises(NotImplementedError, match="call"):
         Model().predict(np.ones((1, 2)), verbose=0)
+
+
+def test_dict_inputs_reach_a_subclassed_call_as_a_dict():
+    class TwoInputs(Model):
+        def __init__(self):
+            super().__init__()
+            self.numeric = Dense(2)
+            self.categorical = Dense(2)
+            self.out = Dense(1)
+
+        def call(self, inputs):
+            joined = ops.concatenate([self.numeric(inputs["num"]),
+                                      self.categorical(inputs["cat"])], axis=-1)
+            return self.out(joined)
+
+    model = TwoInputs()
+    model.compile(optimizer="adam", loss="mse")
+    x = {"num": np.ones((8, 3)), "cat": np.zeros((8, 5))}
+    model.fit(x, np.ones((8, 1)), epochs=1, verbose=0)
+    assert model.predict(x, verbose=0).shape == (8, 1)
+    assert model.count_params() == 3 * 2 + 2 + 5 * 2 + 2 + 4 + 1
+
+
+def test_fit_without_targets_hands_x_alone_to_train_step_and_predict_step_is_used():
+    seen = []
+
+    class AutoEncoder(Model):
+        def __init__(self):
+            super().__init__()
+            self.encode = Dense(2)
+            self.decode = Dense(4)
+
+        def call(self, x):
+            return self.decode(self.encode(x))
+
+        def train_step(self, data):
+            seen.append(type(data))
+            reconstruction = self(data, training=True)
+            loss = ops.mean(ops.square(reconstruction - data))
+            self.zero_grad()
+            loss.backward()
+            weights = self.trainable_weights
+            self.optimizer.apply([w.grad for w in weights], weights)
+            return {"reconstruction_loss": loss}
+
+        def predict_step(self, data):
+            return self.encode(data)
+
+    model = AutoEncoder()
+    model.compile(optimizer=descend.optimizers.Adam(0.05))
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    history = model.fit(x, epochs=5, batch_size=16, verbose=0)
+    assert seen[0] is np.ndarray
+    losses = history.history["reconstruction_loss"]
+    assert losses[-1] < losses[0]
+    assert model.predict(x, verbose=0).shape == (64, 2)
+
+
+def test_compile_without_a_loss_and_nothing_added_is_a_clear_error():
+    model = Net()
+    model.compile(optimizer="adam")
+    with pytest.raises(ValueError, match="No loss to compute"):
+        model.fit(np.ones((4, 4)), np.ones((4, 1)), verbose=0)

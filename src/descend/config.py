@@ -17,6 +17,8 @@ Examples
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 _FLOATX = "float32"
@@ -141,3 +143,81 @@ def disable_interactive_logging() -> None:
     """
     global _INTERACTIVE_LOGGING
     _INTERACTIVE_LOGGING = False
+
+
+# ------------------------------------------------------------------------------ BLAS threads
+BLAS_THREADS_ENV = "DESCEND_BLAS_THREADS"
+"""Environment variable read when no setting was made: ``auto``, ``adaptive``, a number, ``off``."""
+
+_BLAS_THREADS: str | int | None = "auto"
+_BLAS_THREADS_SET = False
+_BLAS_ENV_PARSED: tuple[str | None, str | int | None] = (None, None)
+# read once, when descend is imported (as BLAS libraries read OMP_NUM_THREADS when loaded):
+# looking the variable up on every predict call would cost microseconds
+_BLAS_ENV_RAW = os.environ.get(BLAS_THREADS_ENV)
+
+
+def _parse_blas_threads(value: object, where: str) -> str | int | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("auto", "adaptive"):
+        return value.strip().lower()
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1:
+        return int(value)
+    raise ValueError(
+        f"{where}: expected 'auto', 'adaptive', a number of threads >= 1, or 'off' (None), "
+        f"received "
+        f"{value!r}. For example set_blas_threads(1) or DESCEND_BLAS_THREADS=1."
+    )
+
+
+def blas_threads() -> str | int | None:
+    """How ``fit``, ``evaluate`` and ``predict`` set NumPy's BLAS threads.
+
+    Returns
+    -------
+    "auto", "adaptive", int or None
+        ``"auto"`` (default): descend chooses by matrix size, one thread for small
+        products and every core for large ones (see :mod:`descend.threads`);
+        ``"adaptive"``: large products get the cores other processes leave free
+        (not bit-reproducible between runs); an int: that many threads; None:
+        descend leaves the BLAS library alone. Unless :func:`set_blas_threads`
+        was called, the environment variable ``DESCEND_BLAS_THREADS`` (``auto``,
+        ``adaptive``, a number, or ``off``), as it was when descend was
+        imported, decides.
+
+    Examples
+    --------
+    >>> import descend
+    >>> descend.config.set_blas_threads(1)
+    >>> descend.config.blas_threads()
+    1
+    >>> descend.config.set_blas_threads("auto")
+    """
+    global _BLAS_ENV_PARSED
+    if _BLAS_THREADS_SET:
+        return _BLAS_THREADS
+    raw = _BLAS_ENV_RAW
+    if not raw or not raw.strip():
+        return _BLAS_THREADS
+    if _BLAS_ENV_PARSED[0] != raw:   # parse once: predict asks on every call
+        _BLAS_ENV_PARSED = (raw, _parse_blas_threads(raw, BLAS_THREADS_ENV))
+    return _BLAS_ENV_PARSED[1]
+
+
+def set_blas_threads(value: str | int | None) -> None:
+    """Choose how many BLAS threads descend's matrix products use (overrides the env var).
+
+    Parameters
+    ----------
+    value : "auto", "adaptive", int >= 1, or None
+        ``"auto"`` (default) lets descend choose by matrix size; ``"adaptive"``
+        also by the machine's load; a number fixes the threads that ``fit``,
+        ``evaluate``, ``predict`` and the ``*_on_batch`` methods set; None (or
+        ``"off"``) leaves NumPy's BLAS library as it is.
+    """
+    global _BLAS_THREADS, _BLAS_THREADS_SET
+    _BLAS_THREADS = _parse_blas_threads(value, "set_blas_threads")
+    _BLAS_THREADS_SET = True

@@ -4,8 +4,11 @@ While recording is off, operations compute their result and build no graph: no
 backward context is created and nothing is kept alive for a backward pass. This
 is how ``predict`` and ``evaluate`` run.
 
-The switch is process-wide (not thread-local), which keeps the check on the
-hot path of every operation to a single attribute read.
+The switch is per thread, as in PyTorch: ``predict`` (which turns recording
+off) running in one thread does not stop ``fit`` in another thread from
+recording its graph. A new thread starts with recording on. The check on the
+hot path of every operation stays a single attribute read (of a
+``threading.local``).
 
 Examples
 --------
@@ -19,9 +22,11 @@ False
 
 from __future__ import annotations
 
+import threading
 
-class _GradMode:
-    __slots__ = ("enabled",)
+
+class _GradMode(threading.local):
+    """Per-thread recording switch; ``__init__`` runs once in every thread that reads it."""
 
     def __init__(self) -> None:
         self.enabled = True

@@ -23,7 +23,10 @@ from descend.callbacks.model_checkpoint import ModelCheckpoint
 from descend.callbacks.monitor_callback import MonitorCallback
 from descend.callbacks.progbar_logger import ProgbarLogger
 from descend.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from descend.callbacks.remote_monitor import RemoteMonitor
 from descend.callbacks.stop_at_threshold import StopAtThreshold
+from descend.callbacks.swap_ema_weights import SwapEMAWeights
+from descend.callbacks.tensorboard import TensorBoard
 from descend.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -39,6 +42,9 @@ __all__ = [
     "MonitorCallback",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
     "StopAtThreshold",
+    "SwapEMAWeights",
+    "TensorBoard",
     "TerminateOnNaN",
 ]

@@ -134,9 +134,12 @@ class BackupAndRestore(Callback):
         """Delete the backup (training completed) when ``delete_checkpoint``."""
         if not self.delete_checkpoint:
             return
+        from descend.saving.atomic import remove_stale_temporaries
+
         for path in (self._latest, self._previous):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
+            remove_stale_temporaries(path)  # left by saves killed in an earlier run
         with contextlib.suppress(OSError):
             os.rmdir(self.backup_dir)  # only if empty: never remove the user's other files
 

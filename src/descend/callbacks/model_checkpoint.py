@@ -191,10 +191,17 @@ class ModelCheckpoint(MonitorCallback):
                           f"{current:.5f}, saving model to {filepath}", flush=True)
                 self.best = current
                 self._write(filepath)
+                self._report_saved(epoch, filepath)
                 return
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: saving model to {filepath}", flush=True)
         self._write(filepath)
+        self._report_saved(epoch, filepath)
+
+    def _report_saved(self, epoch: int, filepath: str) -> None:
+        """Keras 3 confirms every completed save when ``verbose > 0``."""
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}", flush=True)
 
     def _write(self, filepath: str) -> None:
         directory = os.path.dirname(filepath)

@@ -6,7 +6,7 @@
 * :func:`check_model_gradients` -- backprop against float64 central differences
   (also ``model.check_gradients(x, y)``);
 * plots (matplotlib, imported only when a plot is drawn): :func:`plot_history`,
-  :func:`plot_loss_curve` (the seeds' U-curve), :func:`plot_decision_boundary`,
+  :func:`plot_loss_curve` (the course's U-curve), :func:`plot_decision_boundary`,
   :func:`plot_weight_histograms`, :func:`draw_network`, :func:`plot_lr_finder`,
   and :class:`WeightSnapshots` to record weights per epoch.
 

@@ -1,12 +1,12 @@
-"""The pictures ``descend demo --plots DIR`` writes for the seed example.
+"""The pictures ``descend demo --plots DIR`` writes for the course's example.
 
-After the demo has trained the seed network, :func:`write_demo_plots` saves
+After the demo has trained the course's network, :func:`write_demo_plots` saves
 
 * ``learning_curves.png`` -- the loss falling and the accuracy rising, epoch by epoch;
-* ``loss_curve.png`` -- the seeds' U-curve: the loss as one weight of the output layer
+* ``loss_curve.png`` -- the course's U-curve: the loss as one weight of the output layer
   varies, with the tangent (slope = gradient) and the optimizer's next step;
 * ``network.png`` -- the trained network, edges coloured and sized by weight;
-* ``decision_boundary.png`` -- for a model with 1 or 2 inputs (the seed has one: the
+* ``decision_boundary.png`` -- for a model with 1 or 2 inputs (the course's has one: the
   age), the predicted probability of a side effect against age, and where it crosses 0.5;
 * ``weights.png`` -- histograms of each layer's weights and gradients.
 
@@ -28,7 +28,8 @@ __all__ = ["write_demo_plots"]
 
 
 def write_demo_plots(model: Any, history: Any, x: Any, y: Any, out_dir: Any,
-                     snapshots: Any = None) -> list[Path]:
+                     snapshots: Any = None,
+                     feature_names: list[str] | None = None) -> list[Path]:
     """Write the demo's PNGs into ``out_dir`` and return their paths.
 
     Parameters
@@ -44,6 +45,9 @@ def write_demo_plots(model: Any, history: Any, x: Any, y: Any, out_dir: Any,
     snapshots : WeightSnapshots, optional
         Weights recorded during training; the decision boundary then shows
         how it moved epoch by epoch.
+    feature_names : list of str, optional
+        What the input features are, for the decision boundary's axes (the
+        demo passes ``["age, scaled to [0, 1]"]``).
 
     Returns
     -------
@@ -63,12 +67,13 @@ def write_demo_plots(model: Any, history: Any, x: Any, y: Any, out_dir: Any,
         written.append(path)
 
     save("learning_curves.png", plots.plot_history(
-        history, title="The seed network learning: loss down, accuracy up"))
+        history, title="The course's network learning: loss down, accuracy up"))
     save("loss_curve.png", plots.plot_loss_curve(model, x, y, layer=-1))
     save("network.png", plots.draw_network(model))
     features = int(np.prod(x.shape[1:])) if x.ndim > 1 else 1
     if features in (1, 2):
-        save("decision_boundary.png", plots.plot_decision_boundary(model, x, y, snapshots))
+        save("decision_boundary.png", plots.plot_decision_boundary(
+            model, x, y, snapshots, feature_names=feature_names))
     sample = np.random.default_rng(0).permutation(len(x))[:256]
     save("weights.png", plots.plot_weight_histograms(model, x[sample], np.asarray(y)[sample]))
     return written

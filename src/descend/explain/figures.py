@@ -1,6 +1,6 @@
 """Getting matplotlib (only when a picture is drawn) and saving figures.
 
-matplotlib is an optional dependency (``pip install descend[plot]``): nothing in
+matplotlib is an optional dependency (``pip install ".[plot]"`` from a clone): nothing in
 descend imports it until a plotting function runs. When there is no display
 (a server, CI, a test run) the non-interactive Agg backend is selected, so
 plots work headless and are saved as PNG files.
@@ -41,7 +41,7 @@ def pyplot() -> Any:
     except ImportError:
         raise ImportError(
             "descend's plots need matplotlib, which is not installed. Install it with "
-            "`pip install matplotlib` (or `pip install descend[plot]`)."
+            "`pip install matplotlib` (or, from a clone of descend, `pip install \".[plot]\"`)."
         ) from None
     if "matplotlib.pyplot" not in sys.modules and _headless():
         matplotlib.use("Agg")

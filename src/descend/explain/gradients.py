@@ -8,7 +8,7 @@ with the central difference
 
     dLoss/dw ~ (Loss(w + eps) - Loss(w - eps)) / (2 * eps),
 
-the seeds' definition of a derivative made numeric. To make the comparison
+the course's definition of a derivative made numeric. To make the comparison
 exact the check runs on a **float64 copy** of the model (rebuilt from its
 ``get_config`` with every layer in float64, then given the same weights), so
 the model itself is not touched. The loss is the compiled loss plus the

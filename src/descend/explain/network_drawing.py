@@ -1,4 +1,4 @@
-"""``draw_network``: a dense network drawn as the seeds draw it.
+"""``draw_network``: a dense network drawn as the course draws it.
 
 Columns of nodes -- the input layer, each hidden layer, the output layer -- and
 an edge from every node to every node of the next layer. Each edge's colour and

@@ -1,4 +1,4 @@
-"""Pictures of learning: curves, the seeds' U-curve, decision boundaries, histograms.
+"""Pictures of learning: curves, the course's U-curve, decision boundaries, histograms.
 
 Every function returns the matplotlib ``Figure`` and saves it when given
 ``path=`` (PNG by the file's suffix). matplotlib is imported only when a function
@@ -8,12 +8,12 @@ runs, with the headless Agg backend when there is no display (see
 * :func:`plot_history` -- loss and metrics per epoch, training and validation
   (also ``history.plot()``);
 * :func:`plot_loss_curve` -- the loss as a function of one weight, the others
-  fixed: the U-shaped curve of the seeds, the current weight, the tangent whose
+  fixed: the U-shaped curve of the course, the current weight, the tangent whose
   slope is the gradient backprop computes, and the step the optimizer would take;
 * :func:`plot_decision_boundary` -- what a model with 1 or 2 inputs predicts over
   the input space, and how its boundary moved across epochs;
 * :func:`plot_weight_histograms` -- weights (and gradients) of each layer;
-* :func:`draw_network` -- the network drawn as the seeds draw it;
+* :func:`draw_network` -- the network drawn as the course draws it;
 * :func:`plot_lr_finder` -- the learning-rate range test of :mod:`descend.tune`.
 
 Examples
@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from descend.explain.figures import finish, pyplot  # noqa: F401  (re-exported for callers)
+from descend.explain.loss_curve import plot_loss_curve
 from descend.explain.network_drawing import draw_network
-from descend.explain.probe import loss_and_gradients, model_loss, prepare_batch
-from descend.explain.update_rules import explain_update, slots_of
+from descend.explain.probe import loss_and_gradients, prepare_batch
 
 __all__ = ["draw_network", "plot_decision_boundary", "plot_history", "plot_loss_curve",
            "plot_lr_finder", "plot_weight_histograms"]
@@ -89,6 +89,8 @@ def plot_history(history: Any, metrics: Sequence[str] | None = None, path: Any =
     if not metrics:
         raise ValueError("plot_history: the history is empty. Train with model.fit first.")
     plt = pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.6 * len(metrics), 3.6), squeeze=False)
     for ax, name in zip(axes[0], metrics, strict=True):
         values = data[name]
@@ -99,147 +101,13 @@ def plot_history(history: Any, metrics: Sequence[str] | None = None, path: Any =
             vx = xs if len(val) == len(values) else list(range(1, len(val) + 1))
             ax.plot(vx, val, "s--", color="tab:orange", markersize=3, label=f"validation {name}")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # no epoch 2.5
         ax.set_ylabel(name)
         ax.set_title(f"{name} by epoch")
         ax.grid(alpha=0.3)
         ax.legend()
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    return finish(fig, path)
-
-
-# ------------------------------------------------------------------------------ U-curve
-def _find_layer(model: Any, layer: Any) -> Any:
-    layers = list(getattr(model, "layers", []))
-    if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
-        if not -len(layers) <= layer < len(layers):
-            raise ValueError(f"layer index {layer} is out of range: the model has "
-                             f"{len(layers)} layers.")
-        return layers[layer]
-    if isinstance(layer, str):
-        for candidate in layers:
-            if candidate.name == layer:
-                return candidate
-        names = [candidate.name for candidate in layers]
-        raise ValueError(f"no layer named {layer!r}; the layers are {names}.")
-    if layer in layers:
-        return layer
-    raise TypeError(f"`layer` must be a layer index, a layer name or one of the model's layers, "
-                    f"received {layer!r}.")
-
-
-def _find_weight(layer: Any, weight: str) -> Any:
-    for w in layer.trainable_weights:
-        if w.path.rsplit("/", 1)[-1] == weight or w.path == weight:
-            return w
-    raise ValueError(f"layer '{layer.name}' has no trainable weight {weight!r}; it has "
-                     f"{[w.path.rsplit('/', 1)[-1] for w in layer.trainable_weights]}.")
-
-
-def plot_loss_curve(model: Any, x: Any, y: Any, layer: Any = -1, index: Any = None,
-                    weight: str = "kernel", span: float | None = None, points: int = 81,
-                    path: Any = None) -> Any:
-    """The seeds' U-curve: the loss as one weight varies, every other weight held fixed.
-
-    Draws the loss on ``(x, y)`` for values of the chosen weight around its
-    current value, marks the current value, draws the tangent there, whose
-    slope is the gradient ``dLoss/dw`` computed by backpropagation, and an arrow
-    to where the optimizer's next step would move this weight (``w - lr * g``
-    for SGD; Adam's rule with its current state). The model is left unchanged.
-
-    Parameters
-    ----------
-    model : Model
-        A compiled model.
-    x, y : array_like
-        The data the loss is computed on (the whole training set, or a batch).
-    layer : int, str or Layer, default -1
-        The layer (index, name or object); default the last.
-    index : tuple of int, optional
-        Which entry of the weight, e.g. ``(0, 1)``; default the entry with the
-        largest gradient (the most interesting slice).
-    weight : str, default "kernel"
-        The layer's weight, e.g. ``"kernel"`` or ``"bias"``.
-    span : float, optional
-        Plot ``w0 - span`` to ``w0 + span`` (default: wide enough to show the
-        step and the bottom of the curve nearby).
-    points : int, default 81
-        Values of the weight at which the loss is computed.
-    path : str or PathLike, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Notes
-    -----
-    The loss is computed in inference mode (no dropout) with the compiled loss
-    plus the regularisation penalties, as :func:`descend.explain.step` shows it.
-    """
-    xs, ys, sw = prepare_batch(model, x, y, training=True)
-    variable = _find_weight(_find_layer(model, layer), weight)
-    weights = list(model.trainable_weights)
-    probe = loss_and_gradients(model, xs, ys, sw, tap=False)
-    grads = {id(w): g for w, g in zip(weights, probe.gradients, strict=True)}
-    gradient = grads[id(variable)]
-    if index is None:
-        index = np.unravel_index(int(np.argmax(np.abs(gradient))), gradient.shape)
-    index = tuple(int(i) for i in np.atleast_1d(index)) if gradient.ndim else ()
-    try:
-        w0 = float(variable.data[index])
-    except IndexError:
-        raise ValueError(f"index {index} is out of range for {variable.path} of shape "
-                         f"{variable.shape}.") from None
-    g, loss0 = float(gradient[index]), probe.loss
-    optimizer = model.optimizer
-    norm = float(np.sqrt(sum(np.sum(np.asarray(v, np.float64) ** 2) for v in probe.gradients)))
-    update = explain_update(optimizer, variable, variable.data, gradient,
-                            slots_of(optimizer, variable),
-                            learning_rate=float(optimizer.learning_rate),
-                            step=int(optimizer.iterations) + 1, global_norm=norm)
-    w_next = float(update.after[index]) if update.after is not None else None
-    if span is None:
-        reach = abs(w_next - w0) if w_next is not None else 0.0
-        span = max(1.0, 2.0 * abs(w0), 4.0 * reach)
-    values = np.linspace(w0 - span, w0 + span, int(points))
-    original = variable.data[index].copy()
-    losses = []
-    try:
-        for value in values:
-            variable.data[index] = value
-            losses.append(model_loss(model, xs, ys, sw))
-        next_loss = None
-        if w_next is not None:
-            variable.data[index] = w_next
-            next_loss = model_loss(model, xs, ys, sw)
-    finally:
-        variable.data[index] = original
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.6))
-    label = f"{variable.path}{list(index) if index else ''}"
-    ax.plot(values, losses, color="tab:blue", lw=2, label="loss as this weight varies")
-    tangent = np.linspace(w0 - span / 3, w0 + span / 3, 2)
-    ax.plot(tangent, loss0 + g * (tangent - w0), "--", color="tab:red",
-            label=f"tangent: slope = gradient = {g:.4g}")
-    ax.plot([w0], [loss0], "o", color="black", zorder=5, label=f"current weight {w0:.4g}")
-    if w_next is not None and next_loss is not None:
-        ax.annotate("", xy=(w_next, next_loss), xytext=(w0, loss0),
-                    arrowprops={"arrowstyle": "->", "color": "tab:green", "lw": 2})
-        ax.plot([w_next], [next_loss], "o", color="tab:green", zorder=5,
-                label=f"next step ({type(optimizer).__name__}): {w_next:.4g}")
-        if abs(w_next - w0) < span / 50:
-            ax.annotate(f"the next step moves it by {w_next - w0:.2g}\n(too small to see at "
-                        "this scale)", xy=(w0, loss0), xytext=(0.03, 0.06),
-                        textcoords="axes fraction", fontsize=8, color="tab:green",
-                        arrowprops={"arrowstyle": "-", "color": "tab:green", "lw": 0.6})
-    best = values[int(np.argmin(losses))]
-    ax.axvline(best, color="grey", lw=0.8, ls=":", label=f"lowest loss on this slice: {best:.4g}")
-    ax.set_xlabel(f"weight {label} (all other weights fixed)")
-    ax.set_ylabel("loss")
-    ax.set_title("new weight = old weight - learning rate x gradient")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
     fig.tight_layout()
     return finish(fig, path)
 
@@ -271,12 +139,13 @@ def _positive_share(scores: np.ndarray) -> np.ndarray:
 
 
 def plot_decision_boundary(model: Any, x: Any, y: Any, history_of_weights: Any = None,
-                           resolution: int = 200, path: Any = None) -> Any:
+                           resolution: int = 200, path: Any = None,
+                           feature_names: Sequence[str] | None = None) -> Any:
     """What the model predicts over its input space, and how that moved while it learned.
 
     With 2 inputs, the plane is coloured by the predicted class (or by the
     probability, for one output unit) and the data are drawn on top; with one
-    input (the seed example), the predicted probability of class 1 is drawn
+    input (the course's example), the predicted probability of class 1 is drawn
     against the input, with the data at 0 and 1. Given weight snapshots, the
     boundary (probability 0.5, or where the predicted class changes) of each
     is drawn, from light (early) to dark (late).
@@ -293,6 +162,9 @@ def plot_decision_boundary(model: Any, x: Any, y: Any, history_of_weights: Any =
     resolution : int, default 200
         Grid points per axis.
     path : str or PathLike, optional
+    feature_names : sequence of str, optional
+        What each input feature is, for the axis labels (e.g. ``["age"]``);
+        default ``"input"`` (``"input 1"``, ``"input 2"``).
 
     Returns
     -------
@@ -301,7 +173,8 @@ def plot_decision_boundary(model: Any, x: Any, y: Any, history_of_weights: Any =
     Raises
     ------
     ValueError
-        If the inputs do not have 1 or 2 features.
+        If the inputs do not have 1 or 2 features, or ``feature_names`` does not
+        name each of them.
     """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim == 1:
@@ -309,6 +182,12 @@ def plot_decision_boundary(model: Any, x: Any, y: Any, history_of_weights: Any =
     if x.ndim != 2 or x.shape[1] not in (1, 2):
         raise ValueError(f"plot_decision_boundary: needs inputs with 1 or 2 features, received "
                          f"shape {x.shape}. Pick two features, or project the data first.")
+    if feature_names is None:
+        feature_names = ["input"] if x.shape[1] == 1 else ["input 1", "input 2"]
+    feature_names = [str(name) for name in feature_names]
+    if len(feature_names) != x.shape[1]:
+        raise ValueError(f"plot_decision_boundary: feature_names must name each of the "
+                         f"{x.shape[1]} input features, received {feature_names}.")
     labels = np.asarray(y).reshape(len(x), -1)
     labels = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
     snapshots, names = [], []
@@ -340,7 +219,7 @@ def plot_decision_boundary(model: Any, x: Any, y: Any, history_of_weights: Any =
             ax.axvline(c, color="black", ls=":", lw=1)
         ax.axhline(0.5, color="grey", lw=0.8)
         ax.set_ylim(-0.08, 1.08)
-        ax.set_xlabel("input")
+        ax.set_xlabel(feature_names[0])
         ax.set_ylabel("predicted probability of class 1")
         title = "Decision boundary: where the prediction crosses 0.5"
     else:
@@ -367,8 +246,8 @@ def plot_decision_boundary(model: Any, x: Any, y: Any, history_of_weights: Any =
         ax.contour(gx, gy, field_now, levels=level, colors="black", linewidths=2)
         ax.scatter(x[:, 0], x[:, 1], c=labels, cmap="coolwarm", s=12, edgecolors="k",
                    linewidths=0.3)
-        ax.set_xlabel("input 1")
-        ax.set_ylabel("input 2")
+        ax.set_xlabel(feature_names[0])
+        ax.set_ylabel(feature_names[1])
         title = "Decision boundary" + (" (light: early epochs, black: now)" if snapshots else "")
     ax.set_title(title)
     if x.shape[1] == 1:
@@ -424,10 +303,17 @@ def plot_weight_histograms(model: Any, x: Any = None, y: Any = None, bins: int =
                 ax.hist(values[np.isfinite(values)], bins=edges, color=color, alpha=0.6,
                         label=f"{what}{short} {tuple(w.shape) if not what else ''}".rstrip())
         row[0].set_title(f"{layer.name}: weights", fontsize=9)
+        row[0].set_xlabel("weight value", fontsize=8)
+        row[0].set_ylabel("number of weights", fontsize=8)
         row[0].legend(fontsize=7)
         if grads:
             row[1].set_title(f"{layer.name}: gradients", fontsize=9)
+            row[1].set_xlabel("gradient dLoss/dw", fontsize=8)
+            row[1].set_ylabel("number of weights", fontsize=8)
             row[1].legend(fontsize=7)
+    fig.suptitle("Each layer's weights" + (" and the gradients of the loss with respect to them"
+                                            if grads else "")
+                 + " (kernel: connection weights, bias: one per unit)")
     fig.tight_layout()
     return finish(fig, path)
 

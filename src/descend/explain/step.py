@@ -1,6 +1,6 @@
 """One training step, shown in numbers: ``descend.explain.step(model, x, y)``.
 
-The seeds explain learning through one weight: its gradient, then ``new weight =
+The course explains learning through one weight: its gradient, then ``new weight =
 old weight - learning rate * gradient``. :func:`step` shows exactly that for a
 whole network. It runs **the train step of** ``fit`` itself (the function
 ``model.make_train_function()`` returns: forward pass, loss, ``backward``, one
@@ -444,12 +444,12 @@ def _agreement(w: WeightStep) -> str:
             f"difference {gap:.1e})")
 
 
-# ------------------------------------------------------------------------ the seed example
+# ------------------------------------------------------------------------ the course's example
 def explain_seed(seed: int = 0, batch: int = 4, print_fn: Callable[[str], Any] | None = print
                  ) -> StepRecord:
-    """``descend explain``: one training step of the seed network, in numbers.
+    """``descend explain``: one training step of the course's network, in numbers.
 
-    Builds the seed's network (1 -> 16 relu -> 32 relu -> 2 sigmoid, Adam with
+    Builds the course's network (1 -> 16 relu -> 32 relu -> 2 sigmoid, Adam with
     learning rate 1e-4, sparse categorical cross-entropy), takes the first
     ``batch`` patients of the drug-trial data and explains one step on them.
 
@@ -481,8 +481,9 @@ def explain_seed(seed: int = 0, batch: int = 4, print_fn: Callable[[str], Any] |
     (x, y), _ = side_effects.load_data(seed=seed)
     model = build_seed_model()
     if print_fn is not None:
-        print_fn("The seed example: a network learns whether a patient's age predicts a side "
-                 "effect.\nAges are scaled to [0, 1]; label 1 = side effect, output = (score of "
+        print_fn('The example of "How a Neural Network Learns": a network learns whether a '
+                 "patient's age predicts a side effect.\nAges are scaled to [0, 1]; label 1 = "
+                 "side effect, output = (score of "
                  "'no side effect', score of 'side effect').\n")
     record = step(model, x[:batch], y[:batch], print_fn=print_fn)
     if print_fn is not None:

@@ -2,8 +2,12 @@
 
 :func:`tap_layers` temporarily wraps the ``call`` method of some layers (on the
 instances, nothing global) so that every call is recorded as a
-:class:`LayerCall`. Nothing about the computation changes: the wrapped method
-returns exactly what the original returns, the graph is the same, and the
+:class:`LayerCall`. ``predict`` runs layers through their array path
+(``Layer._infer``), which some layers (``Dense``) compute without ``call``; while
+tapped, a layer's array path is the generic one, which goes through the wrapped
+``call``, so ``predict`` is seen as well as ``fit``. Nothing about the computation
+changes: the wrapped method returns exactly what the original returns, the graph is
+the same, and the
 wrappers are removed when the ``with`` block ends, even on an error. This is how
 ``descend.explain`` sees the activations of the very forward pass that ``fit``'s
 train step runs.
@@ -67,18 +71,22 @@ def tap_layers(layers: Sequence[Any]) -> Iterator[list[LayerCall]]:
     ----------
     layers : sequence of Layer
         Usually ``model.layers``. Each layer's ``call`` is wrapped on the
-        instance for the duration of the block.
+        instance for the duration of the block, and its array path ``_infer``
+        (used by ``predict``) is set to the generic one that calls ``call``.
 
     Yields
     ------
     list of LayerCall
         Filled in call order as the forward pass runs.
     """
+    from descend.layers.layer import Layer
+
     calls: list[LayerCall] = []
-    patched: list[tuple[Any, Any]] = []
+    patched: list[tuple[Any, dict[str, Any]]] = []
     try:
         for layer in layers:
-            previous = layer.__dict__.get("call")
+            previous = {name: layer.__dict__[name] for name in ("call", "_infer")
+                        if name in layer.__dict__}
             original = layer.call
 
             def wrapper(inputs: Any, *args: Any, _layer: Any = layer, _original: Any = original,
@@ -87,15 +95,19 @@ def tap_layers(layers: Sequence[Any]) -> Iterator[list[LayerCall]]:
                 calls.append(LayerCall(_layer, _copy(inputs), _copy(out)))
                 return out
 
-            layer.call = wrapper
             patched.append((layer, previous))
+            layer.call = wrapper
+            # predict's array path: a layer's own fast ``_infer`` (Dense) skips ``call``;
+            # the generic one builds, checks and runs ``call`` -- the wrapper above
+            layer._infer = Layer._infer.__get__(layer)
         yield calls
     finally:
         for layer, previous in reversed(patched):
-            if previous is None:
-                del layer.call
-            else:
-                layer.call = previous
+            for name in ("call", "_infer"):
+                if name in previous:
+                    setattr(layer, name, previous[name])
+                else:
+                    layer.__dict__.pop(name, None)
 
 
 def activation_name(layer: Any) -> str | None:

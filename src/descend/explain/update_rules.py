@@ -5,7 +5,7 @@ optimizer's state for it (Adam's ``m`` and ``v``...), and returns the rule in
 words, the value the rule gives (computed again in float64, independently of
 the optimizer's in-place code) and, for any entry, the arithmetic with the
 actual numbers. ``descend.explain.step`` prints these next to what the optimizer
-really did, so a learner can check the seeds' ``new weight = old weight -
+really did, so a learner can check the course's ``new weight = old weight -
 learning rate * gradient`` by hand.
 
 Known rules: SGD (plain, momentum, Nesterov), Adam / AdamW (with AMSGrad),

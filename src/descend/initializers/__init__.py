@@ -41,6 +41,7 @@ from descend.initializers.random_initializers import (
     TruncatedNormal,
     VarianceScaling,
 )
+from descend.initializers.stft import STFT
 from descend.saving.object_registration import (
     function_config,
     is_registered,
@@ -52,17 +53,19 @@ from descend.saving.object_registration import (
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
     "IdentityInitializer", "Initializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
-    "OrthogonalInitializer", "RandomInitializer", "RandomNormal", "RandomUniform",
+    "OrthogonalInitializer", "RandomInitializer", "RandomNormal", "RandomUniform", "STFT",
+    "STFTInitializer",
     "TruncatedNormal", "VarianceScaling", "Zeros", "compute_fans", "deserialize", "get",
     "serialize",
     "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity",
     "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform",
-    "truncated_normal", "variance_scaling", "zeros",
+    "stft", "truncated_normal", "variance_scaling", "zeros",
 ]
 
 # Keras's class names for these two
 OrthogonalInitializer = Orthogonal
 IdentityInitializer = Identity
+STFTInitializer = stft = STFT
 # Keras's lower-case aliases of the classes (``initializers.glorot_uniform(seed=1)``)
 constant, glorot_normal, glorot_uniform = Constant, GlorotNormal, GlorotUniform
 he_normal, he_uniform, identity = HeNormal, HeUniform, Identity
@@ -73,7 +76,7 @@ truncated_normal, variance_scaling, zeros = TruncatedNormal, VarianceScaling, Ze
 _CLASSES = [
     Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, LecunNormal,
     LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal,
-    VarianceScaling, Zeros,
+    VarianceScaling, Zeros, STFT,
 ]
 _TABLE: dict[str, Any] = {cls.__name__: cls for cls in _CLASSES}
 _TABLE.update({
@@ -83,7 +86,8 @@ _TABLE.update({
     "orthogonal": Orthogonal, "random_normal": RandomNormal, "random_uniform": RandomUniform,
     "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling, "zeros": Zeros,
     # Keras's aliases
-    "OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity,
+    "OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity, "stft": STFT,
+    "STFTInitializer": STFT,
     "uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros,
 })
 

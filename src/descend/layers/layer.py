@@ -125,7 +125,7 @@ class Layer:
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         instance = super().__new__(cls)
-        if cls.__init__ is not Layer.__init__ and not cls.__module__.startswith("descend."):
+        if cls.get_config is Layer.get_config and cls.__init__ is not Layer.__init__:
             object.__setattr__(instance, "_auto_config", auto_config.capture(cls, args, kwargs))
         return instance
 
@@ -320,6 +320,9 @@ class Layer:
         ------
         ValueError
             If the number of arrays or any shape does not match, naming the weight.
+        TypeError
+            If an array is not real numbers (complex, text, objects), as ``fit``
+            refuses such data; nothing is assigned then.
         """
         own = self.weights
         if len(weights) != len(own):
@@ -329,6 +332,12 @@ class Layer:
             )
         for variable, value in zip(own, weights, strict=True):
             value = np.asarray(value)
+            if value.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"Layer '{self.name}': weight '{variable.path}' needs real numbers, "
+                    f"received an array of dtype {value.dtype}. Pass a float array (for "
+                    "complex values, choose what to keep, e.g. np.real(value))."
+                )
             if value.shape != variable.shape:
                 raise ValueError(
                     f"Layer '{self.name}': weight '{variable.path}' has shape {variable.shape}, "
@@ -609,15 +618,14 @@ class Layer:
         """
         base = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         cls = type(self)
-        if cls.get_config is Layer.get_config and cls.__init__ is not Layer.__init__ \
-                and not cls.__module__.startswith("descend."):
+        if cls.get_config is Layer.get_config and cls.__init__ is not Layer.__init__:
             return auto_config.auto_config(self, base)
         return base
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
         """Create a layer from the output of :meth:`get_config`."""
-        if not cls.__module__.startswith("descend."):
+        if cls.get_config is Layer.get_config:
             config = auto_config.accepted(cls, config)
         try:
             return cls(**config)

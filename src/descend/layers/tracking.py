@@ -48,21 +48,22 @@ def track(owner: Any, value: Any) -> None:
     """Record every layer, variable and metric in ``value`` (nested containers too) on ``owner``."""
     stack = [value]
     seen: set[int] = set()
+    known: dict[str, set[int]] = {}  # ids already tracked, per list (built on first need)
     while stack:
         item = stack.pop()
         if id(item) in seen:
             continue
         seen.add(id(item))
         kind = _kind(item)
-        if kind == "layer":
-            if item is not owner and not any(existing is item for existing in owner._layers):
-                owner._layers.append(item)
-        elif kind == "variable":
-            if not any(existing is item for existing in owner._weights):
-                owner._weights.append(item)
-        elif kind == "metric":
-            if not any(existing is item for existing in owner._metrics):
-                owner._metrics.append(item)
+        if kind is not None:
+            target = {"layer": owner._layers, "variable": owner._weights,
+                      "metric": owner._metrics}[kind]
+            ids = known.get(kind)
+            if ids is None:
+                ids = known[kind] = {id(x) for x in target}
+            if id(item) not in ids and item is not owner:
+                ids.add(id(item))
+                target.append(item)
         elif isinstance(item, dict):
             stack.extend(reversed(list(item.values())))
         elif isinstance(item, (list, tuple)):

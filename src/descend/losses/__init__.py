@@ -9,7 +9,9 @@ Every loss is selectable by its Keras string; ``resolve`` also maps
 has ``validate(y_true, output_shape)`` to reject label layouts that do not fit.
 
 Modules: ``loss`` (the protocol, reductions), ``regression``, ``probabilistic``
-(cross-entropies, KL, Poisson), ``hinge``, ``validation`` (label checks).
+(cross-entropies, KL, Poisson), ``focal`` (focal cross-entropies), ``overlap``
+(Dice, Tversky), ``circle`` (metric learning), ``ctc`` (sequence labels),
+``generalized_cross_entropy``, ``hinge``, ``validation`` (label checks).
 
 Examples
 --------
@@ -28,6 +30,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from descend.losses.circle import Circle, circle
+from descend.losses.ctc import CTC, ctc
+from descend.losses.focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+)
+from descend.losses.generalized_cross_entropy import (
+    CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
+)
 from descend.losses.hinge import (
     CategoricalHinge,
     Hinge,
@@ -44,6 +58,7 @@ from descend.losses.loss import (
     squeeze_or_expand_to_same_rank,
     standardize_reduction,
 )
+from descend.losses.overlap import Dice, Tversky, dice, tversky
 from descend.losses.probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -90,6 +105,10 @@ bce = BCE = binary_crossentropy
 logcosh = log_cosh
 
 __all__ = [
+    "BinaryFocalCrossentropy", "CTC", "CategoricalFocalCrossentropy", "ctc",
+    "CategoricalGeneralizedCrossEntropy", "Circle", "Dice", "Tversky",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy", "circle", "dice", "tversky",
     "BCE", "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge",
     "CosineSimilarity", "Hinge", "Huber", "KLD", "KLDivergence", "LogCosh", "Loss",
     "LossFunctionWrapper", "MAE", "MAPE", "MSE", "MSLE", "MeanAbsoluteError",
@@ -107,13 +126,17 @@ _CLASSES = [
     BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, CosineSimilarity, Hinge,
     Huber, KLDivergence, LogCosh, Loss, LossFunctionWrapper, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
-    SparseCategoricalCrossentropy, SquaredHinge,
+    SparseCategoricalCrossentropy, SquaredHinge, BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, Circle, Dice, Tversky,
+    CTC,
 ]
 FUNCTIONS = [
     binary_crossentropy, categorical_crossentropy, categorical_hinge, cosine_similarity, hinge,
     huber, kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_error, mean_squared_logarithmic_error, poisson,
-    sparse_categorical_crossentropy, squared_hinge,
+    sparse_categorical_crossentropy, squared_hinge, binary_focal_crossentropy,
+    categorical_focal_crossentropy, categorical_generalized_cross_entropy, circle, dice,
+    tversky, ctc,
 ]
 _TABLE: dict[str, Any] = {obj.__name__: obj for obj in _CLASSES + FUNCTIONS}
 _TABLE.update({

@@ -10,7 +10,8 @@ names (``descend.metrics.categorical_crossentropy``).
 
 Modules: ``metric`` (protocol, ``Mean``, ``Sum``, ``MeanMetricWrapper``),
 ``accuracy_metrics``, ``regression_metrics``, ``probabilistic_metrics``,
-``confusion_metrics``.
+``confusion_metrics``, ``sensitivity_specificity`` (rate at a required rate),
+``f_score_metrics``, ``r2_score``, ``iou_metrics``, ``correlation_metrics``.
 
 Examples
 --------
@@ -31,9 +32,12 @@ from typing import Any
 
 from descend.losses import (
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
     categorical_hinge,
     hinge,
+    huber,
     is_binary_or_sparse_categorical,
     kl_divergence,
     log_cosh,
@@ -68,6 +72,14 @@ from descend.metrics.confusion_metrics import (
     TrueNegatives,
     TruePositives,
 )
+from descend.metrics.correlation_metrics import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
+from descend.metrics.f_score_metrics import F1Score, FBetaScore
+from descend.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from descend.metrics.metric import Mean, MeanMetricWrapper, Metric, Sum, to_snake_case
 from descend.metrics.probabilistic_metrics import (
     BinaryCrossentropy,
@@ -79,6 +91,7 @@ from descend.metrics.probabilistic_metrics import (
     SparseCategoricalCrossentropy,
     SquaredHinge,
 )
+from descend.metrics.r2_score import R2Score
 from descend.metrics.regression_metrics import (
     CosineSimilarity,
     LogCoshError,
@@ -88,6 +101,12 @@ from descend.metrics.regression_metrics import (
     MeanSquaredLogarithmicError,
     RootMeanSquaredError,
     cosine_similarity,
+)
+from descend.metrics.sensitivity_specificity import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
 )
 from descend.saving.object_registration import (
     function_config,
@@ -107,6 +126,11 @@ bce = BCE = binary_crossentropy
 logcosh = log_cosh
 
 __all__ = [
+    "BinaryIoU", "ConcordanceCorrelation", "F1Score", "FBetaScore", "IoU", "MeanIoU",
+    "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "PrecisionAtRecall", "R2Score",
+    "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy", "concordance_correlation",
+    "huber", "pearson_correlation",
     "AUC", "Accuracy", "BCE", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
     "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "FalseNegatives",
     "FalsePositives", "Hinge", "KLD", "KLDivergence", "LogCoshError", "MAE", "MAPE", "MSE",
@@ -131,7 +155,10 @@ _CLASSES = [
     MeanMetricWrapper, MeanSquaredError, MeanSquaredLogarithmicError, Metric, Poisson,
     Precision, Recall, RootMeanSquaredError, SparseCategoricalAccuracy,
     SparseCategoricalCrossentropy, SparseTopKCategoricalAccuracy, SquaredHinge, Sum,
-    TopKCategoricalAccuracy, TrueNegatives, TruePositives,
+    TopKCategoricalAccuracy, TrueNegatives, TruePositives, BinaryIoU, ConcordanceCorrelation,
+    F1Score, FBetaScore, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU, PearsonCorrelation,
+    PrecisionAtRecall, R2Score, RecallAtPrecision, SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
 ]
 _TABLE: dict[str, Any] = {cls.__name__: cls for cls in _CLASSES}
 _TABLE.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})

@@ -4,7 +4,9 @@ Keras resolves ``"accuracy"`` (and ``"crossentropy"``) from the shapes of the
 targets and of the model's output, so the objects are built on the first batch
 (:meth:`CompiledLoss.build`, :meth:`CompiledMetrics.build`). A model with several
 outputs gets one loss per output (weighted by ``loss_weights``) and metrics
-prefixed with the output's name.
+prefixed with the output's name. When more than one output has a loss, each
+output's unweighted loss is also tracked as ``"<output>_loss"`` (Keras 3 logs these
+next to the total ``"loss"``: ``History`` keys ``score_loss``, ``val_score_loss``, ...).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class CompiledLoss:
         self.loss_weights = loss_weights
         self.losses: list[Any] = []
         self.weights: list[float] = []
+        self.trackers: list[Any] = []  # one Mean per output with a loss, when several
         self.built = False
 
     def build(self, ys: list[np.ndarray], output_shapes: list[tuple], names: list[str]) -> None:
@@ -80,19 +83,44 @@ class CompiledLoss:
                 raise ValueError(f"compile: `loss_weights` must have {len(names)} entries, "
                                  f"received {len(lw)}.")
             self.weights = [float(w) for w in lw]
+        with_loss = sum(loss is not None for loss in self.losses)
+        self.trackers = [
+            metrics_module.Mean(name=f"{name}_loss") if loss is not None and with_loss > 1
+            else None
+            for loss, name in zip(self.losses, names, strict=True)
+        ]
         self.built = True
 
     def __call__(self, ys: list[Any], outputs: list[Tensor],
                  sample_weight: np.ndarray | None = None) -> Tensor:
         total = None
-        for loss, weight, y, out in zip(self.losses, self.weights, ys, outputs, strict=True):
+        trackers = self.trackers or [None] * len(self.losses)
+        for loss, weight, tracker, y, out in zip(self.losses, self.weights, trackers, ys,
+                                                 outputs, strict=True):
             if loss is None:
                 continue
             value = loss(y, out, sample_weight=sample_weight)
+            if tracker is not None:  # Keras logs each output's loss before its weight
+                tracker.update_state(float(value.data), sample_weight=len(y))
             if weight != 1.0:
                 value = value * weight
             total = value if total is None else total + value
         return total
+
+    @property
+    def metrics(self) -> list[Any]:
+        """The per-output loss trackers (``"<output>_loss"``), in output order."""
+        return [t for t in self.trackers if t is not None]
+
+    def reset(self) -> None:
+        """Start a new epoch (or evaluation): forget the per-output loss values."""
+        for tracker in self.metrics:
+            tracker.reset_state()
+
+    def results(self) -> dict[str, float]:
+        """Mean unweighted loss of each output since the last :meth:`reset`, keyed
+        ``"<output>_loss"``; empty when at most one output has a loss."""
+        return {tracker.name: float(tracker.result()) for tracker in self.metrics}
 
 
 class CompiledMetrics:

@@ -82,6 +82,31 @@ def prepare_inputs(x: Any, what: str = "x") -> list[np.ndarray]:
     return arrays
 
 
+def adjust_input_rank(xs: list[np.ndarray], expected: list[tuple]) -> None:
+    """Give each input array the rank its model input expects, as Keras does (in place).
+
+    Keras 3 (``Functional._adjust_input_rank``) accepts an array with one axis
+    fewer than the input when the input's last axis has size 1 (the course's ages
+    of shape ``(2100,)`` for ``Input(shape=(1,))``: a view of shape ``(2100, 1)``)
+    and one axis more when the array's last axis has size 1 (it is squeezed).
+    Any other mismatch is left for the model's shape check to report.
+
+    Parameters
+    ----------
+    xs : list of ndarray
+        The prepared inputs, one per model input; entries are replaced by views.
+    expected : list of tuple
+        The model's input shapes, batch axis included (``(None, 1)``).
+    """
+    if len(xs) != len(expected):
+        return
+    for i, (x, ref) in enumerate(zip(xs, expected, strict=True)):
+        if x.ndim == len(ref) - 1 and ref[-1] == 1:
+            xs[i] = x[..., None]
+        elif x.ndim == len(ref) + 1 and x.shape[-1] == 1:
+            xs[i] = x[..., 0]
+
+
 def prepare_targets(y: Any, what: str = "y") -> list[np.ndarray]:
     """Validate targets: numeric and finite; integer labels stay integers."""
     arrays = []
@@ -168,6 +193,55 @@ def check_batch_size(batch_size: Any, what: str = "batch_size") -> int | None:
     return int(batch_size)
 
 
+def check_steps(steps: Any, what: str = "steps") -> int | None:
+    """Validate a number of batches: a positive integer, or None for all of the data.
+
+    Raises
+    ------
+    ValueError
+        For zero, a negative number, a bool, a float or anything else.
+    """
+    if steps is None:
+        return None
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps <= 0:
+        raise ValueError(
+            f"`{what}` must be a positive integer (a number of batches) or None (all the "
+            f"data), received {steps!r}."
+        )
+    return int(steps)
+
+
+def check_loss_weights(loss_weights: Any) -> None:
+    """Validate ``compile(loss_weights=...)``: None, a number, or a list/tuple/dict of numbers.
+
+    Raises
+    ------
+    TypeError
+        For anything else (``loss_weights="x"``), naming what was received.
+    ValueError
+        For a NaN or infinite weight.
+    """
+    if loss_weights is None:
+        return
+    if isinstance(loss_weights, dict):
+        values = list(loss_weights.values())
+    elif isinstance(loss_weights, (list, tuple)):
+        values = list(loss_weights)
+    else:
+        values = [loss_weights]
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                               np.floating)):
+            raise TypeError(
+                "compile: expected `loss_weights` to be a float (one output) or a list, tuple "
+                f"or dict of floats (one per output), received {value!r} of type "
+                f"{type(value).__name__} in loss_weights={loss_weights!r}."
+            )
+        if not np.isfinite(value):
+            raise ValueError(f"compile: every entry of `loss_weights` must be a finite number, "
+                             f"received {value!r} in loss_weights={loss_weights!r}.")
+
+
 def check_epochs(epochs: Any, initial_epoch: Any) -> tuple[int, int]:
     """Validate ``epochs`` and ``initial_epoch`` (non-negative integers)."""
     for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
@@ -245,15 +319,28 @@ def class_weight_to_sample_weight(y: np.ndarray, class_weight: dict) -> np.ndarr
     if not isinstance(class_weight, dict):
         raise TypeError(f"`class_weight` must be a dict {{class_id: weight}}, received "
                         f"{type(class_weight).__name__}.")
-    for key in class_weight:
-        if isinstance(key, bool) or not isinstance(key, (int, np.integer)):
+    for key, weight in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or key < 0:
             raise ValueError(
                 f"Expected `class_weight` to be a dict with keys from 0 to one less than the "
                 f"number of classes, found {class_weight}"
             )
+        # the same rule as sample_weight: a NaN, infinite or negative weight would turn
+        # every weight of the model into NaN (or train it to maximise the loss)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.integer,
+                                                                 np.floating)) \
+                or not np.isfinite(weight) or weight < 0:
+            raise ValueError(
+                f"`class_weight` must map each class to a finite, non-negative number; class "
+                f"{key!r} has weight {weight!r}. Use 0 to ignore a class."
+            )
     ids = y.reshape(len(y), -1).argmax(-1) if y.ndim >= 2 and y.shape[-1] > 1 else \
         y.reshape(len(y)).astype(np.int64)
-    table = np.ones(max(int(ids.max()) + 1, max(class_weight) + 1), dtype=config.floatx())
+    if ids.size and int(ids.min()) < 0:
+        raise ValueError(f"`class_weight` needs class ids >= 0 in `y`, found {int(ids.min())}.")
+    size = int(ids.max()) + 1 if ids.size else 0
+    table = np.ones(size, dtype=config.floatx())
     for key, weight in class_weight.items():
-        table[int(key)] = weight
+        if int(key) < size:  # classes absent from y need no entry (and no memory)
+            table[int(key)] = weight
     return table[ids]

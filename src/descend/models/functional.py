@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 import inspect
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,8 @@ import numpy as np
 from descend.autograd import Tensor
 from descend.layers import _masks
 from descend.layers.input_layer import InputLayer, KerasTensor
-from descend.layers.layer import Layer
+from descend.layers.layer import Layer, call_accepts_training
+from descend.models import data_adapter as data
 from descend.models.model import Model
 
 _TENSOR_TAG = "__keras_tensor__"
@@ -89,6 +91,8 @@ def _flatten(structure: Any, what: str) -> tuple[list[KerasTensor], list[str] | 
 
 
 def _accepts_training(layer: Layer) -> bool:
+    if "call" not in getattr(layer, "__dict__", {}):  # the class's call: answer cached per class
+        return call_accepts_training(layer)
     try:
         params = inspect.signature(layer.call).parameters
     except (TypeError, ValueError):
@@ -132,12 +136,16 @@ class Functional(Model):
     keyed by input (output) name.
     """
 
+    _TRACKING_EXEMPT = Model._TRACKING_EXEMPT | {
+        "_plan", "_nodes", "inputs", "outputs", "_inputs_struct", "_outputs_struct"}
+
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None,
                  trainable: bool = True, **kwargs: Any) -> None:
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._inputs_struct, self._outputs_struct = inputs, outputs
         self.inputs, self._input_keys, self._input_kind = _flatten(inputs, "inputs")
         self.outputs, self._output_keys, self._output_kind = _flatten(outputs, "outputs")
+        seen: set[int] = set()
         for i, tensor in enumerate(self.inputs):
             if not isinstance(tensor.layer, InputLayer) or tensor.inputs:
                 raise ValueError(
@@ -145,9 +153,10 @@ class Functional(Model):
                     f"'{tensor.layer.name}', not by Input(...). A functional model's inputs must "
                     "be the tensors returned by descend.layers.Input."
                 )
-            if any(other is tensor for other in self.inputs[:i]):
+            if id(tensor) in seen:
                 raise ValueError(f"Model '{self.name}': input '{tensor.layer.name}' is given "
                                  "twice in `inputs`; list each Input once.")
+            seen.add(id(tensor))
         self._map_graph()
         self._make_plan()
         self._build_shape = None
@@ -207,11 +216,13 @@ class Functional(Model):
             calls = self._layer_nodes.setdefault(id(node.layer), [])
             self._node_index[node.key] = len(calls)
             calls.append(node)
-        names = [layer.name for layer in self._layers]
-        for layer_name in names:
-            if names.count(layer_name) > 1:
+        counts: dict[str, int] = {}
+        for layer in self._layers:  # a dict, not list.count: linear in the number of layers
+            counts[layer.name] = counts.get(layer.name, 0) + 1
+        for layer_name, count in counts.items():
+            if count > 1:
                 raise ValueError(
-                    f'The name "{layer_name}" is used {names.count(layer_name)} times in the model '
+                    f'The name "{layer_name}" is used {count} times in the model '
                     f"'{self.name}'. All layer names should be unique: pass distinct `name=` "
                     "arguments."
                 )
@@ -415,6 +426,7 @@ class Functional(Model):
         return self._run(list(xs), False, checked=True)
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
+        data.adjust_input_rank(xs, [tuple(t.shape) for t in self.inputs])  # as Keras
         self._check_input(xs)
 
     def build(self, input_shape: Any = None) -> None:
@@ -547,7 +559,7 @@ class Functional(Model):
             name = entry.get("name") or layer.name
             created[name] = layer
             produced[name] = [[layer.output]] if isinstance(layer, InputLayer) else []
-            pending[name] = list(entry.get("inbound_nodes") or [])
+            pending[name] = deque(entry.get("inbound_nodes") or [])
 
         def resolve(item: Any) -> Any:
             if isinstance(item, dict) and item.get("class_name") == _TENSOR_TAG:
@@ -566,29 +578,36 @@ class Functional(Model):
                 return {k: resolve(v) for k, v in item.items()}
             return item
 
-        while any(pending.values()):
-            progress = False
-            for name, nodes in pending.items():
-                while nodes:
-                    data = nodes[0]
-                    try:
-                        if isinstance(data, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
-                            args, kwargs = resolve(data.get("args", [])), data.get("kwargs", {})
-                            inputs = args[0]
-                        else:  # Keras 2: [[name, node, index, kwargs], ...]
-                            inputs = [resolve(d[:3]) for d in data]
-                            inputs = inputs[0] if len(inputs) == 1 else inputs
-                            kwargs = data[0][3] if len(data[0]) > 3 else {}
-                    except LookupError:
-                        break
-                    out = created[name](inputs, **(kwargs or {}))
-                    produced[name].append(out if isinstance(out, list) else [out])
-                    nodes.pop(0)
-                    progress = True
-            if not progress:
-                stuck = sorted(n for n, v in pending.items() if v)
-                raise ValueError(f"Functional.from_config: cannot connect the layers {stuck}: "
-                                 "their inbound nodes refer to tensors no layer produces.")
+        # Call each layer on its inbound nodes in order. A node whose input is not produced
+        # yet waits on the layer that will produce it and is retried only when that layer
+        # made a new call: every node is tried O(1) times whatever the order of the layers
+        # in the config (a pass over all layers until nothing changes is quadratic).
+        waiting: dict[str, list[str]] = {}
+        ready = deque(name for name, nodes in pending.items() if nodes)
+        while ready:
+            name = ready.popleft()
+            nodes = pending[name]
+            while nodes:
+                data = nodes[0]
+                try:
+                    if isinstance(data, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
+                        args, kwargs = resolve(data.get("args", [])), data.get("kwargs", {})
+                        inputs = args[0]
+                    else:  # Keras 2: [[name, node, index, kwargs], ...]
+                        inputs = [resolve(d[:3]) for d in data]
+                        inputs = inputs[0] if len(inputs) == 1 else inputs
+                        kwargs = data[0][3] if len(data[0]) > 3 else {}
+                except LookupError as missing:
+                    waiting.setdefault(str(missing.args[0]), []).append(name)
+                    break
+                out = created[name](inputs, **(kwargs or {}))
+                produced[name].append(out if isinstance(out, list) else [out])
+                nodes.popleft()
+                ready.extend(waiting.pop(name, ()))
+        stuck = sorted(n for n, v in pending.items() if v)
+        if stuck:
+            raise ValueError(f"Functional.from_config: cannot connect the layers {stuck}: "
+                             "their inbound nodes refer to tensors no layer produces.")
 
         def outputs_of(spec: Any) -> Any:
             if isinstance(spec, dict):

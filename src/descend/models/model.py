@@ -15,6 +15,7 @@ import numpy as np
 from descend import losses as losses_module
 from descend import metrics as metrics_module
 from descend import optimizers as optimizers_module
+from descend import threads
 from descend.autograd import Tensor, no_grad
 from descend.callbacks import CallbackList
 from descend.layers.layer import Layer
@@ -33,7 +34,12 @@ def _verbose(verbose: Any) -> int:
 
 
 def _check_identifiers(spec: Any, getter: Any, deferred: set[str]) -> None:
-    """Resolve string identifiers now, so that a typo fails in ``compile``, not in ``fit``."""
+    """Resolve every identifier now, so that a typo or a wrong type fails in ``compile``.
+
+    ``getter`` (``losses.get`` / ``metrics.get``) raises ``ValueError`` for an
+    unknown name and ``TypeError`` for what is neither a name, a config, an
+    object of the right class nor a callable (``loss=123``).
+    """
     if spec is None:
         return
     items = spec.values() if isinstance(spec, dict) else (
@@ -41,7 +47,7 @@ def _check_identifiers(spec: Any, getter: Any, deferred: set[str]) -> None:
     for item in items:
         if isinstance(item, (list, tuple, dict)):
             _check_identifiers(item, getter, deferred)
-        elif isinstance(item, str) and item.lower() not in deferred:
+        elif not (isinstance(item, str) and item.lower() in deferred):
             getter(item)
 
 
@@ -59,7 +65,7 @@ class Model(Trainer, Layer):
     """
 
     _TRACKING_EXEMPT = Layer._TRACKING_EXEMPT | {"_step_logs", "_compiled_for",
-                                                 "_compile_config", "history"}
+                                                 "_compile_config", "history", "_input_keys"}
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
         # ``Model(inputs, outputs)`` builds a functional model, as in Keras.
@@ -102,6 +108,19 @@ class Model(Trainer, Layer):
         """The layers this model holds directly (a subclass's tracked attributes, in order)."""
         return list(self._layers)
 
+    def _prepare_x(self, x: Any) -> list[np.ndarray]:
+        """Validated input arrays; a subclassed model remembers the keys of a dict ``x``."""
+        if isinstance(x, dict) and type(self)._forward is Model._forward:
+            self._input_keys = list(x)
+        return data.prepare_inputs(x)
+
+    def _input_structure(self, xs: list[Any]) -> Any:
+        """``xs`` as the subclassed model's ``call`` receives it: one array, a list or a dict."""
+        keys = getattr(self, "_input_keys", None)
+        if keys and len(keys) == len(xs):
+            return dict(zip(keys, xs, strict=True))
+        return xs[0] if len(xs) == 1 else list(xs)
+
     def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
         """The forward pass on prepared arrays; returns one tensor per output.
 
@@ -109,7 +128,7 @@ class Model(Trainer, Layer):
         builds it on the first batch); Sequential and functional models
         override this with their execution plans.
         """
-        out = self(xs[0] if len(xs) == 1 else list(xs), training=training)
+        out = self(self._input_structure(xs), training=training)
         if isinstance(out, dict):
             self._output_names = sorted(out)
         elif isinstance(out, (list, tuple)) and not getattr(self, "_output_names", None):
@@ -194,16 +213,21 @@ class Model(Trainer, Layer):
         run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
             Accepted for Keras compatibility; descend always runs eagerly.
         """
-        self.optimizer = optimizers_module.get(optimizer)
-        if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
-            raise TypeError(
-                f"compile: `metrics` must be a list (or a dict per output), received "
-                f"{metrics!r}. Write metrics=[{metrics!r}]."
-            )
+        # Everything is checked before anything is changed: a failed compile leaves the
+        # model as it was (its optimizer and its state, loss and metrics).
+        new_optimizer = optimizers_module.get(optimizer)
+        for name, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if value is not None and not isinstance(value, (list, tuple, dict)):
+                raise TypeError(
+                    f"compile: `{name}` must be a list (or a dict per output), received "
+                    f"{value!r}. Write {name}=[{value!r}]."
+                )
         _check_identifiers(loss, losses_module.get, {"crossentropy", "ce"})
+        data.check_loss_weights(loss_weights)
         _check_identifiers(metrics, metrics_module.get, {"accuracy", "acc", "crossentropy", "ce"})
         _check_identifiers(weighted_metrics, metrics_module.get,
                            {"accuracy", "acc", "crossentropy", "ce"})
+        self.optimizer = new_optimizer
         # no loss is allowed (Keras): a model may train on its add_loss() terms
         # alone, or compute its loss in its own train_step
         self.compiled_loss = None if loss is None else CompiledLoss(loss, loss_weights)
@@ -346,8 +370,8 @@ class Model(Trainer, Layer):
         validation_batch_size = data.check_batch_size(validation_batch_size,
                                                       "validation_batch_size")
         epochs, initial_epoch = data.check_epochs(epochs, initial_epoch)
-        custom_step = _overrides(self, "train_step")
-        if y is None and not custom_step:
+        steps_per_epoch = data.check_steps(steps_per_epoch, "steps_per_epoch")
+        if y is None and not _overrides(self, "train_step"):
             raise ValueError("fit: `y` (the targets) is required, received None.")
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"`shuffle` must be True, False or 'batch', received {shuffle!r}.")
@@ -355,7 +379,7 @@ class Model(Trainer, Layer):
                 isinstance(validation_freq, (list, tuple))):
             raise ValueError(f"`validation_freq` must be a positive int or a list of epochs, "
                              f"received {validation_freq!r}.")
-        xs = data.prepare_inputs(x)
+        xs = self._prepare_x(x)
         ys = None if y is None else data.prepare_targets(y)
         n = data.check_lengths(xs, ys)
         sw = None if ys is None else self._sample_weights(ys, n, sample_weight, class_weight)
@@ -438,9 +462,10 @@ class Model(Trainer, Layer):
         self._assert_compiled()
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
+        steps = data.check_steps(steps)
         if y is None and not _overrides(self, "test_step"):
             raise ValueError("evaluate: `y` (the targets) is required, received None.")
-        xs = data.prepare_inputs(x)
+        xs = self._prepare_x(x)
         ys = None if y is None else data.prepare_targets(y)
         n = data.check_lengths(xs, ys)
         sw = None if sample_weight is None else data.prepare_sample_weight(sample_weight, n)
@@ -484,7 +509,8 @@ class Model(Trainer, Layer):
         """
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
-        xs = data.prepare_inputs(x)
+        steps = data.check_steps(steps)
+        xs = self._prepare_x(x)
         data.check_lengths(xs, None)
         if steps is not None:
             xs = [a[: steps * batch_size] for a in xs]
@@ -492,6 +518,7 @@ class Model(Trainer, Layer):
         n = len(xs[0])
         if not callbacks and n <= batch_size:
             # one batch, no callbacks: a single checked forward pass, nothing else
+            threads.use_for(self, n)
             outs = self._infer_arrays(xs)
             return outs[0] if len(outs) == 1 else outs
         self._infer_arrays([a[:1] for a in xs])  # shape errors name the layer before any batch
@@ -510,10 +537,11 @@ class Model(Trainer, Layer):
         Metrics accumulate across calls until :meth:`reset_metrics` (Keras 3).
         """
         self._assert_compiled()
-        xs, ys = data.prepare_inputs(x), data.prepare_targets(y)
+        xs, ys = self._prepare_x(x), data.prepare_targets(y)
         n = data.check_lengths(xs, ys)
         sw = self._sample_weights(ys, n, sample_weight, class_weight)
         self._prepare(xs, ys, training=True)
+        threads.use_for(self, n)
         self.make_train_function()(xs, ys, sw)
         return self._batch_result(return_dict)
 
@@ -521,18 +549,20 @@ class Model(Trainer, Layer):
                       return_dict: bool = False) -> Any:
         """Loss (and metrics) on one batch, without updating the weights."""
         self._assert_compiled()
-        xs, ys = data.prepare_inputs(x), data.prepare_targets(y)
+        xs, ys = self._prepare_x(x), data.prepare_targets(y)
         n = data.check_lengths(xs, ys)
         sw = None if sample_weight is None else data.prepare_sample_weight(sample_weight, n)
         self._prepare(xs, ys, training=False)
         self.reset_metrics()
+        threads.use_for(self, n)
         self.make_test_function()(xs, ys, sw)
         return self._batch_result(return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for one batch, as NumPy arrays (no batching, no callbacks)."""
-        xs = data.prepare_inputs(x)
+        xs = self._prepare_x(x)
         self._ensure_built(xs)
+        threads.use_for(self, len(xs[0]))
         outs = self._infer_arrays(xs)
         return outs[0] if len(outs) == 1 else outs
 

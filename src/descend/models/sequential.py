@@ -32,6 +32,7 @@ from descend.layers import _masks
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer
 from descend.models import _fusion
+from descend.models import data_adapter as data
 from descend.models.model import Model
 
 
@@ -52,6 +53,10 @@ class Sequential(Model):
                  name: str | None = None, **kwargs: Any) -> None:
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._input_layer: InputLayer | None = None
+        # the names in use, so that ``add`` checks a name in constant time (a model with
+        # n layers builds in O(n), not O(n^2)); kept in step by ``add`` and ``pop``
+        self._layer_names: dict[str, int] = {}
+        self._layer_name_total = 0
         if layers is not None:
             if not isinstance(layers, (list, tuple)):
                 raise TypeError(
@@ -94,8 +99,9 @@ class Sequential(Model):
                     f"shape {self._input_shape()}. You cannot add a different Input layer to it."
                 )
             self._input_layer = layer
+            self._note_name(layer.name, +1)
         else:
-            if any(existing.name == layer.name for existing in self._all_layers()):
+            if self._names_in_use().get(layer.name):
                 raise ValueError(
                     "All layers added to a Sequential model should have unique names. Name "
                     f"'{layer.name}' is already the name of a layer in this model. Update the "
@@ -104,19 +110,41 @@ class Sequential(Model):
             if not self._layers and self._input_layer is None and \
                     layer._input_shape_arg is not None:
                 self._input_layer = InputLayer(shape=layer._input_shape_arg)
+                self._note_name(self._input_layer.name, +1)
             self._layers.append(layer)
+            self._note_name(layer.name, +1)
         if rebuild:
             self._maybe_build_from_input()
 
     def pop(self, rebuild: bool = True) -> Layer:
-        """Remove and return the last layer."""
+        """Remove and return the last layer (its name may then be used again)."""
         if not self._layers:
             raise IndexError("Sequential.pop: there are no layers in the model.")
+        self._names_in_use()
         layer = self._layers.pop()
+        self._note_name(layer.name, -1)
         self.built = False
         if rebuild:
             self._maybe_build_from_input()
         return layer
+
+    def _names_in_use(self) -> dict[str, int]:
+        """``{name: count}`` of the model's layers (recounted if ``_layers`` was edited)."""
+        names = self._layer_names
+        if self._layer_name_total != len(self._layers) + (self._input_layer is not None):
+            names.clear()
+            for layer in self._all_layers():
+                names[layer.name] = names.get(layer.name, 0) + 1
+            self._layer_name_total = len(self._layers) + (self._input_layer is not None)
+        return names
+
+    def _note_name(self, name: str, change: int) -> None:
+        self._layer_name_total += change
+        count = self._layer_names.get(name, 0) + change
+        if count > 0:
+            self._layer_names[name] = count
+        else:
+            self._layer_names.pop(name, None)
 
     def _all_layers(self) -> list[Layer]:
         return ([self._input_layer] if self._input_layer else []) + self._layers
@@ -220,6 +248,7 @@ class Sequential(Model):
             )
         expected = self._input_shape()
         if expected is not None:
+            data.adjust_input_rank(xs, [tuple(expected)])  # (n,) for (None, 1), as Keras
             got = xs[0].shape[1:]
             want = expected[1:]
             if len(got) != len(want) or any(w is not None and w != g
@@ -305,7 +334,7 @@ class Sequential(Model):
 
 
 def _shape_hint(want: tuple, got: tuple) -> str:
-    if len(got) == len(want) - 1 and want[-1] in (1, 3):
+    if len(got) == len(want) - 1 and len(want) >= 3 and want[-1] == 3:
         return "Add the channel axis, e.g. x[..., None]."
     if len(want) == 1 and len(got) == 0:
         return "Reshape 1-D data to (samples, 1) with x.reshape(-1, 1)."

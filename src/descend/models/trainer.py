@@ -256,19 +256,9 @@ class Trainer:
 
         def train_step(xs: list[np.ndarray], ys: list[np.ndarray], sw: np.ndarray | None) -> None:
             outputs = forward(xs, True)
-            loss = None if compiled_loss is None else compiled_loss(ys, outputs, sw)
-            if penalised:
-                for penalty in self.losses:
-                    loss = penalty if loss is None else loss + penalty
-            if loss is None:
-                raise ValueError(_NO_LOSS)
-            if not trains:
-                pass  # nothing to update (fit warned); the loss and metrics are still reported
-            elif scaled:
-                optimizer.scale_loss(loss).backward()
-            else:
-                loss.backward()
-            if trains:
+            loss = self._step_loss(compiled_loss, ys, outputs, sw, penalised)
+            if trains:  # else nothing to update (fit warned); loss and metrics still reported
+                (optimizer.scale_loss(loss) if scaled else loss).backward()
                 optimizer.step()
             for variable, constraint in constraints:
                 variable.assign(constraint(variable.data))
@@ -288,16 +278,22 @@ class Trainer:
         def test_step(xs: list[np.ndarray], ys: list[np.ndarray], sw: np.ndarray | None) -> None:
             with no_grad():
                 outputs = (self._context_forward if penalised else self._forward)(xs, False)
-                loss = None if compiled_loss is None else compiled_loss(ys, outputs, sw)
-                if penalised:
-                    for penalty in self.losses:
-                        loss = penalty if loss is None else loss + penalty
-            if loss is None:
-                raise ValueError(_NO_LOSS)
+                loss = self._step_loss(compiled_loss, ys, outputs, sw, penalised)
             tracker.update_state(float(loss.data), sample_weight=len(xs[0]))
             compiled_metrics.update(ys, [o.data for o in outputs], sw)
 
         return test_step
+
+    def _step_loss(self, compiled_loss: Any, ys: Any, outputs: list[Tensor], sw: Any,
+                   penalised: bool) -> Tensor:
+        """The compiled loss of one batch plus, if any, the added losses and penalties."""
+        loss = None if compiled_loss is None else compiled_loss(ys, outputs, sw)
+        if penalised:
+            for penalty in self.losses:
+                loss = penalty if loss is None else loss + penalty
+        if loss is None:
+            raise ValueError(_NO_LOSS)
+        return loss
 
     def _context_forward(self, xs: list[Any], training: bool) -> list[Tensor]:
         """``_forward`` as the outermost call: losses of the last step cleared, ``training``
@@ -314,7 +310,8 @@ class Trainer:
         def run(xs: list[np.ndarray], ys: list[np.ndarray] | None,
                 sw: np.ndarray | None) -> None:
             y = None if ys is None else _structure(ys)
-            self._step_logs = pythonify_logs(step(pack_x_y_sample_weight(_structure(xs), y, sw)))
+            x = self._input_structure(xs)
+            self._step_logs = pythonify_logs(step(pack_x_y_sample_weight(x, y, sw)))
 
         self._step_logs = {}
         return run
@@ -322,7 +319,7 @@ class Trainer:
     def _predict_arrays(self, xs: list[np.ndarray]) -> list[np.ndarray]:
         """Outputs of one batch through an overridden :meth:`predict_step`."""
         with no_grad():
-            return _arrays(self.predict_step(_structure(xs)))
+            return _arrays(self.predict_step(self._input_structure(xs)))
 
     def _may_add_losses(self) -> bool:
         """Whether a step must add ``self.losses`` (regularizers, layers that may ``add_loss``)."""

@@ -11,6 +11,10 @@ One epoch of ``fit`` is, for every mini-batch::
 Full-batch gradient descent is ``batch_size=len(x)``, stochastic gradient descent
 ``batch_size=1``, mini-batch anything in between. Progress output, History,
 early stopping and checkpoints are callbacks on this loop, not branches in it.
+
+The loops slice arrays into batches, or, given ``batches`` (a
+:class:`~descend.models.py_dataset_adapter.PyDatasetBatches`), take the batches a
+``PyDataset`` returns.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from descend import random as descend_random
+from descend import threads
 from descend.autograd import heap, no_grad
 from descend.callbacks import CallbackList
 
@@ -50,7 +55,17 @@ def _take(arrays: list[np.ndarray] | None, index: Any) -> list[np.ndarray] | Non
     return [a[index] for a in arrays]
 
 
-def fit_loop(
+def fit_loop(model: Any, *args: Any, batch_size: int, **kwargs: Any) -> Any:
+    """Train ``model`` on the prepared arrays; returns the ``History``.
+
+    NumPy's BLAS threads are chosen for the model first (:mod:`descend.threads`;
+    with the ``"adaptive"`` setting again every epoch).
+    """
+    threads.use_for(model, batch_size, check=True)
+    return _fit_loop(model, *args, batch_size=batch_size, **kwargs)
+
+
+def _fit_loop(
     model: Any,
     xs: list[np.ndarray],
     ys: list[np.ndarray],
@@ -66,15 +81,23 @@ def fit_loop(
     validation_freq: Any,
     validation_batch_size: int | None,
     steps_per_epoch: int | None = None,
+    batches: Any = None,
 ) -> Any:
-    """Train ``model`` on the prepared arrays; returns the ``History``."""
+    """Train ``model`` on the prepared arrays, or on ``batches`` (then ``xs``, ``ys`` and
+    ``sample_weight`` are None); returns the ``History``. ``validation`` is
+    ``(xs, ys, sample_weight)`` or a ``PyDatasetBatches``."""
     heap.retain_freed_memory()  # each step reuses the previous step's pages
-    n = len(xs[0])
-    slices = batch_slices(n, batch_size)
-    if steps_per_epoch is not None:
-        slices = slices[:steps_per_epoch]
+    if batches is None:
+        n = len(xs[0])
+        slices = batch_slices(n, batch_size)
+        if steps_per_epoch is not None:
+            slices = slices[:steps_per_epoch]
+        n_steps = len(slices)
+    else:
+        n_steps = len(batches) if steps_per_epoch is None else min(steps_per_epoch,
+                                                                      len(batches))
     cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
-                       verbose=verbose, epochs=epochs, steps=len(slices))
+                       verbose=verbose, epochs=epochs, steps=n_steps)
     train_step = model.make_train_function()
     model.stop_training = False
     model._initial_epoch = None
@@ -84,25 +107,36 @@ def fit_loop(
         initial_epoch = int(model._initial_epoch)
         model._initial_epoch = None
     for epoch in range(initial_epoch, epochs):
+        if epoch > initial_epoch:
+            threads.refresh(model, batch_size)  # "adaptive": the machine's load may change
         model.reset_metrics()
         cbs.on_epoch_begin(epoch)
-        order = epoch_order(n, shuffle, batch_size)
         batch_hooks = cbs.needs_batch_logs
-        for step, s in enumerate(slices):
-            index = s if order is None else order[s]
+        if batches is None:
+            order = epoch_order(n, shuffle, batch_size)
+            epoch_batches = (
+                ([x[index] for x in xs], _take(ys, index),
+                 None if sample_weight is None else sample_weight[index])
+                for index in (s if order is None else order[s] for s in slices)
+            )
+        else:
+            epoch_batches = iter(batches)
+        for step, (bx, by, bsw) in enumerate(epoch_batches):
             if batch_hooks:
                 cbs.on_train_batch_begin(step)
-            train_step([x[index] for x in xs], _take(ys, index),
-                       None if sample_weight is None else sample_weight[index])
+            train_step(bx, by, bsw)
             if batch_hooks:
                 cbs.on_train_batch_end(step, model._current_logs())
-            if model.stop_training:
+            if model.stop_training or step + 1 >= n_steps:
                 break
+        del epoch_batches  # a PyDataset's on_epoch_end runs here, before validation
         logs = model._current_logs()
         if validation is not None and should_validate(epoch, validation_freq):
-            val_logs = evaluate_loop(model, *validation,
+            val_batches = validation if not isinstance(validation, tuple) else None
+            val_arrays = validation if val_batches is None else (None, None, None)
+            val_logs = evaluate_loop(model, *val_arrays,
                                      batch_size=validation_batch_size or batch_size,
-                                     callbacks=cbs)
+                                     callbacks=cbs, batches=val_batches)
             logs.update({f"val_{k}": v for k, v in val_logs.items()})
         cbs.on_epoch_end(epoch, logs)
         if model.stop_training:
@@ -121,7 +155,13 @@ def should_validate(epoch: int, validation_freq: Any) -> bool:
     return (epoch + 1) in validation_freq
 
 
-def evaluate_loop(
+def evaluate_loop(model: Any, *args: Any, batch_size: int, **kwargs: Any) -> dict[str, float]:
+    """Loss and metrics over the data in batches, with BLAS threads chosen for the model."""
+    threads.use_for(model, batch_size, check=True)
+    return _evaluate_loop(model, *args, batch_size=batch_size, **kwargs)
+
+
+def _evaluate_loop(
     model: Any,
     xs: list[np.ndarray],
     ys: list[np.ndarray],
@@ -129,18 +169,25 @@ def evaluate_loop(
     *,
     batch_size: int,
     callbacks: CallbackList,
+    batches: Any = None,
 ) -> dict[str, float]:
-    """Compute the loss and metrics over the data in batches (no graph, no dropout)."""
+    """Compute the loss and metrics over the data in batches (no graph, no dropout).
+
+    With ``batches`` (a ``PyDatasetBatches``), ``xs``, ``ys`` and ``sample_weight``
+    are None and the data set's batches are used."""
     heap.retain_freed_memory()
-    slices = batch_slices(len(xs[0]), batch_size)
+    if batches is None:
+        batches = ((_take(xs, s), _take(ys, s),
+                    None if sample_weight is None else sample_weight[s])
+                   for s in batch_slices(len(xs[0]), batch_size))
     test_step = model.make_test_function()
     model.reset_metrics()
     callbacks.on_test_begin()
     batch_hooks = callbacks.needs_batch_logs
-    for step, s in enumerate(slices):
+    for step, (bx, by, bsw) in enumerate(batches):
         if batch_hooks:
             callbacks.on_test_batch_begin(step)
-        test_step(_take(xs, s), _take(ys, s), None if sample_weight is None else sample_weight[s])
+        test_step(bx, by, bsw)
         if batch_hooks:
             callbacks.on_test_batch_end(step, model._current_logs())
     logs = model._current_logs()
@@ -148,20 +195,35 @@ def evaluate_loop(
     return logs
 
 
-def predict_loop(
-    model: Any, xs: list[np.ndarray], *, batch_size: int, callbacks: CallbackList | None
+def predict_loop(model: Any, xs: list[np.ndarray] | None, *, batch_size: int,
+                 callbacks: CallbackList | None, batches: Any = None) -> list[np.ndarray]:
+    """Outputs over the data in batches, with BLAS threads chosen for the model."""
+    threads.use_for(model, batch_size, check=True)
+    return _predict_loop(model, xs, batch_size=batch_size, callbacks=callbacks,
+                         batches=batches)
+
+
+def _predict_loop(
+    model: Any, xs: list[np.ndarray] | None, *, batch_size: int,
+    callbacks: CallbackList | None, batches: Any = None,
 ) -> list[np.ndarray]:
-    """Run the model forward over the data in batches; one array per output."""
+    """Run the model forward over the data in batches; one array per output.
+
+    With ``batches`` (a ``PyDatasetBatches``, ``xs`` None) the inputs of the data
+    set's batches are used and any targets they carry are ignored."""
     heap.retain_freed_memory()
-    n = len(xs[0])
+    if batches is None:
+        inputs = (_take(xs, s) for s in batch_slices(len(xs[0]), batch_size))
+    else:
+        inputs = (bx for bx, _, _ in batches)
     chunks: list[list[np.ndarray]] = []
     if callbacks is not None:
         callbacks.on_predict_begin()
     with no_grad():
-        for step, s in enumerate(batch_slices(n, batch_size)):
+        for step, bx in enumerate(inputs):
             if callbacks is not None:
                 callbacks.on_predict_batch_begin(step)
-            out = model._infer_arrays(_take(xs, s))
+            out = model._infer_arrays(bx)
             chunks.append(out)
             if callbacks is not None:
                 callbacks.on_predict_batch_end(step, {"outputs": out})

@@ -23,13 +23,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from descend.optimizers.adadelta import Adadelta
+from descend.optimizers.adafactor import Adafactor
 from descend.optimizers.adagrad import Adagrad
 from descend.optimizers.adam import Adam
 from descend.optimizers.adamax import Adamax
 from descend.optimizers.adamw import AdamW
 from descend.optimizers.base import Optimizer
+from descend.optimizers.ftrl import Ftrl
+from descend.optimizers.lamb import Lamb
+from descend.optimizers.lion import Lion
+from descend.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from descend.optimizers.multi_optimizer import MultiOptimizer
+from descend.optimizers.muon import Muon
 from descend.optimizers.nadam import Nadam
 from descend.optimizers.rmsprop import RMSprop
+from descend.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from descend.optimizers.sgd import SGD
 from descend.saving.object_registration import (
     object_config,
@@ -41,7 +49,8 @@ MODULE = "descend.optimizers"
 
 ALL_OPTIMIZERS: dict[str, type[Optimizer]] = {
     cls.__name__.lower(): cls
-    for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam)
+    for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Lamb,
+                Adafactor, Ftrl, Muon, LossScaleOptimizer, ScheduleFreeAdamW, MultiOptimizer)
 }
 """Lower-case Keras identifier -> class."""
 
@@ -118,7 +127,8 @@ def get(identifier: Any) -> Optimizer | None:
     ----------
     identifier : str, dict, Optimizer or None
         ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``,
-        ``"adadelta"``, ``"adamax"``, ``"nadam"`` (case-insensitive; a new
+        ``"adadelta"``, ``"adamax"``, ``"nadam"``, ``"lion"``, ``"lamb"``,
+        ``"adafactor"``, ``"ftrl"``, ``"muon"`` (case-insensitive; a new
         instance with Keras's defaults), the name of a custom optimizer class
         (given in a :func:`~descend.saving.custom_object_scope` or registered),
         a dict from :func:`serialize`, or an optimizer, returned as is. ``None``

@@ -53,8 +53,8 @@ _LAZY = {
     "load_weights": "weights", "save_weights": "weights",
     "deserialize_keras_object": "serialization_lib", "serialize_keras_object": "serialization_lib",
 }
-_SUBMODULES = {"checkpoint", "format", "model_file", "serialization", "serialization_lib",
-               "weights"}
+_SUBMODULES = {"atomic", "checkpoint", "format", "model_file", "serialization",
+               "serialization_lib", "weights"}
 
 __all__ = sorted({
     "CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",

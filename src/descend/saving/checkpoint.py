@@ -65,18 +65,63 @@ def training_state(model: Any, next_epoch: int, batch: int = 0) -> dict[str, Any
     }
 
 
-def restore_random_state(model: Any, state: Mapping[str, Any], source: str) -> None:
-    """Set descend's global generator and the layers' generators from ``state``."""
+def _probe_state(bit_generator: Any, state: Any) -> dict[str, Any]:
+    """Check ``state`` on a fresh bit generator of the same kind; return it as a dict."""
+    if not isinstance(state, dict):
+        raise TypeError(f"expected a dict, received {type(state).__name__}")
+    type(bit_generator)().state = state  # raises on a wrong or oversized state
+    return state
+
+
+def prepare_random_state(model: Any, state: Mapping[str, Any], source: str
+                         ) -> list[tuple[Any, dict[str, Any]]]:
+    """Check every random state of a training state without changing any generator.
+
+    Returns
+    -------
+    list of (BitGenerator, dict)
+        What :func:`apply_random_state` sets.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and the entry, if a state does not fit its generator.
+    """
+    plan: list[tuple[Any, dict[str, Any]]] = []
+    entry = "random_state"
     try:
-        descend_random.set_state(dict(state["random_state"]))
+        bit_generator = descend_random.make_generator(None).bit_generator
+        plan.append((bit_generator, _probe_state(bit_generator, state["random_state"])))
         layers = dict(weights.saveable_layers(model))
-        for path, layer_state in dict(state.get("layer_random_states") or {}).items():
+        entry = "layer_random_states"
+        layer_states = state.get("layer_random_states")
+        layer_states = {} if layer_states is None else layer_states
+        if not isinstance(layer_states, dict):
+            raise TypeError("'layer_random_states' must be a dict")
+        for path, layer_state in layer_states.items():
+            entry = f"layer_random_states[{path!r}]"
             generator = getattr(layers.get(path), "_generator", None)
             if isinstance(generator, np.random.Generator):
-                generator.bit_generator.state = dict(layer_state)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"'{source}': invalid random state in the training state ({exc}).") \
-            from None
+                plan.append((generator.bit_generator,
+                             _probe_state(generator.bit_generator, layer_state)))
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"'{source}': invalid random state {entry} in the training state "
+                         f"({type(exc).__name__}: {exc}).") from None
+    return plan
+
+
+def apply_random_state(plan: list[tuple[Any, dict[str, Any]]]) -> None:
+    """Set the generators checked by :func:`prepare_random_state`."""
+    for bit_generator, state in plan:
+        bit_generator.state = state
+
+
+def restore_random_state(model: Any, state: Mapping[str, Any], source: str) -> None:
+    """Set descend's global generator and the layers' generators from ``state``.
+
+    Every state is checked first; on a ``ValueError`` no generator was changed.
+    """
+    apply_random_state(prepare_random_state(model, state, source))
 
 
 def save_checkpoint(model: Any, filepath: Any, next_epoch: int, batch: int = 0,
@@ -129,22 +174,13 @@ def save_checkpoint(model: Any, filepath: Any, next_epoch: int, batch: int = 0,
     fmt.atomic_write(filepath, lambda f: fmt.write_arrays(f, arrays), overwrite=overwrite)
 
 
-def read_checkpoint(filepath: Any) -> tuple[dict, dict, dict[str, Any]]:
-    """Read a checkpoint: (weights, optimizer state, training state), all validated."""
-    filepath = fmt.check_path(filepath, "restore_checkpoint")
-    if filepath.endswith(fmt.MODEL_EXTENSION):
-        members = model_file.read_model_file(filepath)
-        values = fmt.arrays_from_bytes(members[fmt.WEIGHTS], filepath, fmt.WEIGHTS)
-        optimizer = {}
-        if fmt.OPTIMIZER in members:
-            optimizer = fmt.arrays_from_bytes(members[fmt.OPTIMIZER], filepath, fmt.OPTIMIZER)
-        raw = members.get(fmt.TRAINING_STATE)
-    elif filepath.endswith(fmt.WEIGHTS_EXTENSION):
-        values, optimizer, text = weights.split_weights_file(weights.read_weights_file(filepath))
-        raw = None if text is None else str(text)
-    else:
+def _check_extension(filepath: str) -> None:
+    if not filepath.endswith((fmt.MODEL_EXTENSION, fmt.WEIGHTS_EXTENSION)):
         raise ValueError(f"restore_checkpoint: expected a `.weights.npz` or `.descend` "
                          f"checkpoint, received filepath={filepath}.")
+
+
+def _parse_training_state(raw: Any, filepath: str) -> dict[str, Any]:
     if raw is None:
         raise ValueError(f"'{filepath}' holds no training state: it was not written by "
                          "save_checkpoint or BackupAndRestore. Use model.load_weights() or "
@@ -155,9 +191,27 @@ def read_checkpoint(filepath: Any) -> tuple[dict, dict, dict[str, Any]]:
             or "random_state" not in state:
         raise ValueError(f"'{filepath}': the training state is malformed (expected 'epoch' and "
                          "'random_state').")
-    if state.get("version", 1) > STATE_VERSION:
-        raise ValueError(f"'{filepath}': training state version {state.get('version')} is newer "
+    version = state.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError(f"'{filepath}': the training state has an invalid version "
+                         f"{version!r}.")
+    if version > STATE_VERSION:
+        raise ValueError(f"'{filepath}': training state version {version} is newer "
                          "than this descend supports; upgrade descend.")
+    return state
+
+
+def read_checkpoint(filepath: Any) -> tuple[dict, dict, dict[str, Any]]:
+    """Read a checkpoint: (weights, optimizer state, training state), all validated.
+
+    With no model to compare them with, the arrays may take at most a few times the
+    file's size in memory (:data:`~descend.saving.format.UNCHECKED_EXPANSION`).
+    """
+    filepath = fmt.check_path(filepath, "restore_checkpoint")
+    _check_extension(filepath)
+    with weights.SavedArrays(filepath, "restore_checkpoint") as saved:
+        state = _parse_training_state(saved.training_state(), filepath)
+        values, optimizer = saved.read_all()
     return values, optimizer, state
 
 
@@ -200,18 +254,29 @@ def restore_checkpoint(model: Any, filepath: Any) -> int:
     ...
     ValueError: '...plain.weights.npz' holds no training state: ...
     """
-    values, optimizer, state = read_checkpoint(filepath)
     source = fmt.check_path(filepath, "restore_checkpoint")
-    if not model.built:
-        raise ValueError(f"restore_checkpoint: model '{model.name}' is not built. Build it "
-                         "(Input(...) first, model.build(shape), or call it on data) before "
-                         "restoring.")
-    weights.assign_weight_arrays(model, values, source)
-    if getattr(model, "optimizer", None) is not None:
-        weights.restore_optimizer(model, optimizer, source)
-    restore_random_state(model, state, source)
+    _check_extension(source)
+    with weights.SavedArrays(source, "restore_checkpoint") as saved:
+        state = _parse_training_state(saved.training_state(), source)
+        if not model.built:
+            raise ValueError(f"restore_checkpoint: model '{model.name}' is not built. Build it "
+                             "(Input(...) first, model.build(shape), or call it on data) before "
+                             "restoring.")
+        # check everything (shapes from the headers before any data is read), then assign:
+        # a checkpoint is restored whole or not at all
+        plan = weights.plan_weights(model, saved.weights, source)
+        values = [(variable, saved.read_weight(key)) for variable, key in plan]
+        optimizer_state = None
+        if getattr(model, "optimizer", None) is not None:
+            optimizer_state = weights.prepare_optimizer_state(model, saved.optimizer,
+                                                              saved.read_optimizer, source)
+        random_plan = prepare_random_state(model, state, source)
+    for variable, value in values:
+        variable.assign(value)
+    weights.apply_optimizer_state(model, optimizer_state)
+    apply_random_state(random_plan)
     return int(state["epoch"])
 
 
-__all__ = ["read_checkpoint", "restore_checkpoint", "restore_random_state", "save_checkpoint",
-           "training_state"]
+__all__ = ["apply_random_state", "prepare_random_state", "read_checkpoint", "restore_checkpoint",
+           "restore_random_state", "save_checkpoint", "training_state"]

@@ -9,10 +9,12 @@ A model file is a zip archive holding exactly these members (see ``docs/saving.m
     training_state.json  epoch and random-generator states (checkpoints only)
 
 Reading never unpickles and never extracts anything to disk: members are read
-into memory after their names, count, compression and sizes have been checked,
-arrays come from ``np.load(..., allow_pickle=False)`` after every ``.npy`` header
-has been validated, and JSON is parsed with the standard library. Any problem
-becomes a ``ValueError`` naming the file and what is wrong.
+into memory after their names, count, compression and sizes have been checked;
+arrays are read by :class:`NpzArchive`, which checks every ``.npy`` header first
+(no object dtypes, sizes consistent) so that callers compare shapes and dtypes
+with the model before any data is unpacked; JSON is parsed with the standard
+library after its number of values has been bounded. Any problem becomes a
+``ValueError`` naming the file and what is wrong.
 
 Writing goes to a temporary file in the target's directory, which is flushed,
 fsynced and then renamed over the target with :func:`os.replace`, so a crash
@@ -30,16 +32,18 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import IO, Any
 
 import numpy as np
+
+from descend.saving.atomic import STALE_AGE as STALE_AGE
+from descend.saving.atomic import atomic_write as atomic_write
+from descend.saving.atomic import remove_stale_temporaries as remove_stale_temporaries
 
 FORMAT_NAME = "descend"
 FORMAT_VERSION = 1
@@ -57,24 +61,31 @@ MEMBERS = (METADATA, CONFIG, WEIGHTS, OPTIMIZER, TRAINING_STATE)
 JSON_MEMBERS = (METADATA, CONFIG, TRAINING_STATE)
 
 MAX_JSON_BYTES = 64 * 2**20
-"""Largest JSON member accepted (64 MiB)."""
+"""Largest ``config.json`` accepted (64 MiB)."""
+MAX_SMALL_JSON_BYTES = 4 * 2**20
+"""Largest ``metadata.json`` and ``training_state.json`` accepted (4 MiB: a training state
+holds a few hundred bytes per seeded layer)."""
 MAX_ARRAY_BYTES = 16 * 2**30
 """Largest total size of the arrays of one ``.npz`` accepted (16 GiB)."""
 MAX_ARRAYS = 100_000
 """Most arrays one ``.npz`` may hold."""
 MAX_DEFLATE_RATIO = 1100
 """DEFLATE cannot expand data more than ~1032 times: a larger claimed ratio is forged."""
+MAX_JSON_VALUES = 1_200_000
+"""Most values (counted before parsing as separators and brackets) one JSON member may hold.
 
+Parsing costs memory per value, not per byte: 64 MiB of ``[{},{},...]`` would become
+22 million dictionaries (1.7 GB). A model config holds about 50 values per layer, and
+a config of more than a million values is refused after parsing anyway."""
+UNCHECKED_EXPANSION = 4
+"""Arrays read without a model to compare them with may hold at most this many times
+the bytes they take in the file (plus 1 MiB): their memory stays proportional to the
+file's size whatever the headers declare."""
+
+_MAX_NPY_HEADER = 10_000  # NumPy's own default limit for a .npy header
+_CHUNK = 16 * 2**20  # read arrays in pieces: a zip stream's readinto copies through bytes
 _ALLOWED_KINDS = "biufcU"  # bool, integers, floats, complex, unicode text; never objects
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_umask()
 
 
 # ----------------------------------------------------------------------------- paths
@@ -133,81 +144,6 @@ def _swap(filepath: str, old: str | None) -> str:
     return (base or "model") + MODEL_EXTENSION
 
 
-# ---------------------------------------------------------------------- atomic write
-def atomic_write(filepath: str, write: Callable[[IO[bytes]], None], overwrite: bool = True
-                 ) -> None:
-    """Write a file atomically: temporary file, flush, fsync, then rename over ``filepath``.
-
-    Parameters
-    ----------
-    filepath : str
-        Destination. Its directory must exist.
-    write : callable
-        ``write(fileobj)`` writes the whole content to a binary file object.
-    overwrite : bool, default True
-        If False and ``filepath`` exists, raise ``FileExistsError`` (no prompt).
-
-    Raises
-    ------
-    FileExistsError
-        If ``overwrite`` is False and the file exists.
-
-    Notes
-    -----
-    If ``write`` (or anything after it) fails, the temporary file is removed and an
-    existing ``filepath`` is left exactly as it was.
-    """
-    if not overwrite and os.path.exists(filepath):
-        raise _exists_error(filepath)
-    directory = os.path.dirname(os.path.abspath(filepath))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(
-            f"Cannot save to '{filepath}': the directory '{directory}' does not exist. Create it "
-            "first (os.makedirs(directory, exist_ok=True))."
-        )
-    handle, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(filepath)}.", suffix=".tmp",
-                                   dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as fileobj:
-            write(fileobj)
-            fileobj.flush()
-            os.fsync(fileobj.fileno())
-        os.chmod(tmp, _FILE_MODE)
-        if overwrite:
-            os.replace(tmp, filepath)
-        else:
-            try:
-                os.link(tmp, filepath)  # fails if the file appeared meanwhile: never clobber
-            except FileExistsError:
-                raise _exists_error(filepath) from None
-            os.unlink(tmp)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(directory)
-
-
-def _exists_error(filepath: str) -> FileExistsError:
-    return FileExistsError(
-        f"'{filepath}' already exists and overwrite=False. Pass overwrite=True to replace it, "
-        "or choose another filename."
-    )
-
-
-def _fsync_directory(directory: str) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 # -------------------------------------------------------------------------- JSON
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
@@ -228,7 +164,16 @@ def json_dumps(obj: Any, **kwargs: Any) -> str:
 
 
 def json_loads(data: bytes | str, source: str, member: str) -> Any:
-    """Parse JSON, turning any failure into a ``ValueError`` naming ``source`` and ``member``."""
+    """Parse JSON, turning any failure into a ``ValueError`` naming ``source`` and ``member``.
+
+    The number of values is bounded before parsing (:data:`MAX_JSON_VALUES`), so that
+    the memory parsing takes stays proportional to a real config's.
+    """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    values = raw.count(b",") + raw.count(b"[") + raw.count(b"{") + 1
+    if values > MAX_JSON_VALUES:
+        raise ValueError(f"'{source}': {member} holds about {values} JSON values, more than the "
+                         f"{MAX_JSON_VALUES} a descend file may hold; the file was rejected.")
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
@@ -283,24 +228,207 @@ def _check_sizes(info: zipfile.ZipInfo, limit: int, source: str, what: str) -> N
                          "rejected (zip bomb?).")
 
 
-def _read_npy_header(fileobj: IO[bytes]) -> tuple[tuple[int, ...], np.dtype]:
+def _read_npy_header(fileobj: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype]:
+    # The header's length is checked before the header is read: NumPy reads all the bytes
+    # a length field declares (up to 4 GiB) before it checks them.
+    start = fileobj.read(8)
+    if len(start) != 8 or start[:6] != b"\x93NUMPY" or start[6] not in (1, 2):
+        raise ValueError("not a .npy array of format version 1.0 or 2.0")
+    field = fileobj.read(2 if start[6] == 1 else 4)
+    length = int.from_bytes(field, "little")
+    if length > _MAX_NPY_HEADER:
+        raise ValueError(f"the header claims {length} bytes, more than {_MAX_NPY_HEADER}")
+    fileobj = io.BytesIO(start + field + fileobj.read(length))
     version = np.lib.format.read_magic(fileobj)
     if version == (1, 0):
-        shape, _, dtype = np.lib.format.read_array_header_1_0(fileobj)
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(fileobj)
     elif version == (2, 0):
-        shape, _, dtype = np.lib.format.read_array_header_2_0(fileobj)
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(fileobj)
     else:
         raise ValueError(f"unsupported .npy format version {version}")
-    return shape, dtype
+    return shape, bool(fortran), dtype
+
+
+def _open_zip(file: str | bytes) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(file) if isinstance(file, bytes) else file)
+
+
+class ArrayHeader:
+    """What a ``.npy`` member's header declares, checked against the member's size.
+
+    Attributes
+    ----------
+    key : str
+        The array's name (the member name without ``.npy``).
+    shape : tuple of int
+    dtype : numpy.dtype
+    nbytes : int
+        Bytes of data the header declares (what reading it will allocate).
+    """
+
+    __slots__ = ("key", "shape", "dtype", "fortran", "nbytes", "info")
+
+    def __init__(self, key: str, shape: tuple[int, ...], dtype: np.dtype, fortran: bool,
+                 nbytes: int, info: zipfile.ZipInfo) -> None:
+        self.key, self.shape, self.dtype, self.fortran = key, shape, dtype, fortran
+        self.nbytes, self.info = nbytes, info
+
+
+class NpzArchive:
+    """An ``.npz`` opened for reading: every header checked at once, data read on demand.
+
+    Opening reads the zip directory and the ``.npy`` header of every member (a few
+    hundred bytes each, even for deflated members), never the data. The caller
+    compares :attr:`headers` (shapes and dtypes) with what it expects, e.g. the
+    model's variables, and then reads only the arrays it needs with :meth:`read`,
+    which allocates exactly the bytes a checked header declares. So loading costs
+    memory proportional to the model, never to what a file claims.
+
+    Parameters
+    ----------
+    file : str or bytes
+        A path (the file is read lazily, not into memory) or the ``.npz`` content.
+    source : str
+        File name, for error messages.
+    member : str, optional
+        Which part of ``source`` this is (``model.weights.npz``), for messages.
+
+    Raises
+    ------
+    ValueError
+        If the content is not a valid, safe ``.npz``; the message names ``source``.
+
+    Examples
+    --------
+    >>> data = arrays_to_bytes({"w": np.ones((2, 3), "float32")})
+    >>> with NpzArchive(data, "example.npz") as archive:
+    ...     header = archive.headers["w"]
+    ...     header.shape, str(header.dtype), archive.read("w").sum()
+    ((2, 3), 'float32', np.float32(6.0))
+    """
+
+    def __init__(self, file: str | bytes, source: str, member: str | None = None) -> None:
+        self.source = source
+        self.where = f"'{source}'" + ("" if member is None else f" ({member})")
+        self.file_size = len(file) if isinstance(file, bytes) else os.path.getsize(file)
+        try:
+            self._zip = _open_zip(file)
+        except FileNotFoundError:
+            raise ValueError(f"File not found: filepath={source}.") from None
+        except Exception as exc:  # noqa: BLE001 - BadZipFile, NotImplementedError, struct...
+            raise ValueError(f"{self.where} is not a NumPy .npz archive (corrupt, truncated or "
+                             f"unsupported zip: {type(exc).__name__}: {exc}).") from None
+        try:
+            self.headers = self._check_members()
+        except BaseException:
+            self._zip.close()
+            raise
+
+    def __enter__(self) -> NpzArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the underlying zip file."""
+        self._zip.close()
+
+    def _check_members(self) -> dict[str, ArrayHeader]:
+        where = self.where
+        infos = self._zip.infolist()
+        if len(infos) > MAX_ARRAYS:
+            raise ValueError(f"{where} holds {len(infos)} arrays, more than {MAX_ARRAYS}.")
+        names = [info.filename for info in infos]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{where} has duplicate member names; the file was rejected.")
+        headers: dict[str, ArrayHeader] = {}
+        total = 0
+        for info in infos:
+            _check_member_name(info.filename, self.source)
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"{where}: member {info.filename!r} is not a .npy array.")
+            _check_sizes(info, MAX_ARRAY_BYTES, self.source, f"array {info.filename!r}")
+            total += info.file_size
+            if total > MAX_ARRAY_BYTES:
+                raise ValueError(f"{where}: the arrays claim more than {MAX_ARRAY_BYTES} bytes "
+                                 "in total; the file was rejected (zip bomb?).")
+            header = self._check_npy(info)
+            headers[header.key] = header
+        return headers
+
+    def _check_npy(self, info: zipfile.ZipInfo) -> ArrayHeader:
+        where, key = self.where, info.filename[:-4]
+        try:
+            with self._zip.open(info) as fileobj:
+                shape, fortran, dtype = _read_npy_header(fileobj)
+                header_size = fileobj.tell()
+        except Exception as exc:  # noqa: BLE001 - malformed header or stream
+            raise ValueError(f"{where}: array {key!r} has an invalid .npy header "
+                             f"({type(exc).__name__}: {exc}).") from None
+        if dtype.hasobject or dtype.kind not in _ALLOWED_KINDS or dtype.names is not None:
+            raise ValueError(
+                f"{where}: array {key!r} has dtype {dtype} (Python objects, which need pickle); "
+                "descend never unpickles, so the file was rejected."
+            )
+        if any(s < 0 for s in shape):
+            raise ValueError(f"{where}: array {key!r} declares a negative shape {shape}.")
+        nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if header_size + nbytes != info.file_size:
+            raise ValueError(f"{where}: array {key!r} is truncated or inconsistent (its header "
+                             f"declares shape {shape} and dtype {dtype}, i.e. {nbytes} bytes, but "
+                             f"the member holds {info.file_size - header_size}).")
+        return ArrayHeader(key, tuple(int(s) for s in shape), dtype, fortran, nbytes, info)
+
+    def read(self, key: str) -> np.ndarray:
+        """Read one array: exactly the bytes its (already checked) header declares.
+
+        Raises
+        ------
+        ValueError
+            If the member's data cannot be read (CRC mismatch, corrupt stream).
+        """
+        header = self.headers[key]
+        array = np.empty(header.shape, dtype=header.dtype, order="F" if header.fortran else "C")
+        view = memoryview(array.reshape(-1, order="A").view(np.uint8)) if array.size else None
+        try:
+            with self._zip.open(header.info) as fileobj:
+                _read_npy_header(fileobj)
+                done = 0
+                while view is not None and done < header.nbytes:
+                    count = fileobj.readinto(view[done:done + _CHUNK])
+                    if not count:
+                        raise EOFError("the data ends early")
+                    done += count
+                if fileobj.read(1):
+                    raise ValueError("more data than the header declares")
+        except Exception as exc:  # noqa: BLE001 - CRC errors, bad streams, truncation
+            raise ValueError(f"{self.where}: array {key!r} could not be read "
+                             f"({type(exc).__name__}: {exc}).") from None
+        return array
+
+    def read_all(self) -> dict[str, np.ndarray]:
+        """Every array, when nothing says what to expect.
+
+        The arrays may then take at most :data:`UNCHECKED_EXPANSION` times the bytes
+        they occupy in the file (plus 1 MiB), so a small file whose deflated members
+        declare gigabytes is refused before anything is unpacked.
+        """
+        declared = sum(h.nbytes for h in self.headers.values())
+        allowed = UNCHECKED_EXPANSION * self.file_size + 2**20
+        if declared > allowed:
+            raise ValueError(f"{self.where}: the arrays declare {declared} bytes, more than "
+                             f"{UNCHECKED_EXPANSION} times the file's {self.file_size}; the file "
+                             "was rejected (zip bomb?).")
+        return {key: self.read(key) for key in self.headers}
 
 
 def arrays_from_bytes(data: bytes, source: str, member: str = "the arrays"
                       ) -> dict[str, np.ndarray]:
-    """Read an ``.npz`` held in memory safely.
+    """Read an ``.npz`` held in memory safely (see :class:`NpzArchive`).
 
     Every member must be a ``.npy`` array of numbers, booleans or text (never Python
-    objects), with a consistent header and a bounded size; then the arrays are loaded
-    with ``np.load(..., allow_pickle=False)``.
+    objects), with a consistent header and a bounded size.
 
     Parameters
     ----------
@@ -320,56 +448,8 @@ def arrays_from_bytes(data: bytes, source: str, member: str = "the arrays"
     ValueError
         If the content is not a valid, safe ``.npz``; the message names ``source``.
     """
-    where = f"'{source}'" + ("" if member == "the arrays" else f" ({member})")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ValueError(f"{where} is not a NumPy .npz archive (corrupt or truncated: "
-                         f"{exc}).") from None
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_ARRAYS:
-            raise ValueError(f"{where} holds {len(infos)} arrays, more than {MAX_ARRAYS}.")
-        names = [info.filename for info in infos]
-        if len(set(names)) != len(names):
-            raise ValueError(f"{where} has duplicate member names; the file was rejected.")
-        total = 0
-        for info in infos:
-            _check_member_name(info.filename, source)
-            if not info.filename.endswith(".npy"):
-                raise ValueError(f"{where}: member {info.filename!r} is not a .npy array.")
-            _check_sizes(info, MAX_ARRAY_BYTES, source, f"array {info.filename!r}")
-            total += info.file_size
-            if total > MAX_ARRAY_BYTES:
-                raise ValueError(f"{where}: the arrays claim more than {MAX_ARRAY_BYTES} bytes "
-                                 "in total; the file was rejected (zip bomb?).")
-            _check_npy(archive, info, where)
-    try:
-        loaded = np.load(io.BytesIO(data), allow_pickle=False)
-        with loaded:
-            return {key: loaded[key] for key in loaded.files}
-    except Exception as exc:  # noqa: BLE001 - any decoding failure is a bad file
-        raise ValueError(f"{where} could not be read ({type(exc).__name__}: {exc}).") from None
-
-
-def _check_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> None:
-    key = info.filename[:-4]
-    try:
-        with archive.open(info) as fileobj:
-            shape, dtype = _read_npy_header(fileobj)
-            header_size = fileobj.tell()
-    except Exception as exc:  # noqa: BLE001 - malformed header or stream
-        raise ValueError(f"{where}: array {key!r} has an invalid .npy header ({exc}).") from None
-    if dtype.hasobject or dtype.kind not in _ALLOWED_KINDS or dtype.names is not None:
-        raise ValueError(
-            f"{where}: array {key!r} has dtype {dtype} (Python objects, which need pickle); "
-            "descend never unpickles, so the file was rejected."
-        )
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if any(s < 0 for s in shape) or header_size + expected != info.file_size:
-        raise ValueError(f"{where}: array {key!r} is truncated or inconsistent (its header "
-                         f"declares shape {shape} and dtype {dtype}, i.e. {expected} bytes, but "
-                         f"the member holds {info.file_size - header_size}).")
+    with NpzArchive(data, source, None if member == "the arrays" else member) as archive:
+        return archive.read_all()
 
 
 # ----------------------------------------------------------------------- archive
@@ -401,9 +481,10 @@ def read_archive(filepath: str) -> dict[str, bytes]:
                          "accessible `.descend` file.")
     try:
         archive = zipfile.ZipFile(filepath)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, NotImplementedError, struct.error...
         raise ValueError(f"'{filepath}' is not a valid descend model file: it is not a zip "
-                         f"archive, or it is truncated or corrupt ({exc}).") from None
+                         f"archive, or it is truncated, corrupt or uses unsupported zip "
+                         f"features ({type(exc).__name__}: {exc}).") from None
     with archive:
         infos = archive.infolist()
         names = [info.filename for info in infos]
@@ -422,8 +503,9 @@ def read_archive(filepath: str) -> dict[str, bytes]:
             if not is_json and info.compress_type != zipfile.ZIP_STORED:
                 raise ValueError(f"'{filepath}': {info.filename} is compressed; descend stores "
                                  "arrays uncompressed, so the file was rejected.")
-            _check_sizes(info, MAX_JSON_BYTES if is_json else MAX_ARRAY_BYTES, filepath,
-                         info.filename)
+            limit = MAX_ARRAY_BYTES if not is_json else \
+                MAX_JSON_BYTES if info.filename == CONFIG else MAX_SMALL_JSON_BYTES
+            _check_sizes(info, limit, filepath, info.filename)
             try:
                 with archive.open(info) as member:
                     content = member.read(info.file_size + 1)
@@ -465,12 +547,16 @@ def read_file_bytes(filepath: str, limit: int) -> bytes:
     if size > limit:
         raise ValueError(f"'{filepath}' is {size} bytes, more than the {limit} allowed.")
     with open(filepath, "rb") as fileobj:
-        return fileobj.read(limit + 1)
+        data = fileobj.read(size)  # the size found, not the limit: read() allocates it first
+        if len(data) != size or fileobj.read(1):
+            raise ValueError(f"'{filepath}' changed while it was read; try again.")
+    return data
 
 
 __all__ = [
-    "FORMAT_VERSION", "MODEL_EXTENSION", "WEIGHTS_EXTENSION", "arrays_from_bytes",
+    "FORMAT_VERSION", "MODEL_EXTENSION", "WEIGHTS_EXTENSION", "ArrayHeader", "NpzArchive",
+    "arrays_from_bytes",
     "arrays_to_bytes", "atomic_write", "check_model_extension", "check_path",
     "check_weights_extension", "json_dumps", "json_loads", "read_archive", "read_file_bytes",
-    "read_metadata", "write_archive", "write_arrays",
+    "read_metadata", "remove_stale_temporaries", "write_archive", "write_arrays",
 ]

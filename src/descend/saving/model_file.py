@@ -174,23 +174,34 @@ def load_model(filepath: Any, custom_objects: Mapping[str, Any] | None = None,
                          f"received filepath={filepath}.")
     members = read_model_file(filepath)
     config = fmt.json_loads(members[fmt.CONFIG], filepath, fmt.CONFIG)
-    weight_values = fmt.arrays_from_bytes(members[fmt.WEIGHTS], filepath, fmt.WEIGHTS)
-    optimizer_state = {}
-    if compile and fmt.OPTIMIZER in members:
-        optimizer_state = fmt.arrays_from_bytes(members[fmt.OPTIMIZER], filepath, fmt.OPTIMIZER)
-    random_state = descend_random.get_state()
+    # the arrays' headers are checked now; their data is read only once the model is
+    # built and their shapes are known to match its variables (memory ~ the model's size)
+    weights_archive = fmt.NpzArchive(members[fmt.WEIGHTS], filepath, fmt.WEIGHTS)
+    optimizer_archive = None
     try:
-        model = serialization.deserialize_model(config, custom_objects, compile=compile,
-                                                safe_mode=safe_mode, source=f"'{filepath}'")
-    except MemoryError:
-        raise ValueError(f"'{filepath}': the model config asks for more memory than is "
-                         "available; the file was rejected.") from None
+        if compile and fmt.OPTIMIZER in members:
+            optimizer_archive = fmt.NpzArchive(members[fmt.OPTIMIZER], filepath, fmt.OPTIMIZER)
+        random_state = descend_random.get_state()
+        try:
+            model = serialization.deserialize_model(config, custom_objects, compile=compile,
+                                                    safe_mode=safe_mode, source=f"'{filepath}'")
+        except MemoryError:
+            raise ValueError(f"'{filepath}': the model config asks for more memory than is "
+                             "available; the file was rejected.") from None
+        finally:
+            descend_random.set_state(random_state)
+        if model.built or weights_archive.headers:
+            plan = weights.plan_weights(model, weights_archive.headers, filepath)
+            for variable, key in plan:
+                variable.assign(weights_archive.read(key))
+        if compile and model.compiled and optimizer_archive is not None:
+            state = weights.prepare_optimizer_state(model, optimizer_archive.headers,
+                                                    optimizer_archive.read, filepath)
+            weights.apply_optimizer_state(model, state)
     finally:
-        descend_random.set_state(random_state)
-    if model.built or weight_values:
-        weights.assign_weight_arrays(model, weight_values, filepath)
-    if compile and model.compiled:
-        weights.restore_optimizer(model, optimizer_state, filepath)
+        weights_archive.close()
+        if optimizer_archive is not None:
+            optimizer_archive.close()
     return model
 
 
