@@ -209,8 +209,10 @@ def test_loss_per_output_loss_weights_and_prefixed_metric_names() -> None:
     model.compile(optimizer="adam", loss=["sparse_categorical_crossentropy", "mse"],
                   loss_weights=[1.0, 0.25], metrics=[["accuracy"], ["mae"]])
     history = model.fit(xa, [y, target], epochs=2, verbose=0, validation_split=0.25)
-    assert sorted(history.history) == ["cls_accuracy", "loss", "reg_mae", "val_cls_accuracy",
-                                       "val_loss", "val_reg_mae"]
+    # Keras 3 also logs each output's unweighted loss when several outputs have one
+    assert sorted(history.history) == ["cls_accuracy", "cls_loss", "loss", "reg_loss",
+                                       "reg_mae", "val_cls_accuracy", "val_cls_loss",
+                                       "val_loss", "val_reg_loss", "val_reg_mae"]
     result = model.evaluate(xa, [y, target], verbose=0, return_dict=True)
     probs, value = model.predict(xa, verbose=0)
     ce = descend.losses.sparse_categorical_crossentropy(y, probs)
@@ -218,6 +220,9 @@ def test_loss_per_output_loss_weights_and_prefixed_metric_names() -> None:
     expected = float(np.mean(np.asarray(ce))) + 0.25 * float(np.mean(np.asarray(mse)))
     assert result["loss"] == pytest.approx(expected, rel=1e-5)
     assert result["reg_mae"] == pytest.approx(float(np.abs(value - target).mean()), rel=1e-5)
+    assert result["reg_loss"] == pytest.approx(float(np.mean(np.asarray(mse))), rel=1e-5)
+    assert result["loss"] == pytest.approx(result["cls_loss"] + 0.25 * result["reg_loss"],
+                                           rel=1e-5)
 
 
 def test_dict_outputs_losses_targets_and_predictions() -> None:
@@ -230,8 +235,9 @@ def test_dict_outputs_losses_targets_and_predictions() -> None:
                   loss_weights={"label": 2.0}, metrics={"label": ["accuracy"]})
     history = model.fit(xa, {"value": target, "label": y}, epochs=2, verbose=0,
                         validation_data=(xa, {"label": y, "value": target}))
-    assert sorted(history.history) == ["label_accuracy", "loss", "val_label_accuracy",
-                                       "val_loss"]
+    assert sorted(history.history) == ["label_accuracy", "label_loss", "loss", "val_label_accuracy",
+                                       "val_label_loss", "val_loss", "val_value_loss",
+                                       "value_loss"]
     out = model.predict(xa, verbose=0)
     assert sorted(out) == ["label", "value"]
     assert out["label"].shape == (48, 3) and out["value"].shape == (48, 1)

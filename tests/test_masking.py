@@ -75,6 +75,24 @@ def test_functional_model_with_mask_zero(rng):
                                    atol=1e-5)
 
 
+def test_functional_initial_state_keyword_keeps_the_mask(rng, tmp_path):
+    ids = np.array([[3, 4, 0, 0], [1, 2, 3, 4]])
+    inputs, h, c = (layers.Input((None,), dtype="int32"), layers.Input((4,)),
+                    layers.Input((4,)))
+    seq = layers.Embedding(9, 3, mask_zero=True)(inputs)
+    out = layers.Dense(1)(layers.LSTM(4)(seq, initial_state=[h, c]))
+    model = descend.Model([inputs, h, c], out)
+    states = rng.normal(size=(2, 4)).astype("float32")
+    full = model.predict([ids, states, states], verbose=0)
+    short = model.predict([ids[:, :2], states, states], verbose=0)
+    np.testing.assert_allclose(full[0], short[0], atol=1e-6)
+    assert not np.allclose(full, model.predict([ids, 0 * states, 0 * states], verbose=0))
+    path = tmp_path / "state.descend"
+    model.save(path)
+    np.testing.assert_array_equal(
+        descend.models.load_model(path).predict([ids, states, states], verbose=0), full)
+
+
 def test_masked_steps_get_no_gradient(rng):
     ids = np.array([[3, 1, 0, 0], [2, 0, 0, 0]])
     model = descend.Sequential([layers.Embedding(5, 3, mask_zero=True), layers.GRU(2),

@@ -352,3 +352,55 @@ def test_compile_without_a_loss_and_nothing_added_is_a_clear_error():
     model.compile(optimizer="adam")
     with pytest.raises(ValueError, match="No loss to compute"):
         model.fit(np.ones((4, 4)), np.ones((4, 1)), verbose=0)
+
+
+class LogisticEndpoint(Layer):
+    """Keras's endpoint-layer pattern: tensors in two arguments, the loss added inside."""
+
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.loss_fn = descend.losses.BinaryCrossentropy(from_logits=True)
+        self.accuracy_fn = descend.metrics.BinaryAccuracy()
+
+    def call(self, targets, logits, sample_weights=None):
+        self.add_loss(self.loss_fn(targets, logits, sample_weights))
+        self.accuracy_fn.update_state(targets, logits, sample_weights)
+        return ops.softmax(logits)
+
+
+def test_a_layer_taking_tensors_in_several_arguments_in_a_functional_model(tmp_path):
+    descend.utils.set_random_seed(0)
+    inputs = Input(shape=(3,), name="inputs")
+    targets = Input(shape=(10,), name="targets")
+    logits = Dense(10)(inputs)
+    predictions = LogisticEndpoint(name="predictions")(targets, logits)
+    model = descend.Model(inputs=[inputs, targets], outputs=predictions)
+    model.compile(optimizer=descend.optimizers.Adam(0.05))  # the loss comes from add_loss
+    rng = np.random.default_rng(0)
+    data = {"inputs": rng.random((32, 3)), "targets": (rng.random((32, 10)) > 0.5) * 1.0}
+    history = model.fit(data, epochs=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert "binary_accuracy" in history.history  # the layer's tracked metric is reported
+    expected = descend.losses.BinaryCrossentropy(from_logits=True)(
+        data["targets"], model.get_layer(index=2)(data["inputs"]))
+    loss = model.evaluate(data, batch_size=32, verbose=0, return_dict=True)["loss"]
+    assert loss == pytest.approx(float(expected.data), rel=1e-5)
+    for _ in range(3):  # each call replaces the added loss of the last one
+        model.predict(data, verbose=0)
+    assert len(model.losses) == 1
+    assert float(model.losses[0].data) == pytest.approx(float(expected.data), rel=1e-5)
+    path = os.fspath(tmp_path / "endpoint.descend")
+    model.save(path)
+    loaded = descend.models.load_model(path, custom_objects={"LogisticEndpoint": LogisticEndpoint})
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0))
+
+
+def test_tensors_convert_to_python_numbers_and_have_keras_operators():
+    t = descend.Tensor(np.array([3.0, 5.0], "float32"))
+    assert float(t[1]) == 5.0 and int(t[0]) == 3
+    np.testing.assert_array_equal((t // 2).data, [1.0, 2.0])
+    np.testing.assert_array_equal((t % 2).data, [1.0, 1.0])
+    np.testing.assert_array_equal((~(t > 4)).data if hasattr(t > 4, "data") else ~(t > 4),
+                                  [True, False])
+    with pytest.raises(ValueError):
+        bool(t)

@@ -331,6 +331,60 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    # Python conversions and the remaining operators of Keras's tensors; these go
+    # through descend.ops (floor division and modulo have no gradient, as in Keras)
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        from descend import ops
+
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        from descend import ops
+
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        from descend import ops
+
+        return ops.mod(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        from descend import ops
+
+        return ops.mod(other, self)
+
+    def __and__(self, other: Any) -> Tensor:
+        from descend import ops
+
+        return ops.logical_and(self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        from descend import ops
+
+        return ops.logical_or(self, other)
+
+    def __xor__(self, other: Any) -> Tensor:
+        from descend import ops
+
+        return ops.logical_xor(self, other)
+
+    def __invert__(self) -> Tensor:
+        from descend import ops
+
+        return ops.logical_not(self)
+
     # --------------------------------------------------------------- methods
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes by default); see :func:`descend.autograd.ops.sum`."""

@@ -92,17 +92,17 @@ def is_mask_aware(layer: Any) -> bool:
     return known[0] or known[1] or layer.supports_masking is True
 
 
-def call_with_masks(layer: Any, inputs: Any, call: Any, kwargs: dict) -> Any:
-    """Run ``call(inputs, **kwargs)`` applying the mask rule of the module docstring."""
+def call_with_masks(layer: Any, inputs: Any, call: Any, kwargs: dict, args: tuple = ()) -> Any:
+    """Run ``call(inputs, *args, **kwargs)`` applying the mask rule of the module docstring."""
     takes, supports = mask_aware(layer)
     if not takes and not supports:
-        return call(inputs, **kwargs)
+        return call(inputs, *args, **kwargs)
     previous = kwargs.get("mask") if takes else None
     if previous is None:
         previous = get_mask(inputs)
         if takes and previous is not None:
             kwargs["mask"] = previous
-    out = call(inputs, **kwargs)
+    out = call(inputs, *args, **kwargs)
     if supports:
         masks = layer.compute_mask(inputs, previous)
         if masks is not None:

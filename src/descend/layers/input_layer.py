@@ -42,7 +42,8 @@ class KerasTensor:
         Extra keyword arguments of the call, replayed on real data.
     """
 
-    __slots__ = ("shape", "dtype", "layer", "inputs", "index", "call_kwargs", "name")
+    __slots__ = ("shape", "dtype", "layer", "inputs", "index", "call_kwargs", "name",
+                 "call_template")
 
     def __init__(self, shape: tuple, dtype: str, layer: Layer, inputs: list[KerasTensor],
                  index: int = 0, call_kwargs: dict[str, Any] | None = None,
@@ -54,6 +55,9 @@ class KerasTensor:
         self.index = index
         self.call_kwargs = call_kwargs or {}
         self.name = name or layer.name
+        # (args, kwargs) with slots for ``inputs`` when the call had symbolic tensors
+        # beyond its first argument (``layer(targets, logits)``); else None
+        self.call_template: Any = None
 
     @property
     def ndim(self) -> int:
@@ -157,13 +161,61 @@ def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     if not layer.built:
         layer._maybe_build(shapes)
     out_shape = layer.compute_output_shape(shapes)
-    dtype = items[0].dtype
+    # a layer that reads integer ids (Embedding) outputs its own float dtype
+    dtype = layer.dtype if layer._integer_inputs else items[0].dtype
     if isinstance(out_shape, list):
         out: Any = [KerasTensor(s, dtype, layer, items, i, kwargs)
                     for i, s in enumerate(out_shape)]
     else:
         out = KerasTensor(out_shape, dtype, layer, items, 0, kwargs)
     record_call(layer, list(inputs) if many else inputs, out)
+    return out
+
+
+def symbolic_templated_call(layer: Layer, inputs: Any, args: tuple, kwargs: dict) -> Any:
+    """Record ``layer(inputs, *args, **kwargs)`` where symbolic tensors appear anywhere.
+
+    Keras lets a layer take tensors in any argument (``Endpoint()(targets,
+    logits)``). Every symbolic tensor becomes an input of the recorded node; the
+    call's arguments are kept as a template whose slots the model fills when it
+    runs. The layer is built from its first argument's shape; the output shape
+    comes from running ``call`` on zeros (unknown sizes as 2, then 3).
+    """
+    import numpy as np
+
+    from descend.autograd import Tensor, no_grad
+    from descend.layers._calling import _merge_shapes, _output_shapes
+    from descend.layers._templates import _fill, _template
+
+    found: list[KerasTensor] = []
+    template = (_template((inputs, *args), found), _template(dict(kwargs), found))
+    if not layer.built:
+        first = [t.shape for t in inputs] if isinstance(inputs, (list, tuple)) else (
+            inputs.shape if isinstance(inputs, KerasTensor) else None)
+        if first is not None:
+            layer._maybe_build(first)
+        else:
+            layer.built = True
+
+    def run(fill: int) -> Any:
+        values = [Tensor._make(np.zeros([fill if s is None else s for s in t.shape], t.dtype),
+                               False, None) for t in found]
+        call_args, call_kwargs = _fill(template[0], values), _fill(template[1], values)
+        with no_grad(), np.errstate(all="ignore"):
+            try:
+                out = layer._invoke(call_args[0], False, *call_args[1:], **call_kwargs)
+            finally:
+                layer._clear_losses()
+        return _output_shapes(out)
+
+    out_shape = _merge_shapes(run(2), run(3))
+    dtype = layer.dtype if layer._integer_inputs else found[0].dtype
+    shapes = out_shape if isinstance(out_shape, list) else [out_shape]
+    outputs = [KerasTensor(shape, dtype, layer, found, i) for i, shape in enumerate(shapes)]
+    for tensor in outputs:
+        tensor.call_template = template
+    out: Any = outputs if isinstance(out_shape, list) else outputs[0]
+    record_call(layer, inputs, out)
     return out
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import weakref
 from collections import defaultdict
 from typing import Any
 
@@ -46,6 +47,8 @@ from descend.layers._calling import (
 )
 
 _NAME_COUNTS: defaultdict[str, int] = defaultdict(int)
+_HOLDING_LOSSES: weakref.WeakSet = weakref.WeakSet()
+"""Layers whose ``add_loss`` values are not cleared yet (clearing is free when it is empty)."""
 _TAKES_TRAINING: dict[type, bool] = {}
 
 
@@ -378,15 +381,20 @@ class Layer:
                         f"{item!r}. Pass e.g. 1e-2 * ops.sum(x) computed in call()."
                     ) from None
             self._losses.append(item)
+        _HOLDING_LOSSES.add(self)
 
     def _own_losses(self) -> list[Tensor]:
         activity = getattr(self, "_activity_loss", None)
         return self._losses[:] if activity is None else [*self._losses, activity]
 
     def _clear_losses(self) -> None:
+        """Forget the losses added in earlier calls, in this layer and the layers inside it."""
+        if not _HOLDING_LOSSES:  # nothing anywhere holds an added loss: no walk needed
+            return
         for layer in self._flatten_layers():
             if layer._losses:
                 layer._losses.clear()
+                _HOLDING_LOSSES.discard(layer)
 
     @property
     def losses(self) -> list[Tensor]:
@@ -462,10 +470,10 @@ class Layer:
     def _run_call(self, inputs: Any, training: bool, args: tuple, kwargs: dict) -> Any:
         if call_accepts_training(self):
             kwargs["training"] = training
-        if args or not _masks.is_mask_aware(self):
+        if not _masks.is_mask_aware(self):
             out = self.call(inputs, *args, **kwargs)
         else:
-            out = _masks.call_with_masks(self, inputs, self.call, kwargs)
+            out = _masks.call_with_masks(self, inputs, self.call, kwargs, args)
         self._called = True
         return out
 
@@ -511,7 +519,7 @@ class Layer:
         else:
             from descend.ops._dispatch import has_symbolic
 
-            if has_symbolic(inputs):
+            if has_symbolic(inputs) or (args and has_symbolic(args)):
                 if training is not None:
                     kwargs["training"] = training
                 return self._call_symbolic(inputs, *args, **kwargs)
@@ -596,13 +604,13 @@ class Layer:
 
     def _call_symbolic(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         from descend.layers.input_layer import symbolic_call
+        from descend.ops._dispatch import has_symbolic
 
-        if args:
-            raise TypeError(
-                f"Layer '{self.name}': on symbolic inputs (functional API), pass extra call "
-                "arguments by keyword, e.g. layer(x, mask=m)."
-            )
         try:
+            if args or has_symbolic(kwargs):
+                from descend.layers.input_layer import symbolic_templated_call
+
+                return symbolic_templated_call(self, inputs, args, kwargs)
             return symbolic_call(self, inputs, **kwargs)
         finally:
             self._clear_losses()  # shape inference runs call: its add_loss values are not real

@@ -28,44 +28,8 @@ from typing import Any
 import numpy as np
 
 from descend.autograd import Tensor, no_grad
+from descend.layers._templates import _fill, _Slot, _template
 from descend.layers.layer import Layer, to_snake_case, unique_name
-
-
-class _Slot:
-    """Where the ``index``-th symbolic argument goes."""
-
-    __slots__ = ("index",)
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-
-
-def _template(structure: Any, found: list[Any]) -> Any:
-    """``structure`` with each KerasTensor replaced by a slot (collected into ``found``)."""
-    from descend.layers.input_layer import KerasTensor
-
-    if isinstance(structure, KerasTensor):
-        found.append(structure)
-        return _Slot(len(found) - 1)
-    if isinstance(structure, list):
-        return [_template(v, found) for v in structure]
-    if isinstance(structure, tuple):
-        return tuple(_template(v, found) for v in structure)
-    if isinstance(structure, dict):
-        return {k: _template(v, found) for k, v in structure.items()}
-    return structure
-
-
-def _fill(structure: Any, values: list[Any]) -> Any:
-    if isinstance(structure, _Slot):
-        return values[structure.index]
-    if isinstance(structure, list):
-        return [_fill(v, values) for v in structure]
-    if isinstance(structure, tuple):
-        return tuple(_fill(v, values) for v in structure)
-    if isinstance(structure, dict):
-        return {k: _fill(v, values) for k, v in structure.items()}
-    return structure
 
 
 def _op_name(fn: Any) -> str:

@@ -30,17 +30,18 @@ Examples
 from __future__ import annotations
 
 import inspect
-from collections import deque
 from typing import Any
 
 import numpy as np
 
 from descend.autograd import Tensor
 from descend.layers import _masks
+from descend.layers._templates import _fill
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer, call_accepts_training
 from descend.models import data_adapter as data
 from descend.models.model import Model
+from descend.models.py_dataset_adapter import is_py_dataset
 
 _TENSOR_TAG = "__keras_tensor__"
 
@@ -48,7 +49,7 @@ _TENSOR_TAG = "__keras_tensor__"
 class _Node:
     """One recorded layer call: the layer, its symbolic inputs and call keyword arguments."""
 
-    __slots__ = ("key", "layer", "inputs", "kwargs", "outputs")
+    __slots__ = ("key", "layer", "inputs", "kwargs", "outputs", "template")
 
     def __init__(self, tensor: KerasTensor) -> None:
         self.key = _node_key(tensor)
@@ -56,6 +57,7 @@ class _Node:
         self.inputs: list[KerasTensor] = list(tensor.inputs)
         self.kwargs = dict(tensor.call_kwargs)
         self.outputs: list[KerasTensor] = []
+        self.template = tensor.call_template  # (args, kwargs) with slots, or None
 
 
 def _node_key(tensor: KerasTensor) -> int:
@@ -257,7 +259,7 @@ class Functional(Model):
                 out_slots.append((tensor.index, slots[id(tensor)]))
             layer = node.layer
             plan.append((layer, in_slots, len(node.inputs) > 1, node.kwargs, out_slots,
-                         isinstance(layer, Model), _accepts_training(layer)))
+                         isinstance(layer, Model), _accepts_training(layer), node.template))
         self._plan = plan
         self._n_slots = len(slots)
         self._output_slots = [slots[id(t)] for t in self.outputs]
@@ -266,9 +268,19 @@ class Functional(Model):
         values: list[Any] = [None] * self._n_slots
         for i, x in enumerate(xs):
             values[i] = x if isinstance(x, Tensor) else Tensor._make(x, False, None)
-        for layer, in_slots, many, kwargs, out_slots, is_model, takes_training in self._plan:
+        for layer, in_slots, many, kwargs, out_slots, is_model, takes_training, template \
+                in self._plan:
             args = [values[s] for s in in_slots]
-            if is_model:
+            if template is not None:  # tensors in several arguments: fill the call's slots
+                call_args, call_kwargs = _fill(template[0], args), _fill(template[1], args)
+                if takes_training:
+                    call_kwargs["training"] = training
+                if call_args and _masks.is_mask_aware(layer):
+                    out = _masks.call_with_masks(layer, call_args[0], layer.call, call_kwargs,
+                                                 tuple(call_args[1:]))
+                else:
+                    out = layer.call(*call_args, **call_kwargs)
+            elif is_model:
                 if checked:
                     layer._ensure_built([a.data for a in args])
                 out = layer._forward(args, training)
@@ -452,6 +464,8 @@ class Functional(Model):
 
     # --------------------------------------------- structured data in the training API
     def _xs(self, x: Any) -> Any:
+        if is_py_dataset(x):  # its batches are prepared by PyDatasetBatches
+            return x
         return self._flat_data(x, "x", self.input_names)
 
     def _ys(self, y: Any) -> Any:
@@ -463,6 +477,8 @@ class Functional(Model):
         See :meth:`descend.models.Model.fit` for every argument.
         """
         validation = kwargs.get("validation_data")
+        if is_py_dataset(x):
+            return super().fit(x, y, *args, **kwargs)
         if isinstance(validation, (list, tuple)) and len(validation) in (2, 3):
             kwargs["validation_data"] = (self._xs(validation[0]), self._ys(validation[1]),
                                          *validation[2:])
@@ -499,6 +515,7 @@ class Functional(Model):
         node indices count the calls of a layer inside this model.
         """
         from descend.layers.serialization import serialize_layer
+        from descend.models.functional_config import templated_node_config
 
         def ref(tensor: KerasTensor) -> list[Any]:
             return [tensor.layer.name, self._node_index[_node_key(tensor)], tensor.index]
@@ -512,6 +529,7 @@ class Functional(Model):
             entry = serialize_layer(layer)
             entry["name"] = layer.name
             entry["inbound_nodes"] = [
+                templated_node_config(node, tensor_config) if node.template is not None else
                 {"args": [[tensor_config(t) for t in node.inputs] if len(node.inputs) > 1
                           else tensor_config(node.inputs[0])],
                  "kwargs": dict(node.kwargs)}
@@ -544,84 +562,6 @@ class Functional(Model):
         ValueError
             If the config is malformed or refers to a tensor no layer produces.
         """
-        from descend.layers.serialization import deserialize_layer
+        from descend.models.functional_config import functional_from_config
 
-        for key in ("layers", "input_layers", "output_layers"):
-            if key not in config:
-                raise ValueError(f"Functional.from_config: the config has no '{key}' entry "
-                                 f"(keys: {sorted(config)}); it is not a functional model.")
-        custom_objects = {"Functional": Functional, **(custom_objects or {})}
-        created: dict[str, Layer] = {}
-        produced: dict[str, list[list[KerasTensor]]] = {}
-        pending: dict[str, list[Any]] = {}
-        for entry in config["layers"]:
-            layer = deserialize_layer(entry, custom_objects)
-            name = entry.get("name") or layer.name
-            created[name] = layer
-            produced[name] = [[layer.output]] if isinstance(layer, InputLayer) else []
-            pending[name] = deque(entry.get("inbound_nodes") or [])
-
-        def resolve(item: Any) -> Any:
-            if isinstance(item, dict) and item.get("class_name") == _TENSOR_TAG:
-                item = item["config"]["keras_history"]
-            if isinstance(item, (list, tuple)) and len(item) >= 3 and isinstance(item[0], str):
-                name, node, index = item[0], int(item[1]), int(item[2])
-                if name not in created:
-                    raise ValueError(f"Functional.from_config: a node refers to layer {name!r}, "
-                                     "which is not in the config's layers.")
-                if node >= len(produced[name]):
-                    raise LookupError(name)
-                return produced[name][node][index]
-            if isinstance(item, (list, tuple)):
-                return [resolve(i) for i in item]
-            if isinstance(item, dict):
-                return {k: resolve(v) for k, v in item.items()}
-            return item
-
-        # Call each layer on its inbound nodes in order. A node whose input is not produced
-        # yet waits on the layer that will produce it and is retried only when that layer
-        # made a new call: every node is tried O(1) times whatever the order of the layers
-        # in the config (a pass over all layers until nothing changes is quadratic).
-        waiting: dict[str, list[str]] = {}
-        ready = deque(name for name, nodes in pending.items() if nodes)
-        while ready:
-            name = ready.popleft()
-            nodes = pending[name]
-            while nodes:
-                data = nodes[0]
-                try:
-                    if isinstance(data, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
-                        args, kwargs = resolve(data.get("args", [])), data.get("kwargs", {})
-                        inputs = args[0]
-                    else:  # Keras 2: [[name, node, index, kwargs], ...]
-                        inputs = [resolve(d[:3]) for d in data]
-                        inputs = inputs[0] if len(inputs) == 1 else inputs
-                        kwargs = data[0][3] if len(data[0]) > 3 else {}
-                except LookupError as missing:
-                    waiting.setdefault(str(missing.args[0]), []).append(name)
-                    break
-                out = created[name](inputs, **(kwargs or {}))
-                produced[name].append(out if isinstance(out, list) else [out])
-                nodes.popleft()
-                ready.extend(waiting.pop(name, ()))
-        stuck = sorted(n for n, v in pending.items() if v)
-        if stuck:
-            raise ValueError(f"Functional.from_config: cannot connect the layers {stuck}: "
-                             "their inbound nodes refer to tensors no layer produces.")
-
-        def outputs_of(spec: Any) -> Any:
-            if isinstance(spec, dict):
-                return {k: resolve(v) for k, v in spec.items()}
-            if spec and isinstance(spec[0], str):
-                return resolve(spec)
-            items = [resolve(s) for s in spec]
-            return items[0] if len(items) == 1 else items
-
-        try:
-            inputs = outputs_of(config["input_layers"])
-            outputs = outputs_of(config["output_layers"])
-        except LookupError as exc:
-            raise ValueError(f"Functional.from_config: the model's inputs/outputs refer to a "
-                             f"call of layer {exc} that the config does not describe.") from None
-        return cls(inputs, outputs, name=config.get("name"),
-                   trainable=config.get("trainable", True))
+        return functional_from_config(cls, config, custom_objects)

@@ -12,9 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import losses as losses_module
 from descend import metrics as metrics_module
-from descend import optimizers as optimizers_module
 from descend import threads
 from descend.autograd import Tensor, no_grad
 from descend.callbacks import CallbackList
@@ -22,6 +20,12 @@ from descend.layers.layer import Layer
 from descend.models import data_adapter as data
 from descend.models import training
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
+from descend.models.py_dataset_adapter import (
+    evaluate_py_dataset,
+    fit_py_dataset,
+    is_py_dataset,
+    predict_py_dataset,
+)
 from descend.models.trainer import Trainer, _flatten_outputs, _overrides
 
 
@@ -31,24 +35,6 @@ def _verbose(verbose: Any) -> int:
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received {verbose!r}.")
     return int(verbose)
-
-
-def _check_identifiers(spec: Any, getter: Any, deferred: set[str]) -> None:
-    """Resolve every identifier now, so that a typo or a wrong type fails in ``compile``.
-
-    ``getter`` (``losses.get`` / ``metrics.get``) raises ``ValueError`` for an
-    unknown name and ``TypeError`` for what is neither a name, a config, an
-    object of the right class nor a callable (``loss=123``).
-    """
-    if spec is None:
-        return
-    items = spec.values() if isinstance(spec, dict) else (
-        spec if isinstance(spec, (list, tuple)) else [spec])
-    for item in items:
-        if isinstance(item, (list, tuple, dict)):
-            _check_identifiers(item, getter, deferred)
-        elif not (isinstance(item, str) and item.lower() in deferred):
-            getter(item)
 
 
 class Model(Trainer, Layer):
@@ -153,6 +139,8 @@ class Model(Trainer, Layer):
         start of every epoch.
         """
         out = [self._loss_tracker]
+        if self.compiled_loss is not None:  # "<output>_loss" when several outputs have a loss
+            out += self.compiled_loss.metrics
         if self.compiled_metrics is not None:
             out += self.compiled_metrics.metrics
         seen = {id(m) for m in out}
@@ -180,77 +168,6 @@ class Model(Trainer, Layer):
         from descend.models.introspection import model_from_config
 
         return model_from_config(cls, config, custom_objects)
-
-    # -------------------------------------------------------------- compile
-    def compile(
-        self,
-        optimizer: Any = "rmsprop",
-        loss: Any = None,
-        loss_weights: Any = None,
-        metrics: Any = None,
-        weighted_metrics: Any = None,
-        run_eagerly: bool = False,
-        steps_per_execution: int = 1,
-        jit_compile: Any = "auto",
-        auto_scale_loss: bool = True,
-    ) -> None:
-        """Choose how the model learns: the optimizer, the loss and the metrics to report.
-
-        Parameters
-        ----------
-        optimizer : str or Optimizer, default "rmsprop"
-            E.g. ``"adam"`` or ``descend.optimizers.Adam(learning_rate=1e-4)``.
-        loss : str, Loss or callable
-            E.g. ``"sparse_categorical_crossentropy"``; one per output for
-            several outputs (list or dict).
-        loss_weights : list or dict of float, optional
-            Weights of the outputs' losses in the total.
-        metrics : list, optional
-            E.g. ``["accuracy"]``; ``"accuracy"`` is resolved from the shapes
-            as Keras does. They ignore sample weights.
-        weighted_metrics : list, optional
-            Metrics that use ``sample_weight`` / ``class_weight``.
-        run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
-            Accepted for Keras compatibility; descend always runs eagerly.
-        """
-        # Everything is checked before anything is changed: a failed compile leaves the
-        # model as it was (its optimizer and its state, loss and metrics).
-        new_optimizer = optimizers_module.get(optimizer)
-        for name, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
-            if value is not None and not isinstance(value, (list, tuple, dict)):
-                raise TypeError(
-                    f"compile: `{name}` must be a list (or a dict per output), received "
-                    f"{value!r}. Write {name}=[{value!r}]."
-                )
-        _check_identifiers(loss, losses_module.get, {"crossentropy", "ce"})
-        data.check_loss_weights(loss_weights)
-        _check_identifiers(metrics, metrics_module.get, {"accuracy", "acc", "crossentropy", "ce"})
-        _check_identifiers(weighted_metrics, metrics_module.get,
-                           {"accuracy", "acc", "crossentropy", "ce"})
-        self.optimizer = new_optimizer
-        # no loss is allowed (Keras): a model may train on its add_loss() terms
-        # alone, or compute its loss in its own train_step
-        self.compiled_loss = None if loss is None else CompiledLoss(loss, loss_weights)
-        self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
-        self._is_compiled = True
-        self._compiled_for: tuple | None = None
-        self._compile_config = {
-            "optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
-            "metrics": metrics, "weighted_metrics": weighted_metrics,
-        }
-
-    @property
-    def compiled(self) -> bool:
-        """Whether :meth:`compile` has been called."""
-        return bool(getattr(self, "_is_compiled", False))
-
-    def _assert_compiled(self) -> None:
-        if not self.compiled:
-            raise ValueError(
-                "You must call `compile()` before using the model. For example: "
-                "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
-                "metrics=['accuracy'])."
-            )
 
     def _prepare(self, xs: list[np.ndarray], ys: list[np.ndarray] | None,
                  training: bool) -> None:
@@ -299,6 +216,7 @@ class Model(Trainer, Layer):
         """
         if _overrides(self, "predict_step"):
             return self._predict_arrays(xs)
+        self._clear_losses()  # a layer's add_loss values of the last call are replaced
         with no_grad():
             return [t.data for t in self._checked_forward(xs)]
 
@@ -371,7 +289,11 @@ class Model(Trainer, Layer):
                                                       "validation_batch_size")
         epochs, initial_epoch = data.check_epochs(epochs, initial_epoch)
         steps_per_epoch = data.check_steps(steps_per_epoch, "steps_per_epoch")
-        if y is None and not _overrides(self, "train_step"):
+        if is_py_dataset(x):
+            return fit_py_dataset(self, x, y, epochs, initial_epoch, verbose, callbacks,
+                                  validation_split, validation_data, shuffle, class_weight,
+                                  sample_weight, steps_per_epoch, validation_freq, batch_size)
+        if y is None and not _overrides(self, "train_step") and self.compiled_loss is not None:
             raise ValueError("fit: `y` (the targets) is required, received None.")
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"`shuffle` must be True, False or 'batch', received {shuffle!r}.")
@@ -463,7 +385,9 @@ class Model(Trainer, Layer):
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
-        if y is None and not _overrides(self, "test_step"):
+        if is_py_dataset(x):
+            return evaluate_py_dataset(self, x, batch_size, verbose, callbacks, return_dict)
+        if y is None and not _overrides(self, "test_step") and self.compiled_loss is not None:
             raise ValueError("evaluate: `y` (the targets) is required, received None.")
         xs = self._prepare_x(x)
         ys = None if y is None else data.prepare_targets(y)
@@ -510,6 +434,8 @@ class Model(Trainer, Layer):
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
+        if is_py_dataset(x):
+            return predict_py_dataset(self, x, batch_size, verbose, callbacks)
         xs = self._prepare_x(x)
         data.check_lengths(xs, None)
         if steps is not None:

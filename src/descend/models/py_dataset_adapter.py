@@ -150,3 +150,69 @@ class PyDatasetBatches:
 
 
 __all__ = ["PyDatasetBatches", "is_py_dataset", "unpack_batch"]
+
+
+# ------------------------------------------------- fit / evaluate / predict on a PyDataset
+def fit_py_dataset(model: Any, x: Any, y: Any, epochs: int, initial_epoch: int, verbose: int,
+                   callbacks: Any, validation_split: float, validation_data: Any,
+                   shuffle: Any, class_weight: Any, sample_weight: Any,
+                   steps_per_epoch: Any, validation_freq: Any, batch_size: int) -> Any:
+    """``model.fit(x=py_dataset)``: train on the batches the data set returns (Keras's rules)."""
+    from descend.models import training
+    from descend.models.trainer import _overrides
+
+    for name, value in (("y", y), ("sample_weight", sample_weight)):
+        if value is not None:
+            raise ValueError(f"fit: `{name}` must not be given when `x` is a PyDataset "
+                             "(its batches carry the targets and sample weights).")
+    if validation_split:
+        raise ValueError("fit: `validation_split` is only supported for arrays, not for "
+                         "a PyDataset. Pass `validation_data` instead.")
+    batches = PyDatasetBatches(x, shuffle=bool(shuffle), class_weight=class_weight)
+    first_x, first_y, _ = batches.first()
+    if first_y is None and not _overrides(model, "train_step") and \
+            model.compiled_loss is not None:
+        raise ValueError("fit: the PyDataset's batches have no targets; return (x, y) "
+                         "from __getitem__.")
+    model._prepare(first_x, first_y, training=True)
+    validation = None
+    if is_py_dataset(validation_data):
+        validation = PyDatasetBatches(validation_data, what="validation_data")
+    elif validation_data is not None:
+        validation = model._validation_arrays(validation_data)
+        model._prepare(validation[0], validation[1], training=False)
+    return training.fit_loop(
+        model, None, None, None, batch_size=batch_size, epochs=epochs,
+        initial_epoch=initial_epoch, shuffle=shuffle, callbacks=callbacks,
+        verbose=verbose, validation=validation, validation_freq=validation_freq,
+        validation_batch_size=None, steps_per_epoch=steps_per_epoch, batches=batches)
+
+
+def evaluate_py_dataset(model: Any, x: Any, batch_size: int, verbose: int, callbacks: Any,
+                        return_dict: bool) -> Any:
+    """``model.evaluate(x=py_dataset)``."""
+    from descend.callbacks import CallbackList
+    from descend.models import training
+
+    batches = PyDatasetBatches(x)
+    model._prepare(*batches.first()[:2], training=False)
+    cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
+                       epochs=1, steps=len(batches))
+    logs = training.evaluate_loop(model, None, None, None, batch_size=batch_size,
+                                  callbacks=cbs, batches=batches)
+    return logs if return_dict else model._ordered_results(logs)
+
+
+def predict_py_dataset(model: Any, x: Any, batch_size: int, verbose: int,
+                       callbacks: Any) -> Any:
+    """``model.predict(x=py_dataset)``."""
+    from descend.callbacks import CallbackList
+    from descend.models import training
+
+    batches = PyDatasetBatches(x)
+    model._ensure_built(batches.first()[0])
+    cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
+                       epochs=1, steps=len(batches))
+    outs = training.predict_loop(model, None, batch_size=batch_size, callbacks=cbs,
+                                 batches=batches)
+    return outs[0] if len(outs) == 1 else outs

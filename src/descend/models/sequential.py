@@ -278,6 +278,7 @@ class Sequential(Model):
 
     def _infer_arrays(self, xs: list[np.ndarray]) -> list[np.ndarray]:
         """Outputs for one batch: each layer's array path in turn (no graph, no Tensors)."""
+        self._clear_losses()
         out = xs[0]
         with no_grad():
             if _masks.any_mask_aware(self._layers):  # masks travel with tensors only

@@ -54,8 +54,13 @@ from typing import Any
 
 import numpy as np
 
+from descend import losses as losses_module
+from descend import metrics as metrics_module
+from descend import optimizers as optimizers_module
 from descend.autograd import Tensor, no_grad
 from descend.layers import call_context
+from descend.models import data_adapter as data
+from descend.models.compile_utils import CompiledLoss, CompiledMetrics
 from descend.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
 
@@ -114,8 +119,98 @@ def _structure(arrays: list[np.ndarray]) -> Any:
     return arrays[0] if len(arrays) == 1 else list(arrays)
 
 
+def _check_identifiers(spec: Any, getter: Any, deferred: set[str]) -> None:
+    """Resolve every identifier now, so that a typo or a wrong type fails in ``compile``.
+
+    ``getter`` (``losses.get`` / ``metrics.get``) raises ``ValueError`` for an
+    unknown name and ``TypeError`` for what is neither a name, a config, an
+    object of the right class nor a callable (``loss=123``).
+    """
+    if spec is None:
+        return
+    items = spec.values() if isinstance(spec, dict) else (
+        spec if isinstance(spec, (list, tuple)) else [spec])
+    for item in items:
+        if isinstance(item, (list, tuple, dict)):
+            _check_identifiers(item, getter, deferred)
+        elif not (isinstance(item, str) and item.lower() in deferred):
+            getter(item)
+
+
 class Trainer:
     """The step-level API of :class:`~descend.models.Model` (see the module docstring)."""
+
+    # --------------------------------------------------------------- compile
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: Any = "auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
+        """Choose how the model learns: the optimizer, the loss and the metrics to report.
+
+        Parameters
+        ----------
+        optimizer : str or Optimizer, default "rmsprop"
+            E.g. ``"adam"`` or ``descend.optimizers.Adam(learning_rate=1e-4)``.
+        loss : str, Loss or callable
+            E.g. ``"sparse_categorical_crossentropy"``; one per output for
+            several outputs (list or dict).
+        loss_weights : list or dict of float, optional
+            Weights of the outputs' losses in the total.
+        metrics : list, optional
+            E.g. ``["accuracy"]``; ``"accuracy"`` is resolved from the shapes
+            as Keras does. They ignore sample weights.
+        weighted_metrics : list, optional
+            Metrics that use ``sample_weight`` / ``class_weight``.
+        run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
+            Accepted for Keras compatibility; descend always runs eagerly.
+        """
+        # Everything is checked before anything is changed: a failed compile leaves the
+        # model as it was (its optimizer and its state, loss and metrics).
+        new_optimizer = optimizers_module.get(optimizer)
+        for name, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if value is not None and not isinstance(value, (list, tuple, dict)):
+                raise TypeError(
+                    f"compile: `{name}` must be a list (or a dict per output), received "
+                    f"{value!r}. Write {name}=[{value!r}]."
+                )
+        _check_identifiers(loss, losses_module.get, {"crossentropy", "ce"})
+        data.check_loss_weights(loss_weights)
+        _check_identifiers(metrics, metrics_module.get, {"accuracy", "acc", "crossentropy", "ce"})
+        _check_identifiers(weighted_metrics, metrics_module.get,
+                           {"accuracy", "acc", "crossentropy", "ce"})
+        self.optimizer = new_optimizer
+        # no loss is allowed (Keras): a model may train on its add_loss() terms
+        # alone, or compute its loss in its own train_step
+        self.compiled_loss = None if loss is None else CompiledLoss(loss, loss_weights)
+        self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+        self._is_compiled = True
+        self._compiled_for: tuple | None = None
+        self._compile_config = {
+            "optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+            "metrics": metrics, "weighted_metrics": weighted_metrics,
+        }
+
+    @property
+    def compiled(self) -> bool:
+        """Whether :meth:`compile` has been called."""
+        return bool(getattr(self, "_is_compiled", False))
+
+    def _assert_compiled(self) -> None:
+        if not self.compiled:
+            raise ValueError(
+                "You must call `compile()` before using the model. For example: "
+                "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
+                "metrics=['accuracy'])."
+            )
+
 
     # ----------------------------------------------------------- Keras helpers
     def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None,
