@@ -103,9 +103,11 @@ def test_workload_arithmetic_and_data():
     x, y = spec.make_data("cnn", 8)
     assert x.dtype == np.float32 and x.shape == (8, 28, 28, 1)
     assert y.dtype == np.int64 and y.shape == (8,)
+    x, y = spec.make_data("deconv", 4)
+    assert x.shape == (4, 14, 14, 16) and spec.get_workload("D").steps == 32
     np.testing.assert_array_equal(spec.make_data("seed", 5)[0], spec.make_data("seed", 5)[0])
     with pytest.raises(ValueError, match="workload must be one of"):
-        spec.get_workload("D")
+        spec.get_workload("Z")
 
 
 def test_rounds_are_rotated_and_memory_runs_once():

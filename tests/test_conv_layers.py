@@ -201,7 +201,7 @@ def test_channels_first_data_gets_a_warning_and_hint():
     (dict(filters=2, kernel_size=3, strides=2, dilation_rate=2), "strides > 1"),
     (dict(filters=2, kernel_size=3, padding="full"), "padding"),
     (dict(filters=2, kernel_size=3, padding="causal"), "padding"),
-    (dict(filters=2, kernel_size=3, groups=2), "groups"),
+    (dict(filters=3, kernel_size=3, groups=2), "groups"),
     (dict(filters=2, kernel_size=3, data_format="channels_first"), "transpose"),
     (dict(filters=2, kernel_size=3, data_format="nhwc"), "data_format"),
 ])

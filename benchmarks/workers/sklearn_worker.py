@@ -3,7 +3,7 @@
 Stopping rules are disabled (``tol=0``, huge ``n_iter_no_change``, no early stopping) and the L2
 penalty is zero, so ``fit`` runs exactly ``epochs`` epochs of the same number of Adam steps as the
 other systems. For workload A's two classes scikit-learn uses one logistic output unit instead of
-two sigmoid units. It has no convolution, so workload C is reported as skipped.
+two sigmoid units. It has no convolution, so workloads C and D are reported as skipped.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def measure_memory(workload: spec.Workload) -> dict[str, Any]:
 
 def _measure(workload: spec.Workload, variant: str) -> dict[str, Any]:
     common.require_kind(workload, "train", "predict", "memory")
-    if workload.network == "cnn":
+    if workload.network in ("cnn", "deconv"):
         raise common.NotApplicable("scikit-learn has no convolutional network")
     if workload.network == "lstm":
         raise common.NotApplicable("scikit-learn has no recurrent network")

@@ -28,6 +28,10 @@ def build_model(torch: Any, network: str) -> Any:
     if network == "mlp":
         return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
                              nn.Linear(128, 10))
+    if network == "deconv":  # output_padding=1: 14x14 -> 28x28 like Keras's padding="same"
+        return nn.Sequential(nn.ConvTranspose2d(16, 32, 3, stride=2, padding=1,
+                                                output_padding=1), nn.ReLU(),
+                             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
     if network == "lstm":
         return _LSTMClassifier(torch)
     return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),

@@ -37,6 +37,7 @@ import numpy as np
 from descend import activations, constraints, initializers, regularizers
 from descend.autograd import Tensor
 from descend.autograd.ops import conv as _conv
+from descend.autograd.ops import grouped_conv as _grouped
 from descend.layers._spatial import (
     channels_first_hint,
     check_data_format,
@@ -88,13 +89,18 @@ class BaseConv(Layer):
                 f"{owner}: invalid value for argument `filters`, expected a strictly positive "
                 f"integer (the number of output channels), received filters={filters!r}."
             )
-        if groups != 1:
+        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
             raise ValueError(
-                f"{owner}: groups={groups!r} (grouped convolution) is not supported by "
-                "descend; use groups=1."
+                f"{owner}: invalid value for argument `groups`, expected a positive integer, "
+                f"received groups={groups!r}."
+            )
+        if filters % groups:
+            raise ValueError(
+                f"{owner}: the number of filters must be evenly divisible by the number of "
+                f"groups, received groups={groups}, filters={filters}."
             )
         self.filters = int(filters)
-        self.groups = 1
+        self.groups = int(groups)
         self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size", owner)
         self.strides = normalize_tuple(strides, rank, "strides", owner)
         self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate", owner)
@@ -148,9 +154,15 @@ class BaseConv(Layer):
                 f"{describe(self)}: the channel axis (last) of the input must be known, "
                 f"received input shape {input_shape}."
             )
+        if channels % self.groups:
+            raise ValueError(
+                f"{describe(self)}: the number of input channels must be evenly divisible by "
+                f"the number of groups, received groups={self.groups}, but the input has "
+                f"{channels} channels (input shape {input_shape})."
+            )
         self._output_spatial(input_shape)
         self.kernel = self.add_weight(
-            shape=(*self.kernel_size, channels, self.filters),
+            shape=(*self.kernel_size, channels // self.groups, self.filters),
             initializer=self.kernel_initializer, name="kernel",
             regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
         )
@@ -170,7 +182,7 @@ class BaseConv(Layer):
     def _check_input(self, inputs: Any) -> None:
         shape = tuple(inputs.shape)
         check_input_rank(shape, self.rank, describe(self))
-        channels = self.kernel.shape[-2]
+        channels = self.kernel.shape[-2] * self.groups
         if shape[-1] != channels:
             raise ValueError(
                 f"Input 0 of layer '{self.name}' is incompatible with the layer: expected axis "
@@ -182,6 +194,11 @@ class BaseConv(Layer):
     # ----------------------------------------------------------- compute
     def convolve(self, inputs: Tensor, activation: str = "linear") -> Tensor:
         """``activation(conv(inputs, kernel) + bias)`` with one of the fused activations."""
+        if self.groups > 1:
+            out = _grouped.grouped_conv(
+                inputs, self.kernel, self.bias, groups=self.groups, strides=self.strides,
+                padding=self.padding, dilation_rate=self.dilation_rate)
+            return out if activation == "linear" else activations.get(activation)(out)
         return _conv.conv(
             inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
             dilation_rate=self.dilation_rate, activation=activation,
@@ -239,7 +256,8 @@ _PARAMETERS = """
     dilation_rate : int or tuple of {rank} ints, default 1
         Spacing between kernel elements; cannot be combined with strides > 1.
     groups : int, default 1
-        Must be 1 (grouped convolutions are not supported).
+        Split the channels and the filters into ``groups`` blocks; filter block
+        ``g`` sees only channel block ``g`` (both counts divisible by ``groups``).
     activation : str or callable, optional
         Default None (linear). relu, sigmoid, tanh, softmax and linear run fused.
     use_bias : bool, default True
@@ -253,7 +271,7 @@ _PARAMETERS = """
     Notes
     -----
     Input ``{layout}``; output ``{out_layout}``. Weights: ``kernel`` of shape
-    ``(*kernel_size, channels, filters)`` and ``bias`` of shape ``(filters,)``.
+    ``(*kernel_size, channels // groups, filters)`` and ``bias`` of shape ``(filters,)``.
 """
 
 

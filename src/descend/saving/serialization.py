@@ -113,8 +113,10 @@ def check_safe(config: Any, safe_mode: bool, source: str,
     """Refuse configs that stand for Python code.
 
     Serialized byte code (``"__lambda__"``) is always refused: descend never runs
-    code from a file. A ``Lambda`` layer is refused with ``safe_mode=True``, and with
-    ``safe_mode=False`` only accepted if its class is given in ``custom_objects``.
+    code from a file. A ``Lambda`` layer is refused with ``safe_mode=True``; with
+    ``safe_mode=False`` descend's ``Lambda`` is accepted (its function must then be a
+    named one the loader can find, see :mod:`descend.layers.lambda_layer`), and other
+    Lambda-like classes only if given in ``custom_objects``.
 
     Raises
     ------
@@ -147,7 +149,7 @@ def check_safe(config: Any, safe_mode: bool, source: str,
                     "layer class and pass it in custom_objects."
                 )
             if isinstance(name, str) and name in LAMBDA_CLASS_NAMES and (
-                    safe_mode or name not in (custom_objects or {})):
+                    safe_mode or (name != "Lambda" and name not in (custom_objects or {}))):
                 lambda_name = lambda_name or name
             stack.extend(item.values())
         elif isinstance(item, list):
@@ -157,7 +159,8 @@ def check_safe(config: Any, safe_mode: bool, source: str,
             f"{source}: requested the deserialization of a `{lambda_name}` layer, whose "
             "behaviour is arbitrary Python code. This is refused with safe_mode=True (the "
             "default), because loading an untrusted file must never run code. If you trust the "
-            "file, pass the layer class in custom_objects and safe_mode=False."
+            "file, pass safe_mode=False and the Lambda's (named) function in custom_objects; "
+            "for another Lambda-like class, pass the class in custom_objects as well."
         )
 
 
