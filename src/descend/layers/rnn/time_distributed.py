@@ -21,11 +21,12 @@ from descend.autograd import Tensor, ops
 from descend.layers import _masks
 from descend.layers.layer import Layer, call_accepts_training
 from descend.layers.serialization import deserialize_layer, serialize_layer
+from descend.layers.wrapper import Wrapper
 
 __all__ = ["TimeDistributed"]
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Apply ``layer`` to each step ``inputs[:, t]`` with the same weights.
 
     Parameters
@@ -46,12 +47,8 @@ class TimeDistributed(Layer):
 
     supports_masking = True
 
-    def __init__(self, layer: Any, **kwargs: Any) -> None:
-        if not isinstance(layer, Layer):
-            raise ValueError("Please initialize `TimeDistributed` layer with a Layer instance "
-                             f"(e.g. TimeDistributed(Dense(8))). Received: {layer!r}")
-        super().__init__(**kwargs)
-        self.layer = layer
+    def __init__(self, layer: Layer, **kwargs: Any) -> None:
+        super().__init__(layer, **kwargs)
 
     def _step_shape(self, input_shape: Any) -> tuple:
         shape = tuple(input_shape)
