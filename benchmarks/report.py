@@ -30,6 +30,7 @@ TRAIN_LABELS = {
     "B1024": "B at batch 1024",
     "C": "C: CNN conv32-pool-conv64-pool-dense10, batch 64",
     "D": "D: Conv2DTranspose 14×14×16 → 28×28×32, pool, dense10, batch 64",
+    "L": "L: LSTM(128), 28 steps of 28 inputs, batch 64",
 }
 
 
@@ -226,7 +227,7 @@ def method_section(results: dict[str, Any]) -> list[str]:
     """The workloads' sizes and the fairness choices, so the numbers can be read."""
     rows = []
     stored = results.get("workload_specs", {})
-    for name in ("A", "B32", "B128", "B1024", "C", "D"):
+    for name in ("A", "B32", "B128", "B1024", "C", "D", "L"):
         w = (spec.Workload(**stored[name]) if name in stored
              else spec.get_workload(name, quick=bool(results.get("quick"))))
         rows.append([name, f"{w.n_samples:,}", str(w.batch_size), str(w.epochs), f"{w.steps:,}",

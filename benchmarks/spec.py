@@ -24,7 +24,11 @@ NETWORKS: dict[str, tuple[tuple[int, ...], int]] = {
     "mlp": ((784,), 10),
     "cnn": ((28, 28, 1), 10),
     "deconv": ((14, 14, 16), 10),
+    "lstm": ((28, 28), 10),
 }
+
+#: Units of workload L's LSTM (28 steps of 28 inputs, as an MNIST image read row by row).
+LSTM_UNITS = 128
 
 #: Dense layer sizes of workload B's network, input first.
 MLP_SIZES = (784, 256, 128, 10)
@@ -43,7 +47,7 @@ class Workload:
     kind : {"train", "predict", "memory", "machine"}
         ``train`` times ``fit``; ``predict`` times inference calls; ``memory`` records peak and
         growing RSS while training; ``machine`` times NumPy's float32 matrix product.
-    network : {"seed", "mlp", "cnn", "deconv"}
+    network : {"seed", "mlp", "cnn", "deconv", "lstm"}
         Which network of :data:`NETWORKS` is built.
     n_samples : int
         Rows of the generated training set.
@@ -106,6 +110,8 @@ _FULL = [
     Workload("D", "train", "deconv", 2048, 64, epochs=1, warmup_steps=3,
              description="Conv2DTranspose(32, 3, strides=2, same) 14x14x16 -> 28x28x32, "
                          "global average pooling, dense10, batch 64"),
+    Workload("L", "train", "lstm", 4096, 64, epochs=1, warmup_steps=5,
+             description="LSTM(128) over 28 steps of 28 inputs -> dense10, batch 64"),
     Workload("predict", "predict", "mlp", 1024, 1024, min_seconds=0.5,
              description="B's network: us per call at batch 1, samples/s at batch 1024"),
     Workload("mem", "memory", "mlp", 60000, 1024, epochs=1, repeats=5,
@@ -122,6 +128,7 @@ _QUICK = {
     "B1024": {"n_samples": 2048, "epochs": 1, "warmup_steps": 2},
     "C": {"n_samples": 128, "warmup_steps": 2},
     "D": {"n_samples": 128, "warmup_steps": 2},
+    "L": {"n_samples": 256, "warmup_steps": 2},
     "predict": {"min_seconds": 0.05},
     "mem": {"n_samples": 4096, "repeats": 2},
     "matmul": {"repeats": 5},

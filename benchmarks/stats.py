@@ -63,7 +63,7 @@ def _primary(suffix: str) -> Callable[[Record], float | None]:
 #: The rows of the main table: (key, label, workload, metric, higher is better).
 ROWS: list[tuple[str, str, str, Callable[[Record], float | None], bool]] = [
     *[(name, name, name, lambda r: r.get("samples_per_s"), True)
-      for name in ("A", "B32", "B128", "B1024", "C", "D")],
+      for name in ("A", "B32", "B128", "B1024", "C", "D", "L")],
     ("predict_b1024", "predict, batch 1024 (samples/s)", "predict",
      _primary("samples_per_s_b1024"), True),
     ("predict_b1", "predict, batch 1 (µs per call)", "predict", _primary("us_b1"), False),
@@ -200,6 +200,8 @@ def evaluate_targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 "{:.2f}×"),
         _target("D: descend / PyTorch (Conv2DTranspose)", "≥ 1.0×", ratio("D", TORCH_BEST),
                 at_least(1.0), "{:.2f}×"),
+        _target("L: descend / PyTorch", "≥ 0.8×", ratio("L", TORCH_BEST), at_least(0.8),
+                "{:.2f}×"),
         _target("predict, batch 1, B's network", "≤ 25 µs", predict.get("predict_us_b1"),
                 at_most(25), "{:.1f} µs"),
         _target("predict / direct call, batch 1", "≤ 1.05 (not slower)", predict_vs_call,
@@ -234,7 +236,7 @@ def summarize(records: list[Record]) -> dict[str, Any]:
         "predict_methods": summarize_fields(records, "predict", skip=("peak_rss_bytes",)),
         "peak_rss": {w: {c: f.get("peak_rss_bytes") for c, f in
                          summarize_fields(records, w).items()}
-                     for w in ("A", "B32", "B128", "B1024", "C", "D", "predict")},
+                     for w in ("A", "B32", "B128", "B1024", "C", "D", "L", "predict")},
         "machine": summarize_machine(records),
         "imports": summarize_imports(records),
         "memory": summarize_memory(records),

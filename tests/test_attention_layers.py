@@ -371,7 +371,7 @@ def test_global_average_pooling_1d_mask(keepdims, f64):
     want = (V * VM[..., None]).sum(1, keepdims=keepdims) / VM.sum(1, keepdims=keepdims)[..., None]
     np.testing.assert_allclose(out.data, want.reshape(out.shape), atol=1e-12)
     assert gradcheck(lambda x: layer._invoke(x, False, mask=VM), data(2, 5, 3))
-    with pytest.raises(ValueError, match="GlobalAveragePooling1D.*mask"):
+    with pytest.raises(ValueError, match="global_average_pooling1d.*mask"):
         layer(V, mask=VM[:, :2])
 
 

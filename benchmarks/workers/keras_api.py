@@ -18,7 +18,7 @@ from benchmarks.workers import common
 
 
 def build_model(keras_like: ModuleType, network: str) -> Any:
-    """Return the uncompiled Sequential model of ``network`` ("seed", "mlp", "cnn", "deconv")."""
+    """Return the uncompiled Sequential model of ``network`` (a key of ``spec.NETWORKS``)."""
     layers = keras_like.layers
     input_shape, classes = spec.NETWORKS[network]
     stack = [layers.Input(shape=input_shape)]
@@ -31,6 +31,8 @@ def build_model(keras_like: ModuleType, network: str) -> Any:
     elif network == "deconv":
         stack += [layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu"),
                   layers.GlobalAveragePooling2D(), layers.Dense(classes, activation="softmax")]
+    elif network == "lstm":
+        stack += [layers.LSTM(spec.LSTM_UNITS), layers.Dense(classes, activation="softmax")]
     else:
         stack += [layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
                   layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),

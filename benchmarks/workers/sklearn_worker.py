@@ -76,6 +76,8 @@ def _measure(workload: spec.Workload, variant: str) -> dict[str, Any]:
     common.require_kind(workload, "train", "predict", "memory")
     if workload.network in ("cnn", "deconv"):
         raise common.NotApplicable("scikit-learn has no convolutional network")
+    if workload.network == "lstm":
+        raise common.NotApplicable("scikit-learn has no recurrent network")
     import sklearn.neural_network  # noqa: F401 - imported before the memory probes start
 
     warnings.filterwarnings("ignore", message=".*Stochastic Optimizer.*")  # max_iter reached

@@ -32,9 +32,29 @@ def build_model(torch: Any, network: str) -> Any:
         return nn.Sequential(nn.ConvTranspose2d(16, 32, 3, stride=2, padding=1,
                                                 output_padding=1), nn.ReLU(),
                              nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+    if network == "lstm":
+        return _LSTMClassifier(torch)
     return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Flatten(), nn.Linear(64 * 5 * 5, 10))
+
+
+def _LSTMClassifier(torch: Any) -> Any:  # noqa: N802  (builds an nn.Module)
+    """``nn.LSTM(28, 128, batch_first=True)``, then a ``Linear`` on the last hidden state."""
+    nn = torch.nn
+
+    class LSTMClassifier(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            (steps, features), classes = spec.NETWORKS["lstm"]
+            self.lstm = nn.LSTM(features, spec.LSTM_UNITS, batch_first=True)
+            self.head = nn.Linear(spec.LSTM_UNITS, classes)
+
+        def forward(self, x: Any) -> Any:
+            _, (h, _) = self.lstm(x)
+            return self.head(h[-1])
+
+    return LSTMClassifier()
 
 
 def make_tensors(torch: Any, network: str, n_samples: int) -> tuple[Any, Any]:

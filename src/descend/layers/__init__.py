@@ -26,6 +26,7 @@ from descend.layers.depthwise_separable import (
 )
 from descend.layers.dropout import Dropout
 from descend.layers.einsum_dense import EinsumDense
+from descend.layers.embedding import Embedding
 from descend.layers.flatten import Flatten
 from descend.layers.group_normalization import GroupNormalization
 from descend.layers.identity import Identity
@@ -35,6 +36,7 @@ from descend.layers.lambda_layer import Lambda
 from descend.layers.layer import Layer
 from descend.layers.layer_normalization import LayerNormalization
 from descend.layers.lookups import IntegerLookup, StringLookup
+from descend.layers.masking import Masking
 from descend.layers.merging import (
     Add,
     Average,
@@ -76,6 +78,18 @@ from descend.layers.repeat_vector import RepeatVector
 from descend.layers.reshaping import Cropping1D, Cropping2D, Reshape, ZeroPadding1D, ZeroPadding2D
 from descend.layers.reshaping_3d import Cropping3D, ZeroPadding3D
 from descend.layers.rms_normalization import RMSNormalization
+from descend.layers.rnn import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 from descend.layers.serialization import deserialize_layer as deserialize
 from descend.layers.serialization import serialize_layer as serialize
 from descend.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
@@ -129,4 +143,6 @@ __all__ = [
     "UpSampling3D", "Wrapper",
     "AdditiveAttention", "Attention", "EinsumDense", "LayerNormalization", "MultiHeadAttention",
     "IntegerLookup", "StringLookup", "TextVectorization",
+    "Bidirectional", "Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "Masking", "RNN",
+    "SimpleRNN", "SimpleRNNCell", "StackedRNNCells", "TimeDistributed",
 ]

@@ -161,7 +161,8 @@ def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     if not layer.built:
         layer._maybe_build(shapes)
     out_shape = layer.compute_output_shape(shapes)
-    dtype = items[0].dtype
+    # a layer that reads integer ids (Embedding) outputs its own float dtype
+    dtype = layer.dtype if layer._integer_inputs else items[0].dtype
     if isinstance(out_shape, list):
         out: Any = [KerasTensor(s, dtype, layer, items, i, kwargs)
                     for i, s in enumerate(out_shape)]
@@ -208,7 +209,7 @@ def symbolic_templated_call(layer: Layer, inputs: Any, args: tuple, kwargs: dict
         return _output_shapes(out)
 
     out_shape = _merge_shapes(run(2), run(3))
-    dtype = found[0].dtype
+    dtype = layer.dtype if layer._integer_inputs else found[0].dtype
     shapes = out_shape if isinstance(out_shape, list) else [out_shape]
     outputs = [KerasTensor(shape, dtype, layer, found, i) for i, shape in enumerate(shapes)]
     for tensor in outputs:

@@ -35,7 +35,7 @@ import numpy as np
 
 from descend import config
 from descend.autograd import Tensor, Variable
-from descend.layers import auto_config, call_context, tracking
+from descend.layers import _masks, auto_config, call_context, tracking
 from descend.layers._calling import (
     _adopt_if_untracked,
     _as_shape,
@@ -255,7 +255,9 @@ class Layer:
 
         dtype = dtype or self.dtype
         shape = tuple(int(s) for s in shape)
-        value = initializers.get(initializer)(shape, dtype=dtype)
+        # C order: an initializer may return a transposed view (orthogonal's Q.T), and code
+        # that edits a weight through ``data.reshape(-1)`` needs a view, not a copy
+        value = np.asarray(initializers.get(initializer)(shape, dtype=dtype), order="C")
         variable = Variable(value, trainable=trainable and self.trainable, name=name,
                             dtype=dtype)
         variable.path = f"{self.name}/{name or 'variable'}"
@@ -467,11 +469,31 @@ class Layer:
 
     def _run_call(self, inputs: Any, training: bool, args: tuple, kwargs: dict) -> Any:
         if call_accepts_training(self):
-            out = self.call(inputs, *args, training=training, **kwargs)
-        else:
+            kwargs["training"] = training
+        if not _masks.is_mask_aware(self):
             out = self.call(inputs, *args, **kwargs)
+        else:
+            out = _masks.call_with_masks(self, inputs, self.call, kwargs, args)
         self._called = True
         return out
+
+    #: Keras's flag: the layer passes the mask of its input on to its output
+    #: (``compute_mask``); see :mod:`descend.layers._masks`
+    supports_masking: bool = False
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """The mask of the output: ``previous_mask`` if ``supports_masking``, else None.
+
+        Parameters
+        ----------
+        inputs : Tensor or list of Tensor
+        previous_mask : ndarray of bool, shape (batch, steps), optional
+
+        Returns
+        -------
+        ndarray of bool or None
+        """
+        return previous_mask if self.supports_masking else None
 
     def _maybe_build(self, input_shape: Any) -> None:
         if not self.built:
@@ -530,7 +552,15 @@ class Layer:
             return [self._convert_inputs(t) for t in inputs]
         if isinstance(inputs, dict):
             return {k: self._convert_inputs(v) for k, v in inputs.items()}
+        if self._integer_inputs:
+            array = np.asarray(inputs)
+            if array.dtype.kind in "iu":
+                return Tensor._make(array, False, None)
         return Tensor(np.asarray(inputs, dtype=self.dtype))
+
+    #: keep integer array inputs as integers (``Embedding``'s ids) instead of
+    #: converting them to the layer's float dtype
+    _integer_inputs: bool = False
 
     def _check_input(self, inputs: Any) -> None:
         """Raise a clear error when ``inputs`` cannot be fed to the built layer.

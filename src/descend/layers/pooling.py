@@ -25,8 +25,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from descend.autograd import Tensor, ops
 from descend.autograd.ops import pool as _pool
 from descend.autograd.ops.conv import output_size
@@ -425,25 +423,23 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
                  **kwargs: Any) -> None:
         super().__init__(1, data_format=data_format, keepdims=keepdims, **kwargs)
 
-    def call(self, inputs: Tensor, mask: Any = None, training: bool = False) -> Tensor:
-        """Mean over the steps; with ``mask`` ``(batch, steps)``, over the unmasked steps only.
+    def call(self, inputs: Tensor, training: bool = False, mask: Any = None) -> Tensor:
+        """Mean over the steps; with a mask (batch, steps), over the unmasked steps only.
 
-        ``sum(inputs * mask, axis=1) / sum(mask, axis=1)``, Keras's formula (a row
-        whose steps are all masked divides by zero, as in Keras).
+        Keras's formula: ``sum(where(mask, x, 0), axis=1) / sum(mask, axis=1)``.
         """
         if mask is None:
-            return super().call(inputs)
-        mask = np.asarray(getattr(mask, "data", mask))
-        if mask.shape != tuple(inputs.shape[:2]):
-            raise ValueError(
-                f"Layer '{self.name}' (GlobalAveragePooling1D): the mask must have shape "
-                f"(batch, steps) = {tuple(inputs.shape[:2])}, received {mask.shape}."
-            )
-        weights = mask.astype(inputs.dtype)[:, :, None]
-        total = ops.sum(ops.mul(inputs, Tensor._make(weights, False, None)), axis=1,
-                        keepdims=self.keepdims)
-        count = weights.sum(axis=1, keepdims=self.keepdims)
-        return ops.div(total, Tensor._make(count, False, None))
+            return super().call(inputs, training)
+        from descend.layers._masks import check_mask
+
+        keep = check_mask(mask, inputs, self.name)[:, :, None]
+        total = ops.sum(ops.where(keep, inputs, 0.0), axis=1, keepdims=self.keepdims)
+        count = keep.sum(axis=1, keepdims=self.keepdims).astype(inputs.dtype)
+        return total / count
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> None:
+        """No mask after pooling over the steps."""
+        return None
 
 
 class GlobalAveragePooling2D(BaseGlobalPooling):

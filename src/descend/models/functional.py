@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd import Tensor
+from descend.layers import _masks
 from descend.layers._templates import _fill
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer, call_accepts_training
@@ -274,7 +275,11 @@ class Functional(Model):
                 call_args, call_kwargs = _fill(template[0], args), _fill(template[1], args)
                 if takes_training:
                     call_kwargs["training"] = training
-                out = layer.call(*call_args, **call_kwargs)
+                if call_args and _masks.is_mask_aware(layer):
+                    out = _masks.call_with_masks(layer, call_args[0], layer.call, call_kwargs,
+                                                 tuple(call_args[1:]))
+                else:
+                    out = layer.call(*call_args, **call_kwargs)
             elif is_model:
                 if checked:
                     layer._ensure_built([a.data for a in args])
@@ -283,7 +288,13 @@ class Functional(Model):
                 arg = args if many else args[0]
                 if checked:
                     layer._check_input(arg)
-                if takes_training:
+                if _masks.is_mask_aware(layer):
+                    if takes_training:
+                        out = _masks.call_with_masks(layer, arg, layer.call,
+                                                     {**kwargs, "training": training})
+                    else:
+                        out = _masks.call_with_masks(layer, arg, layer.call, dict(kwargs))
+                elif takes_training:
                     out = layer.call(arg, training=training, **kwargs)
                 else:
                     out = layer.call(arg, **kwargs)

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd import Tensor, no_grad
+from descend.layers import _masks
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer
 from descend.models import _fusion
@@ -280,6 +281,8 @@ class Sequential(Model):
         self._clear_losses()
         out = xs[0]
         with no_grad():
+            if _masks.any_mask_aware(self._layers):  # masks travel with tensors only
+                return [_fusion.forward(self._layers, Tensor._make(out, False, None), False).data]
             for layer in self._layers:
                 out = layer._infer(out)
         return [out]
