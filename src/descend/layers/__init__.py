@@ -41,6 +41,22 @@ from descend.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
+from descend.layers.preprocessing import (
+    CategoryEncoding,
+    CenterCrop,
+    Discretization,
+    Hashing,
+    Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from descend.layers.reshaping import Cropping1D, Cropping2D, Reshape, ZeroPadding1D, ZeroPadding2D
 from descend.layers.serialization import deserialize_layer as deserialize
 from descend.layers.serialization import serialize_layer as serialize
@@ -68,4 +84,7 @@ __all__ = [
     "Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
     "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
     "InputSpec", "deserialize", "serialize",
+    "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "Normalization",
+    "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
+    "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
 ]
