@@ -6,8 +6,9 @@ The CIFAR-10/100 archives store each batch as a pickled dict (written by Python 
 run code. :func:`load_restricted` uses an unpickler whose ``find_class`` only hands out what
 rebuilding a NumPy array needs (``numpy.ndarray``, ``numpy.dtype`` and NumPy's array
 reconstruction function, under its old and new module names, and ``_codecs.encode``, which
-turns text into bytes in pickles that Python 3 writes with protocol 2); any other global - ``os.system``,
-``builtins.eval``, a class - raises :class:`pickle.UnpicklingError` before anything runs.
+turns text into bytes in pickles that Python 3 writes with protocol 2); any other global -
+``os.system``, ``builtins.eval``, a class - raises :class:`pickle.UnpicklingError`
+before anything runs.
 Dicts, lists, bytes, strings and numbers are built by the pickle machine itself without
 globals. (The files are also SHA-256-checked before they are read.)
 
