@@ -22,6 +22,9 @@ from descend.saving.object_registration import (
     register_keras_serializable,
 )
 from descend.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from descend.utils.dataset_utils import split_dataset
+from descend.utils.file_utils import get_file
+from descend.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from descend.utils.numerical_utils import normalize, to_categorical
 from descend.utils.progbar import Progbar
 from descend.utils.random_seed import set_random_seed
@@ -34,6 +37,8 @@ __all__ = [
     "standardize_dtype", "disable_interactive_logging", "enable_interactive_logging",
     "is_interactive_logging_enabled", "get_source_inputs", "pack_x_y_sample_weight",
     "unpack_x_y_sample_weight",
+    "array_to_img", "get_file", "image_dataset_from_directory", "img_to_array", "load_img",
+    "plot_model", "save_img", "split_dataset",
 ]
 
 # imported on first use: they reach into models and saving, which import this package
@@ -41,6 +46,8 @@ _LAZY = {
     "get_source_inputs": "descend.models.introspection",
     "deserialize_keras_object": "descend.saving.serialization_lib",
     "serialize_keras_object": "descend.saving.serialization_lib",
+    "image_dataset_from_directory": "descend.utils.image_dataset",
+    "plot_model": "descend.utils.model_visualization",
 }
 
 
