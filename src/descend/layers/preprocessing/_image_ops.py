@@ -22,7 +22,8 @@ Affine warps
     convention, which Keras's random layers use), samples it with ``"nearest"`` or
     ``"bilinear"`` interpolation, and fills positions outside the image by ``fill_mode``:
     ``"reflect"`` (d c b a | a b c d | d c b a), ``"wrap"`` (a b c d | a b c d),
-    ``"nearest"`` (a a a a | a b c d | d d d d) or ``"constant"`` (``fill_value``).
+    ``"nearest"`` (a a a a | a b c d | d d d d) or ``"constant"`` (``fill_value``), applied
+    to each neighbouring pixel index as Keras's torch backend does.
     Its backward pass scatters the gradient back to the pixels that were read.
 """
 
@@ -129,35 +130,34 @@ def resize(images: Tensor, height: int, width: int, interpolation: str = "biline
     return E.transpose(x, back)
 
 
-def _map_coordinates(coord: np.ndarray, size: int, fill_mode: str) -> np.ndarray:
-    """Fold positions outside ``[0, size - 1]`` back inside, as ``fill_mode`` says."""
+def _fix_index(index: np.ndarray, size: int, fill_mode: str) -> np.ndarray:
+    """Bring integer pixel indices outside ``[0, size)`` back inside, as ``fill_mode`` says."""
     if fill_mode == "reflect":
-        if size == 1:
-            return np.zeros_like(coord)
-        folded = np.mod(coord + 0.5, 2 * size)
-        folded = np.where(folded >= size, 2 * size - folded, folded) - 0.5
-        return np.clip(folded, 0, size - 1)
+        folded = np.mod(index, 2 * size)
+        return np.where(folded >= size, 2 * size - 1 - folded, folded)
     if fill_mode == "wrap":
-        return np.mod(coord, size) if size > 1 else np.zeros_like(coord)
-    if fill_mode == "nearest":
-        return np.clip(coord, 0, size - 1)
-    return coord  # constant: out-of-range reads give fill_value
+        return np.mod(index, size)
+    return np.clip(index, 0, size - 1)  # nearest; constant reads are masked by validity
 
 
 def _sampling_plan(shape: tuple[int, ...], matrices: np.ndarray, interpolation: str,
                    fill_mode: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """For each neighbour: flat input indices, weights and validity, per output pixel."""
+    """For each neighbour: flat input indices, weights and validity, per output pixel.
+
+    Neighbours are the nearest pixel (rounded half to even) or the 2 x 2 pixels around the
+    sampled position; each neighbour's index is folded back into the image by ``fill_mode``
+    on its own (so ``"wrap"`` interpolates between the last and the first pixel). With
+    ``"constant"`` a neighbour outside the image is invalid and reads ``fill_value``.
+    """
     batch, height, width = shape[0], shape[1], shape[2]
     ys, xs = np.meshgrid(np.arange(height, dtype=np.float64),
                          np.arange(width, dtype=np.float64), indexing="ij")
     m = matrices[:, :, None, None]
-    x_in = _map_coordinates(m[:, 0] * xs + m[:, 1] * ys + m[:, 2], width, fill_mode)
-    y_in = _map_coordinates(m[:, 3] * xs + m[:, 4] * ys + m[:, 5], height, fill_mode)
+    x_in = m[:, 0] * xs + m[:, 1] * ys + m[:, 2]
+    y_in = m[:, 3] * xs + m[:, 4] * ys + m[:, 5]
     batch_offset = (np.arange(batch) * height * width)[:, None, None]
     if interpolation == "nearest":
-        # round half away from zero, as std::round
-        corners = [(np.sign(y_in) * np.floor(np.abs(y_in) + 0.5),
-                    np.sign(x_in) * np.floor(np.abs(x_in) + 0.5), np.ones_like(x_in))]
+        corners = [(np.rint(y_in), np.rint(x_in), np.ones_like(x_in))]
     else:
         y0, x0 = np.floor(y_in), np.floor(x_in)
         dy, dx = y_in - y0, x_in - x0
@@ -165,9 +165,13 @@ def _sampling_plan(shape: tuple[int, ...], matrices: np.ndarray, interpolation: 
                    (y0 + 1, x0, dy * (1 - dx)), (y0 + 1, x0 + 1, dy * dx)]
     plan = []
     for yy, xx, w in corners:
-        valid = (yy >= 0) & (yy <= height - 1) & (xx >= 0) & (xx <= width - 1)
-        flat = (np.clip(yy, 0, height - 1).astype(np.int64) * width
-                + np.clip(xx, 0, width - 1).astype(np.int64) + batch_offset)
+        yi, xi = yy.astype(np.int64), xx.astype(np.int64)
+        if fill_mode == "constant":
+            valid = (yi >= 0) & (yi < height) & (xi >= 0) & (xi < width)
+        else:
+            valid = np.ones(yi.shape, bool)
+        flat = (_fix_index(yi, height, fill_mode) * width + _fix_index(xi, width, fill_mode)
+                + batch_offset)
         plan.append((flat.reshape(-1), w.reshape(-1), valid.reshape(-1)))
     return plan
 
