@@ -7,6 +7,10 @@ Each submodule has a ``load_data(path=None)`` that returns ``(x_train, y_train),
 - :mod:`descend.datasets.mnist1d`: MNIST-1D, float64 (4000, 40) / (1000, 40).
 - :mod:`descend.datasets.imdb`, :mod:`descend.datasets.reuters`: word-index sequences
   (``num_words``, ``skip_top``, ``maxlen``...; object arrays read without pickle code).
+- :mod:`descend.datasets.cifar10`, :mod:`descend.datasets.cifar100`: colour images, uint8
+  (50000, 32, 32, 3) / (10000, 32, 32, 3), labels (n, 1).
+- :mod:`descend.datasets.boston_housing`, :mod:`descend.datasets.california_housing`:
+  tabular regression, shuffled and split with ``test_split`` and ``seed``.
 - :mod:`descend.datasets.side_effects`: the seed example's drug-trial ages (generated, no file).
 
 Files are looked for under ``path``, else ``$DESCEND_DATASETS``, else ``~/.descend/datasets``,
@@ -19,8 +23,20 @@ Examples
 ('mnist', 'fashion-mnist', 'mnist1d')
 """
 
-from . import fashion_mnist, imdb, mnist, mnist1d, reuters, side_effects
+from . import (
+    boston_housing,
+    california_housing,
+    cifar10,
+    cifar100,
+    fashion_mnist,
+    imdb,
+    mnist,
+    mnist1d,
+    reuters,
+    side_effects,
+)
 from ._download import DATASETS_ENV, datasets_root
 
-__all__ = ["DATASETS_ENV", "datasets_root", "fashion_mnist", "imdb", "mnist", "mnist1d",
-           "reuters", "side_effects"]
+__all__ = ["DATASETS_ENV", "boston_housing", "california_housing", "cifar10", "cifar100",
+           "datasets_root", "fashion_mnist", "imdb", "mnist", "mnist1d", "reuters",
+           "side_effects"]

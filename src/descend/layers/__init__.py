@@ -74,6 +74,22 @@ from descend.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
+from descend.layers.preprocessing import (
+    CategoryEncoding,
+    CenterCrop,
+    Discretization,
+    Hashing,
+    Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from descend.layers.repeat_vector import RepeatVector
 from descend.layers.reshaping import Cropping1D, Cropping2D, Reshape, ZeroPadding1D, ZeroPadding2D
 from descend.layers.reshaping_3d import Cropping3D, ZeroPadding3D
@@ -145,4 +161,7 @@ __all__ = [
     "IntegerLookup", "StringLookup", "TextVectorization",
     "Bidirectional", "Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "Masking", "RNN",
     "SimpleRNN", "SimpleRNNCell", "StackedRNNCells", "TimeDistributed",
+    "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "Normalization",
+    "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
+    "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
 ]

@@ -23,6 +23,9 @@ from descend.saving.object_registration import (
     register_keras_serializable,
 )
 from descend.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from descend.utils.dataset_utils import split_dataset
+from descend.utils.file_utils import get_file
+from descend.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from descend.utils.numerical_utils import normalize, to_categorical
 from descend.utils.progbar import Progbar
 from descend.utils.py_dataset import PyDataset
@@ -38,6 +41,8 @@ __all__ = [
     "is_interactive_logging_enabled", "get_source_inputs", "pack_x_y_sample_weight",
     "unpack_x_y_sample_weight",
     "PyDataset", "Sequence", "pad_sequences", "timeseries_dataset_from_array",
+    "array_to_img", "get_file", "image_dataset_from_directory", "img_to_array", "load_img",
+    "plot_model", "save_img", "split_dataset",
 ]
 
 Sequence = PyDataset  # Keras's older name, still exported by keras.utils
@@ -47,6 +52,8 @@ _LAZY = {
     "get_source_inputs": "descend.models.introspection",
     "deserialize_keras_object": "descend.saving.serialization_lib",
     "serialize_keras_object": "descend.saving.serialization_lib",
+    "image_dataset_from_directory": "descend.utils.image_dataset",
+    "plot_model": "descend.utils.model_visualization",
 }
 
 
