@@ -82,7 +82,7 @@ OUT_OF_SCOPE = [
     (r"^keras\.config$", r"max_epochs|max_steps",
      "not built: global caps on epochs/steps (pass epochs/steps_per_epoch to fit)"),
     (r"^keras\.saving$", r"KerasFileEditor",
-     "not built: editing .keras files (descend reads and writes its own .descend format)"),
+     "not built: an interactive editor of .keras files (descend reads and writes them whole)"),
     (r"^keras\.datasets$", r".*",
      "not built: only MNIST, Fashion-MNIST and MNIST-1D are downloaded and verified"),
     (r"^keras\.callbacks$", r"SwapEMAWeights",
