@@ -26,7 +26,12 @@ Examples
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
+
+HOLDING_METRICS: weakref.WeakSet = weakref.WeakSet()
+"""Layers that track a metric in an attribute (a model's ``metrics`` walks its layers only
+when this is not empty: no per-step walk for the usual model)."""
 
 
 def _kind(value: Any) -> str | None:
@@ -64,6 +69,8 @@ def track(owner: Any, value: Any) -> None:
             if id(item) not in ids and item is not owner:
                 ids.add(id(item))
                 target.append(item)
+                if kind == "metric":
+                    HOLDING_METRICS.add(owner)
         elif isinstance(item, dict):
             stack.extend(reversed(list(item.values())))
         elif isinstance(item, (list, tuple)):

@@ -16,6 +16,7 @@ from descend import metrics as metrics_module
 from descend import threads
 from descend.autograd import Tensor, no_grad
 from descend.callbacks import CallbackList
+from descend.layers import tracking
 from descend.layers.layer import Layer
 from descend.models import data_adapter as data
 from descend.models import data_sources, training
@@ -143,6 +144,8 @@ class Model(Trainer, Layer):
             out += self.compiled_loss.metrics
         if self.compiled_metrics is not None:
             out += self.compiled_metrics.metrics
+        if not tracking.HOLDING_METRICS:  # no layer anywhere holds a metric: nothing to walk
+            return out
         seen = {id(m) for m in out}
         for layer in self._flatten_layers():
             for metric in layer._metrics:
