@@ -124,7 +124,8 @@ def test_mask_propagation_rules(rng):
     seq = layers.LSTM(3, return_sequences=True)(masked)
     np.testing.assert_array_equal(get_mask(seq), get_mask(masked))  # return_sequences: kept
     assert get_mask(layers.LSTM(3)(masked)) is None  # last output: no mask
-    assert get_mask(layers.Dense(2)(masked)) is None  # layers without masking support drop it
+    assert get_mask(layers.Conv1D(2, 1)(masked)) is None  # layers without masking support drop it
+    np.testing.assert_array_equal(get_mask(layers.Dense(2)(masked)), get_mask(masked))  # Keras 3
     out, h, c = layers.LSTM(3, return_sequences=True, return_state=True)(masked)
     assert get_mask(out) is not None and get_mask(h) is None and get_mask(c) is None
     td = layers.TimeDistributed(layers.Dense(2))(masked)

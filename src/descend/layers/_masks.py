@@ -16,6 +16,15 @@ rule of :func:`call_with_masks`, used by every way of calling a layer
    ``compute_mask``) attaches ``compute_mask(inputs, previous_mask)`` to its
    output(s); other layers do not pass a mask on.
 
+As in Keras 3, the layers that change values but not the time axis (``Dense``,
+``Activation`` and the activation layers, ``Dropout`` and the noise layers,
+``BatchNormalization``, ``LayerNormalization``, ``Rescaling``, ...) have
+``supports_masking = True``: they pass the mask through unchanged, so a mask
+made by ``Embedding(mask_zero=True)`` reaches the model's output and the loss
+(see :mod:`descend.losses.loss`). Such a pure pass-through layer cannot create
+a mask, so the array fast paths stay on for models without a mask-creating or
+mask-reading layer (:func:`any_mask_aware`).
+
 Examples
 --------
 >>> import numpy as np
@@ -92,11 +101,24 @@ def is_mask_aware(layer: Any) -> bool:
     return known[0] or known[1] or layer.supports_masking is True
 
 
+def _passes_through(layer: Any) -> bool:
+    """Whether ``layer`` only hands its input's mask on (``supports_masking`` and the
+    default ``compute_mask``, no ``mask`` argument)."""
+    known = _AWARE.get(type(layer)) or _class_flags(type(layer))
+    return not known[0] and not known[1]
+
+
 def call_with_masks(layer: Any, inputs: Any, call: Any, kwargs: dict, args: tuple = ()) -> Any:
     """Run ``call(inputs, *args, **kwargs)`` applying the mask rule of the module docstring."""
     takes, supports = mask_aware(layer)
     if not takes and not supports:
         return call(inputs, *args, **kwargs)
+    if supports and _passes_through(layer):  # the common case (Dense, Dropout, ...): cheap
+        out = call(inputs, *args, **kwargs)
+        previous = get_mask(inputs)
+        if previous is not None:
+            _attach(out, previous)
+        return out
     previous = kwargs.get("mask") if takes else None
     if previous is None:
         previous = get_mask(inputs)
@@ -106,19 +128,33 @@ def call_with_masks(layer: Any, inputs: Any, call: Any, kwargs: dict, args: tupl
     if supports:
         masks = layer.compute_mask(inputs, previous)
         if masks is not None:
-            if isinstance(out, (list, tuple)):
-                masks = masks if isinstance(masks, (list, tuple)) else [masks] * len(out)
-                for tensor, m in zip(out, masks, strict=False):
-                    if m is not None and get_mask(tensor) is None:
-                        set_mask(tensor, m)
-            elif get_mask(out) is None:
-                set_mask(out, masks)
+            _attach(out, masks)
     return out
 
 
+def _attach(out: Any, masks: Any) -> None:
+    """Pair the (flattened) outputs with the (flattened) masks, as Keras does.
+
+    A single mask for several outputs goes to the first output only (e.g. the
+    attention output, not its scores); outputs that already carry a mask keep it.
+    """
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    ms = list(masks) if isinstance(masks, (list, tuple)) else [masks]
+    for tensor, m in zip(outs, ms, strict=False):
+        if m is not None and get_mask(tensor) is None:
+            set_mask(tensor, m)
+
+
 def any_mask_aware(layers: list[Any]) -> bool:
-    """Whether any of ``layers`` reads or writes masks (array fast paths skip masks)."""
-    return any(is_mask_aware(layer) for layer in layers)
+    """Whether any of ``layers`` creates or reads masks (array fast paths skip masks).
+
+    Layers that only pass a mask through (``supports_masking`` with the default
+    ``compute_mask``) do not count: without a layer that creates a mask there is
+    none to pass on.
+    """
+    return any(is_mask_aware(layer) and not (layer.supports_masking is True
+                                             and _passes_through(layer))
+               for layer in layers)
 
 
 def check_mask(mask: Any, inputs: Any, name: str) -> np.ndarray | None:

@@ -66,6 +66,9 @@ class ReLU(Layer):
     Input of any shape; output of the same shape.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0,
                  threshold: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -102,6 +105,9 @@ class LeakyReLU(Layer):
     **kwargs
         Base-layer arguments.
     """
+
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
         if "alpha" in kwargs:
@@ -142,6 +148,9 @@ class PReLU(Layer):
     -----
     Weight ``alpha`` has the shape of one sample, with 1 on each shared axis.
     """
+
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
 
     def __init__(self, alpha_initializer: Any = "Zeros", alpha_regularizer: Any = None,
                  alpha_constraint: Any = None, shared_axes: Any = None, **kwargs: Any) -> None:
@@ -214,6 +223,9 @@ class ELU(Layer):
         Base-layer arguments.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.alpha = _number(alpha, describe(self), "alpha", minimum=None)
@@ -255,6 +267,9 @@ class Softmax(Layer):
     >>> Softmax()(np.zeros((1, 4), "float32"), mask=np.array([[1, 1, 0, 0]])).data
     array([[0.5, 0.5, 0. , 0. ]], dtype=float32)
     """
+
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
 
     def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -42,6 +42,9 @@ class ActivityRegularization(Layer):
     batch) is in ``layer.losses`` after a call.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         for name, value in (("l1", l1), ("l2", l2)):

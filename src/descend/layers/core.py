@@ -73,6 +73,9 @@ class Dense(Layer):
     runs as one fused primitive (one graph node).
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(
         self,
         units: int,
@@ -208,6 +211,9 @@ class Activation(Layer):
     -----
     The output has the input's shape.
     """
+
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
 
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -59,6 +59,9 @@ class GroupNormalization(Layer):
     ``gamma`` then ``beta``, each ``(channels,)``.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3,
                  center: bool = True, scale: bool = True, beta_initializer: Any = "zeros",
                  gamma_initializer: Any = "ones", beta_regularizer: Any = None,

@@ -27,6 +27,9 @@ class Identity(Layer):
         Base-layer arguments.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         """``inputs``."""
         return inputs

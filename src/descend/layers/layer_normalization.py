@@ -59,6 +59,9 @@ class LayerNormalization(Layer):
     (sorted axes). Output shape = input shape.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, rms_scaling: bool = False,
                  beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",

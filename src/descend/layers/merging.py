@@ -89,6 +89,9 @@ class Merge(Layer):
     :meth:`compute_output_shape`.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     min_inputs = 1
     max_inputs: int | None = None
 
@@ -127,6 +130,38 @@ class Merge(Layer):
     def _check_input(self, inputs: Any) -> None:
         items = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         self.compute_output_shape([tuple(t.shape) for t in items])
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """Keras's rule: the logical OR of the inputs' masks; None if one input has none.
+
+        Parameters
+        ----------
+        inputs : list of Tensor
+        mask : list of (ndarray of bool or None), optional
+
+        Returns
+        -------
+        ndarray of bool or None
+        """
+        masks = self._mask_list(inputs, mask)
+        if masks is None or any(m is None for m in masks):
+            return None
+        out = np.asarray(masks[0], bool)
+        for m in masks[1:]:
+            out = np.logical_or(out, np.asarray(m, bool))
+        return out
+
+    def _mask_list(self, inputs: Any, mask: Any) -> list | None:
+        if mask is None:
+            return None
+        if not isinstance(mask, (list, tuple)) or not isinstance(inputs, (list, tuple)) or \
+                len(mask) != len(inputs):
+            raise ValueError(
+                f"{type(self).__name__} layer '{self.name}': `mask` must be a list with one "
+                f"entry (or None) per input; received mask={mask!r} for "
+                f"{len(inputs) if isinstance(inputs, (list, tuple)) else 1} input(s)."
+            )
+        return [None if m is None else np.asarray(getattr(m, "data", m)) for m in mask]
 
     def call(self, inputs: Any, training: bool = False) -> Tensor:
         """Merge the list of tensors ``inputs`` into one tensor."""
@@ -349,6 +384,24 @@ class Concatenate(Merge):
             return items[0]
         return ops.concatenate(items, axis=self.axis)
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """Keras's rule: the inputs' masks (all-True for an input without one), expanded
+        to the inputs' rank, concatenated along ``axis`` and reduced with ``any`` over
+        the last axis; None when no input has a mask."""
+        masks = self._mask_list(inputs, mask)
+        if masks is None or all(m is None for m in masks):
+            return None
+        full = []
+        for tensor, m in zip(inputs, masks, strict=True):
+            shape = tuple(tensor.shape)
+            if m is None:
+                full.append(np.ones(shape, bool))
+            elif m.ndim < len(shape):
+                full.append(np.broadcast_to(np.expand_dims(m.astype(bool), -1), shape))
+            else:
+                full.append(m.astype(bool))
+        return np.any(np.concatenate(full, axis=self.axis), axis=-1)
+
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments (``axis``)."""
         config = super().get_config()
@@ -418,6 +471,10 @@ class Dot(Merge):
                 )
             out.append(axis % len(shape))
         return out[0], out[1]
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        """Always None: a dot product removes the axes a mask would describe (as Keras)."""
+        return None
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         """Both shapes without the contracted axes (see the class notes)."""

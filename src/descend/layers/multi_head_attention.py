@@ -32,6 +32,7 @@ import numpy as np
 
 from descend import constraints, initializers, ops, regularizers
 from descend import random as descend_random
+from descend.layers import _masks
 from descend.layers.einsum_dense import EinsumDense
 from descend.layers.layer import Layer
 
@@ -112,8 +113,9 @@ class MultiHeadAttention(Layer):
     key_mask=None, attention_mask=None, return_attention_scores=False,
     training=None, use_causal_mask=False)``. Masks are boolean arrays: query mask
     ``(B, T)``, value/key masks ``(B, S)``, ``attention_mask`` ``(B, T, S)``.
-    Keras reads the query mask from the query tensor's ``_keras_mask``; descend
-    takes it as ``query_mask=``. Returns ``(B, T, out)`` and, with
+    As in Keras, a mask that travels with the query, value or key tensor (from
+    ``Embedding(mask_zero=True)`` or ``Masking``) is used when the matching
+    ``*_mask`` argument is not given, and the output carries the query's mask. Returns ``(B, T, out)`` and, with
     ``return_attention_scores``, the weights ``(B, N, T, S)``. In the functional
     API the call is recorded with the query, value (and key) as the layer's inputs.
 
@@ -127,6 +129,9 @@ class MultiHeadAttention(Layer):
     >>> [tuple(w.shape) for w in mha.weights][:2]
     [(6, 2, 3), (2, 3)]
     """
+
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
 
     def __init__(self, num_heads: int, key_dim: int, value_dim: int | None = None,
                  dropout: float = 0.0, use_bias: bool = True, output_shape: Any = None,
@@ -328,6 +333,14 @@ class MultiHeadAttention(Layer):
         """Attend (see the module docstring)."""
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
+        # as Keras: masks that travel with the inputs (Embedding(mask_zero=True),
+        # Masking) are used when none is given
+        if query_mask is None:
+            query_mask = _masks.get_mask(query)
+        if value_mask is None:
+            value_mask = _masks.get_mask(value)
+        if key_mask is None and len(inputs) > 2:
+            key_mask = _masks.get_mask(key)
         mask = self._mask(inputs, query_mask, value_mask, key_mask, attention_mask,
                           use_causal_mask)
         q = self._query_dense(query)
@@ -344,6 +357,23 @@ class MultiHeadAttention(Layer):
         if return_attention_scores:
             return output, weights
         return output
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """The query's mask (Keras passes the mask of the first argument on).
+
+        Parameters
+        ----------
+        inputs : list of Tensor
+            ``[query, value]`` or ``[query, value, key]``.
+        previous_mask : list or ndarray of bool, optional
+
+        Returns
+        -------
+        ndarray of bool, shape (batch, T), or None
+        """
+        if isinstance(previous_mask, (list, tuple)):
+            return previous_mask[0] if previous_mask else None
+        return previous_mask
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """``(*query_shape[:-1], *output_shape)``; with scores requested, also the scores'."""

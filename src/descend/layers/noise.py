@@ -83,6 +83,9 @@ class GaussianNoise(_NoiseLayer):
         Base-layer arguments.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(seed, **kwargs)
         if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or stddev < 0:
@@ -118,6 +121,9 @@ class GaussianDropout(_NoiseLayer):
         Base-layer arguments.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(seed, **kwargs)
         self.rate = self._rate(rate)
@@ -151,6 +157,9 @@ class AlphaDropout(_NoiseLayer):
     **kwargs
         Base-layer arguments.
     """
+
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None,
                  **kwargs: Any) -> None:

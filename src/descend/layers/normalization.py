@@ -85,6 +85,9 @@ class BatchNormalization(Layer):
     ``training`` is true **and** the layer is trainable.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(
         self,
         axis: Any = -1,

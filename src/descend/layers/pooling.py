@@ -417,6 +417,9 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
     (2, 3)
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     _reduce = staticmethod(ops.mean)
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False,

@@ -47,6 +47,9 @@ class UnitNormalization(Layer):
     Input of any shape; output of the same shape. The norm is floored at 1e-12.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = _axes(axis, describe(self))

@@ -136,20 +136,45 @@ def apply_mask(sample_weight: np.ndarray | None, mask: np.ndarray, reduction: st
     """Merge a validity mask into the sample weights (Keras's rule).
 
     With ``"sum_over_batch_size"``/``"mean"`` the valid entries are reweighted by
-    ``total / valid`` so that masked-out entries leave the denominator.
+    ``total / valid`` (0 when no entry is valid) so that masked-out entries leave
+    the denominator: the reduced loss is ``sum(loss * sample_weight * mask) /
+    valid``. A ``sample_weight`` of lower rank than the mask (one weight per
+    sequence, shape ``(batch,)``, for a mask ``(batch, steps)``) weights every
+    step of its sample; Keras 3.15 fails with a broadcasting error there.
+
+    Parameters
+    ----------
+    sample_weight : ndarray or None
+    mask : ndarray of bool
+        E.g. shape (batch, steps): the mask that travels with the model's output.
+    reduction : str or None
+
+    Returns
+    -------
+    ndarray
+        The merged weights (float64).
 
     Examples
     --------
     >>> apply_mask(None, np.array([True, False]), "sum").tolist()
     [1.0, 0.0]
+    >>> apply_mask(None, np.array([True, False, True, True]), "mean").tolist()
+    [1.3333333333333333, 0.0, 1.3333333333333333, 1.3333333333333333]
     """
-    mask = mask.astype(np.float64)
+    mask = np.asarray(mask).astype(bool, copy=False)
     if reduction in ("mean", "sum_over_batch_size"):
-        mask *= mask.size / (mask.sum() + config.epsilon())
+        valid = int(np.count_nonzero(mask))
+        float_mask = np.where(mask, mask.size / valid if valid else 0.0, 0.0)
+    else:
+        float_mask = mask.astype(np.float64)
     if sample_weight is None:
-        return mask
-    mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight)
-    return sample_weight * mask
+        return float_mask
+    sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    float_mask, sample_weight = squeeze_or_expand_to_same_rank(float_mask, sample_weight)
+    if sample_weight.ndim < float_mask.ndim:  # one weight per sample: every step
+        sample_weight = sample_weight.reshape(
+            sample_weight.shape + (1,) * (float_mask.ndim - sample_weight.ndim))
+    return sample_weight * float_mask
 
 
 def reduce_values(values: Tensor, sample_weight: np.ndarray | None, reduction: str | None):
@@ -229,6 +254,22 @@ def reduce_weighted_values(
     return reduce_values(values, weights, reduction)
 
 
+def _get_mask(tensor: Any) -> np.ndarray | None:
+    """The mask that travels with ``tensor`` (see :mod:`descend.layers._masks`), or None."""
+    if not isinstance(tensor, Tensor):
+        return None
+    from descend.layers._masks import get_mask  # the layers package imports losses
+
+    mask = get_mask(tensor)
+    return None if isinstance(mask, list) else mask
+
+
+def _combine_masks(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a & b`` after Keras's rank fix-up (an output mask and an ``ignore_class`` mask)."""
+    a, b = squeeze_or_expand_to_same_rank(np.asarray(a, bool), np.asarray(b, bool))
+    return np.logical_and(a, b)
+
+
 def _snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
@@ -299,6 +340,11 @@ class Loss:
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
         """Compute the reduced loss.
 
+        As in Keras, when ``y_pred`` carries a mask (the output of a model or layer
+        fed by ``Embedding(mask_zero=True)`` or ``Masking``, e.g. shape
+        ``(batch, steps)``), masked entries get weight 0 and leave the mean
+        (:func:`apply_mask`).
+
         Parameters
         ----------
         y_true : array_like or Tensor
@@ -313,6 +359,7 @@ class Loss:
         Tensor
             A scalar (or per-sample values when ``reduction`` is ``"none"``).
         """
+        in_mask = _get_mask(y_pred)
         y_pred = ops.as_tensor(y_pred)
         if self.dtype is not None and y_pred.dtype != self.dtype:
             y_pred = ops.cast(y_pred, self.dtype)
@@ -323,6 +370,8 @@ class Loss:
             values = self.call(Tensor._make(labels.astype(y_pred.dtype), False, None), y_pred)
         values = ops.as_tensor(values)
         mask = self._label_mask(labels, y_pred)
+        if in_mask is not None:
+            mask = in_mask if mask is None else _combine_masks(in_mask, mask)
         return reduce_weighted_values(values, sample_weight, self.reduction, mask)
 
     def validate(self, y_true: np.ndarray, output_shape: tuple) -> None:

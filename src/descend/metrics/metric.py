@@ -329,6 +329,44 @@ class Sum(Metric):
         return self.total
 
 
+def _output_mask(y_pred: Any) -> np.ndarray | None:
+    if not isinstance(y_pred, Tensor):
+        return None
+    from descend.layers._masks import get_mask  # the layers package imports metrics
+
+    mask = get_mask(y_pred)
+    return None if isinstance(mask, list) else mask
+
+
+def masked_sample_weight(sample_weight: Any, mask: Any) -> np.ndarray:
+    """Keras's ``apply_mask(..., reduction="sum")`` for metrics: weights times the mask.
+
+    A metric that averages per-entry values (every :class:`MeanMetricWrapper`:
+    accuracies, ``mae``, ...) then averages over the unmasked entries only. One
+    weight per sample (shape ``(batch,)``) for a mask ``(batch, steps)`` weights
+    each of its steps.
+
+    Parameters
+    ----------
+    sample_weight : array_like or None
+    mask : ndarray of bool, e.g. shape (batch, steps)
+
+    Returns
+    -------
+    ndarray of float64
+
+    Examples
+    --------
+    >>> masked_sample_weight([2.0, 1.0], np.array([[True, False], [True, True]])).tolist()
+    [[2.0, 0.0], [1.0, 1.0]]
+    """
+    from descend.losses.loss import apply_mask
+
+    weights = None if sample_weight is None else np.asarray(as_array(sample_weight),
+                                                            dtype=np.float64)
+    return apply_mask(weights, np.asarray(mask), "sum")
+
+
 class MeanMetricWrapper(Mean):
     """The mean of ``fn(y_true, y_pred, **kwargs)`` over all samples seen.
 
@@ -372,7 +410,15 @@ class MeanMetricWrapper(Mean):
             self._direction = "down"
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """Evaluate ``fn`` on one batch and add its per-sample values to the mean."""
+        """Evaluate ``fn`` on one batch and add its per-sample values to the mean.
+
+        As in Keras, a mask that travels with ``y_pred`` (a model output fed by
+        ``Embedding(mask_zero=True)``) leaves the masked entries out
+        (:func:`masked_sample_weight`).
+        """
+        mask = _output_mask(y_pred)
+        if mask is not None:
+            sample_weight = masked_sample_weight(sample_weight, mask)
         y_true, y_pred = squeeze_or_expand_to_same_rank(as_array(y_true), as_array(y_pred))
         with no_grad():
             values = self._fn(y_true, y_pred, **self._fn_kwargs)

@@ -33,6 +33,7 @@ from typing import Any
 from descend.autograd import Tensor
 from descend.autograd.ops import nn as _nn
 from descend.autograd.ops import pool as _pool
+from descend.layers import _masks
 from descend.layers.convolutional import Conv1D, Conv2D, Conv3D
 from descend.layers.core import Dense, dense_chain
 from descend.layers.pooling import MaxPooling1D, MaxPooling2D, MaxPooling3D
@@ -96,7 +97,10 @@ def forward(layers: list[Any], inputs: Tensor, training: bool) -> Tensor:
         if kind == "layer":
             out = layers[step[1]]._invoke(out, training)
         elif kind == "dense":
+            mask = _masks.get_mask(out)
             out = dense_chain(out, layers[step[1]:step[2]])
+            if mask is not None:  # Dense passes a mask through (supports_masking)
+                _masks.set_mask(out, mask)
         else:
             conv, pool = layers[step[1]], layers[step[1] + 1]
             out = conv.convolve(out, activation="linear")

@@ -18,7 +18,8 @@ import numpy as np
 from descend import losses as losses_module
 from descend import metrics as metrics_module
 from descend.autograd import Tensor
-from descend.metrics.metric import result_value
+from descend.layers._masks import get_mask
+from descend.metrics.metric import masked_sample_weight, result_value
 
 
 def _per_output(spec: Any, names: list[str], what: str) -> list[Any]:
@@ -123,6 +124,13 @@ class CompiledLoss:
         return {tracker.name: float(tracker.result()) for tracker in self.metrics}
 
 
+def output_masks(outputs: list[Any]) -> list[np.ndarray | None] | None:
+    """The mask that travels with each output tensor, or None when no output has one."""
+    masks = [get_mask(o) for o in outputs]
+    masks = [None if isinstance(m, list) else m for m in masks]
+    return masks if any(m is not None for m in masks) else None
+
+
 class CompiledMetrics:
     """Metrics per output, resolved from the data shapes on the first batch."""
 
@@ -163,11 +171,20 @@ class CompiledMetrics:
         return [m for _, m, _ in self.entries]
 
     def update(self, ys: list[np.ndarray], outputs: list[np.ndarray],
-               sample_weight: np.ndarray | None = None) -> None:
-        """Accumulate one batch."""
+               sample_weight: np.ndarray | None = None,
+               masks: list[np.ndarray | None] | None = None) -> None:
+        """Accumulate one batch.
+
+        ``masks`` holds the mask that travelled with each output (or None): as in
+        Keras, metrics that average per-entry values (:class:`MeanMetricWrapper`,
+        e.g. the accuracies) leave masked entries out, weighted or not.
+        """
         for index, metric, weighted in self.entries:
-            metric.update_state(ys[index], outputs[index],
-                                sample_weight=sample_weight if weighted else None)
+            sw = sample_weight if weighted else None
+            mask = None if masks is None else masks[index]
+            if mask is not None and isinstance(metric, metrics_module.MeanMetricWrapper):
+                sw = masked_sample_weight(sw, mask)
+            metric.update_state(ys[index], outputs[index], sample_weight=sw)
 
     def reset(self) -> None:
         """Start a new epoch."""

@@ -60,7 +60,7 @@ from descend import optimizers as optimizers_module
 from descend.autograd import Tensor, no_grad
 from descend.layers import call_context
 from descend.models import data_adapter as data
-from descend.models.compile_utils import CompiledLoss, CompiledMetrics
+from descend.models.compile_utils import CompiledLoss, CompiledMetrics, output_masks
 from descend.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
 
@@ -266,12 +266,12 @@ class Trainer:
             :meth:`get_metrics_result`.
         """
         if self.compiled_metrics is not None and y is not None:
-            outputs = _arrays(y_pred)
+            outputs = _arrays(y_pred)  # the masks are read from y_pred's tensors below
             ys = _arrays(y)
             if not self.compiled_metrics.built:
                 self._build_compiled(ys, outputs)
             sw = None if sample_weight is None else np.asarray(sample_weight)
-            self.compiled_metrics.update(ys, outputs, sw)
+            self.compiled_metrics.update(ys, outputs, sw, output_masks(_flatten_outputs(y_pred)))
         return self.get_metrics_result()
 
     def _build_compiled(self, ys: list[np.ndarray], outputs: list[Any]) -> None:
@@ -358,7 +358,7 @@ class Trainer:
             for variable, constraint in constraints:
                 variable.assign(constraint(variable.data))
             tracker.update_state(float(loss.data), sample_weight=len(xs[0]))
-            compiled_metrics.update(ys, [o.data for o in outputs], sw)
+            compiled_metrics.update(ys, [o.data for o in outputs], sw, output_masks(outputs))
 
         return train_step
 
@@ -375,7 +375,7 @@ class Trainer:
                 outputs = (self._context_forward if penalised else self._forward)(xs, False)
                 loss = self._step_loss(compiled_loss, ys, outputs, sw, penalised)
             tracker.update_state(float(loss.data), sample_weight=len(xs[0]))
-            compiled_metrics.update(ys, [o.data for o in outputs], sw)
+            compiled_metrics.update(ys, [o.data for o in outputs], sw, output_masks(outputs))
 
         return test_step
 

@@ -83,6 +83,9 @@ class Normalization(Layer):
         After build: the statistics shaped to broadcast against the input.
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(self, axis: Any = -1, mean: Any = None, variance: Any = None,
                  invert: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)

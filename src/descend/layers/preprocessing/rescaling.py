@@ -54,6 +54,9 @@ class Rescaling(Layer):
     Input shape: any; output shape: the same, dtype the layer's (``float32`` by default).
     """
 
+    #: Keras 3: the mask of the input passes through to the output
+    supports_masking = True
+
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scale = _as_number_or_list(self, "scale", scale)
