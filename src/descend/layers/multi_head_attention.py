@@ -115,7 +115,8 @@ class MultiHeadAttention(Layer):
     ``(B, T)``, value/key masks ``(B, S)``, ``attention_mask`` ``(B, T, S)``.
     As in Keras, a mask that travels with the query, value or key tensor (from
     ``Embedding(mask_zero=True)`` or ``Masking``) is used when the matching
-    ``*_mask`` argument is not given, and the output carries the query's mask. Returns ``(B, T, out)`` and, with
+    ``*_mask`` argument is not given, and the output carries the query's mask.
+    Returns ``(B, T, out)`` and, with
     ``return_attention_scores``, the weights ``(B, N, T, S)``. In the functional
     API the call is recorded with the query, value (and key) as the layer's inputs.
 

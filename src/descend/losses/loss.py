@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from descend import config
 from descend.autograd import Tensor, ops
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
