@@ -62,8 +62,8 @@ def test_stacked_cells(rng):
     cells = [layers.LSTMCell(4, dtype="float64"), layers.GRUCell(3, dtype="float64")]
     layer = layers.RNN(layers.StackedRNNCells(cells), return_state=True, dtype="float64")
     x = rng.normal(size=(2, 5, 2))
-    out, h1, c1, h2 = layer(x)
-    assert layer.cell.state_size == [4, 4, 3] and layer.cell.output_size == 3
+    out, (h1, c1), (h2,) = layer(x)  # states nested per cell, as Keras
+    assert layer.cell.state_size == [[4, 4], 3] and layer.cell.output_size == 3
     lw = [w.numpy() for w in cells[0].weights]
     gw = [w.numpy() for w in cells[1].weights]
 
@@ -77,6 +77,14 @@ def test_stacked_cells(rng):
     np.testing.assert_allclose(out.numpy(), last, atol=1e-12)
     for got, want in zip((h1, c1, h2), states, strict=True):
         np.testing.assert_allclose(got.numpy(), want, atol=1e-12)
+    # initial_state nested per cell (a flat list is accepted too): the same result
+    init = [[np.ones((2, 4)), np.zeros((2, 4))], [np.full((2, 3), 0.5)]]
+    a = layer(x, initial_state=init)
+    b = layer(x, initial_state=[init[0][0], init[0][1], init[1][0]])
+    np.testing.assert_array_equal(a[0].numpy(), b[0].numpy())
+    assert [len(s) for s in layer.get_initial_state(2)] == [2, 1]
+    with pytest.raises(ValueError, match="initial_state must be 3 array"):
+        layer(x, initial_state=init[0])
     config = layers.serialize(layers.RNN([layers.LSTMCell(2), layers.SimpleRNNCell(2)]))
     back = layers.deserialize(config)
     assert [type(c).__name__ for c in back.cell.cells] == ["LSTMCell", "SimpleRNNCell"]

@@ -163,9 +163,20 @@ def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     out_shape = layer.compute_output_shape(shapes)
     # a layer that reads integer ids (Embedding) outputs its own float dtype
     dtype = layer.dtype if layer._integer_inputs else items[0].dtype
-    if isinstance(out_shape, list):
-        out: Any = [KerasTensor(s, dtype, layer, items, i, kwargs)
-                    for i, s in enumerate(out_shape)]
+    if isinstance(out_shape, list) and any(isinstance(s, list) for s in out_shape):
+        # nested outputs (RNN(StackedRNNCells(...), return_state=True): states per cell):
+        # the tensors are numbered in flat order, which is how a model finds them
+        numbers = iter(range(1 << 30))
+
+        def make(shape: Any) -> Any:
+            if isinstance(shape, list):
+                return [make(s) for s in shape]
+            return KerasTensor(shape, dtype, layer, items, next(numbers), kwargs)
+
+        out: Any = make(out_shape)
+    elif isinstance(out_shape, list):
+        out = [KerasTensor(s, dtype, layer, items, i, kwargs)
+               for i, s in enumerate(out_shape)]
     else:
         out = KerasTensor(out_shape, dtype, layer, items, 0, kwargs)
     record_call(layer, list(inputs) if many else inputs, out)

@@ -46,6 +46,17 @@ from descend.models.py_dataset_adapter import is_py_dataset
 _TENSOR_TAG = "__keras_tensor__"
 
 
+
+def _flat_outputs(out: Any) -> list[Any]:
+    """A layer's nested outputs (or output shapes) in flat order, as its tensors are numbered."""
+    flat: list[Any] = []
+    for item in out:
+        if isinstance(item, list):
+            flat.extend(_flat_outputs(item))
+        else:
+            flat.append(item)
+    return flat
+
 class _Node:
     """One recorded layer call: the layer, its symbolic inputs and call keyword arguments."""
 
@@ -299,6 +310,8 @@ class Functional(Model):
                 else:
                     out = layer.call(arg, **kwargs)
             if isinstance(out, (list, tuple)):
+                if any(isinstance(o, list) for o in out):  # nested (states per cell): flat
+                    out = _flat_outputs(out)
                 for index, slot in out_slots:
                     values[slot] = out[index]
             else:
@@ -457,6 +470,8 @@ class Functional(Model):
                 continue
             args = [shapes[id(t)] for t in node.inputs]
             out = node.layer.compute_output_shape(args if len(args) > 1 else args[0])
+            if isinstance(out, list) and any(isinstance(o, list) for o in out):
+                out = _flat_outputs(out)
             for tensor in node.outputs:
                 shapes[id(tensor)] = tuple(out[tensor.index] if isinstance(out, list) else out)
         result = [shapes[id(t)] for t in self.outputs]

@@ -46,6 +46,13 @@ def _resolve_tagged(item: Any, resolve: Any) -> Any:
     return item
 
 
+def _flat_outputs(out: list) -> list:
+    flat: list = []
+    for item in out:
+        flat.extend(_flat_outputs(item) if isinstance(item, list) else [item])
+    return flat
+
+
 def functional_from_config(cls: type, config: dict[str, Any],
                            custom_objects: dict | None = None) -> Any:
     """Rebuild a functional model of class ``cls`` from its config (see the module docstring).
@@ -115,6 +122,8 @@ def functional_from_config(cls: type, config: dict[str, Any],
                 waiting.setdefault(str(missing.args[0]), []).append(name)
                 break
             out = created[name](inputs, *extra, **(kwargs or {}))
+            if isinstance(out, list) and any(isinstance(o, list) for o in out):
+                out = _flat_outputs(out)  # nested (states per cell): numbered flat
             produced[name].append(out if isinstance(out, list) else [out])
             nodes.popleft()
             ready.extend(waiting.pop(name, ()))

@@ -34,9 +34,16 @@ __all__ = ["RNN"]
 
 
 def _sizes(size: Any) -> list[int]:
+    """Every state size, flat (a cell stack nests them per cell)."""
     if isinstance(size, (list, tuple)):
-        return [int(s) for s in size]
+        return [n for s in size for n in _sizes(s)]
     return [int(size)]
+
+
+def _flatten(states: Any) -> list[Any]:
+    if isinstance(states, (list, tuple)):
+        return [leaf for s in states for leaf in _flatten(s)]
+    return [states]
 
 
 class RNN(Layer):
@@ -103,7 +110,13 @@ class RNN(Layer):
 
     @property
     def state_size(self) -> list[int]:
+        """Every state's size, flat (the layer carries its states as a flat list)."""
         return _sizes(self.cell.state_size)
+
+    def _nest(self, flat: list[Any]) -> list[Any]:
+        """The states in the cell's structure (one list per cell for ``StackedRNNCells``)."""
+        nest = getattr(self.cell, "nest_states", None)
+        return nest(list(flat)) if nest is not None else list(flat)
 
     @property
     def _output_size(self) -> int:
@@ -141,9 +154,10 @@ class RNN(Layer):
         self.built = True
 
     @property
-    def states(self) -> list[np.ndarray] | None:
-        """The carried states of a stateful layer (arrays (batch, size)), else None."""
-        return self._states
+    def states(self) -> list[Any] | None:
+        """The carried states of a stateful layer (arrays (batch, size), nested per cell
+        for ``StackedRNNCells``), else None."""
+        return None if self._states is None else self._nest(self._states)
 
     def reset_states(self) -> None:
         """Set a stateful layer's carried states back to zeros."""
@@ -155,12 +169,15 @@ class RNN(Layer):
             for state in self._states:
                 state.fill(0)
 
-    def get_initial_state(self, batch_size: int) -> list[Tensor]:
-        """Zero states ``(batch_size, size)`` for each of the cell's state sizes."""
+    def get_initial_state(self, batch_size: int) -> list[Any]:
+        """Zero states ``(batch_size, size)`` for each of the cell's state sizes (one
+        list per cell for ``StackedRNNCells``, as Keras)."""
+        return self._nest(self._zero_states(batch_size))
+
+    def _zero_states(self, batch_size: int) -> list[Tensor]:
         own = getattr(self.cell, "get_initial_state", None)
         if own is not None:
-            states = own(batch_size=batch_size)
-            return list(states) if isinstance(states, (list, tuple)) else [states]
+            return _flatten(own(batch_size=batch_size))
         return [Tensor._make(np.zeros((batch_size, s), self.dtype), False, None)
                 for s in self.state_size]
 
@@ -188,9 +205,8 @@ class RNN(Layer):
                         "that batch size (drop_remainder) or stateful=False."
                     )
                 return [Tensor._make(s.copy(), False, None) for s in self._states]
-            return self.get_initial_state(batch)
-        states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
-            else [initial_state]
+            return self._zero_states(batch)
+        states = _flatten(initial_state)  # nested per cell for StackedRNNCells, or flat
         states = [s if isinstance(s, Tensor) else Tensor(np.asarray(s, self.dtype))
                   for s in states]
         sizes = self.state_size
@@ -235,7 +251,7 @@ class RNN(Layer):
                 kept[...] = new.data
         output = outputs if self.return_sequences else last
         if self.return_state:
-            return [output, *states]
+            return [output, *self._nest(states)]
         return output
 
     def _fused_sequence(self, x: Tensor, states: list[Tensor], mask: Any,
@@ -254,7 +270,7 @@ class RNN(Layer):
                 out, new = cell.call(step, list(states), training=training)
             else:
                 out, new = cell.call(step, list(states))
-            new = list(new) if isinstance(new, (list, tuple)) else [new]
+            new = _flatten(new)
             if mask is not None:
                 m = mask[:, t:t + 1]
                 if prev is None:
@@ -284,7 +300,7 @@ class RNN(Layer):
             previous_mask = np.asarray(getattr(previous_mask, "data", previous_mask), bool)
         out = previous_mask if self.return_sequences else None
         if self.return_state:
-            return [out] + [None] * len(self.state_size)
+            return [out] + [None] * len(self._nest(self.state_size))
         return out
 
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -293,7 +309,7 @@ class RNN(Layer):
         units = self._output_size
         out = (shape[0], shape[1], units) if self.return_sequences else (shape[0], units)
         if self.return_state:
-            return [out] + [(shape[0], s) for s in self.state_size]
+            return [out] + self._nest([(shape[0], s) for s in self.state_size])
         return out
 
     # --------------------------------------------------------- serialisation
