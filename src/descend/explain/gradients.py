@@ -189,6 +189,25 @@ def float64_copy(model: Any, xs: list[np.ndarray]) -> Any:
     return copy
 
 
+def _carried_states(model: Any, copy: Any) -> Any:
+    """Give the copy's stateful recurrent layers the model's carried states; return a
+    function that puts them back (every loss evaluation starts from the same states)."""
+    def stateful(m: Any) -> list[Any]:
+        return [layer for layer in m._flatten_layers(include_self=False)
+                if getattr(layer, "stateful", False) and getattr(layer, "_states", None)]
+
+    pairs = list(zip(stateful(model), stateful(copy), strict=False))
+    saved = [[np.array(s, dtype=np.float64) for s in src._states] for src, _ in pairs]
+
+    def restore() -> None:
+        for (_, dst), states in zip(pairs, saved, strict=True):
+            for kept, value in zip(dst._states, states, strict=True):
+                kept[...] = value
+
+    restore()
+    return restore
+
+
 def check_model_gradients(model: Any, x: Any, y: Any, n_samples: int = 20, eps: float = 1e-6,
                           seed: int = 0, tolerance: float = 1e-4, floor: float = 1e-5,
                           sample_weight: Any = None) -> GradientCheckResult:
@@ -238,6 +257,7 @@ def check_model_gradients(model: Any, x: Any, y: Any, n_samples: int = 20, eps: 
     xs64 = [a.astype(np.float64) for a in xs]
     sw64 = None if sw is None else sw.astype(np.float64)
     weights = list(copy.trainable_weights)
+    restore = _carried_states(model, copy)
     analytic = {id(w): g for w, g in zip(
         weights, loss_and_gradients(copy, xs64, ys, sw64, tap=False).gradients, strict=True)}
     rng = np.random.default_rng(seed)
@@ -255,8 +275,10 @@ def check_model_gradients(model: Any, x: Any, y: Any, n_samples: int = 20, eps: 
             flat = w.data.reshape(-1)
             original = flat[k]
             flat[k] = original + eps
+            restore()
             plus = model_loss(copy, xs64, ys, sw64)
             flat[k] = original - eps
+            restore()
             minus = model_loss(copy, xs64, ys, sw64)
             flat[k] = original
             numeric = (plus - minus) / (2 * eps)

@@ -56,6 +56,7 @@ from descend.explain.loss_formulas import loss_formula, loss_function_name
 from descend.explain.probe import prepare_batch, require_compiled
 from descend.explain.taps import activation_name, tap_layers
 from descend.explain.update_rules import UpdateExplanation, explain_update, slots_of
+from descend.layers._masks import get_mask, set_mask
 
 __all__ = ["LayerStep", "StepRecord", "WeightStep", "explain_seed", "step"]
 
@@ -158,6 +159,10 @@ class StepRecord:
         False when ``apply=False`` restored the model afterwards.
     text : str
         The printed explanation.
+    output_masks : list of (ndarray of bool or None)
+        The mask each output carried (``Embedding(mask_zero=True)`` ... with
+        ``return_sequences``): masked steps count 0 in the loss, the sample
+        losses and ``dLoss/d output``.
     """
 
     inputs: list[np.ndarray]
@@ -174,6 +179,7 @@ class StepRecord:
     iteration: int
     applied: bool
     text: str = ""
+    output_masks: list[Any] = field(default_factory=list)
 
     def layer(self, name: str) -> LayerStep:
         """The :class:`LayerStep` of the layer called ``name``."""
@@ -207,6 +213,7 @@ def _run_train_step(model: Any, xs: list[np.ndarray], ys: list[np.ndarray],
     def capture_forward(inputs: Any, training: bool) -> Any:
         outputs = forward(inputs, training)
         captured["outputs"] = [np.array(o.data, copy=True) for o in outputs]
+        captured["masks"] = [get_mask(o) for o in outputs]
         return outputs
 
     def capture_gradients(*args: Any, **kwargs: Any) -> Any:
@@ -226,27 +233,37 @@ def _run_train_step(model: Any, xs: list[np.ndarray], ys: list[np.ndarray],
             train_step(xs, ys, sw)
     finally:
         del model._forward, optimizer.step, tracker.update_state
-    return captured["outputs"], captured["gradients"], captured["loss"], list(calls)
+    return captured["outputs"], captured["gradients"], captured["loss"], list(calls), \
+        captured["masks"]
+
+
+def _with_masks(tensors: list[Tensor], masks: list[Any] | None) -> list[Tensor]:
+    """Attach the masks the model's outputs carried (masked steps count 0 in the loss)."""
+    for tensor, mask in zip(tensors, masks or [], strict=False):
+        if mask is not None and not isinstance(mask, list):
+            set_mask(tensor, mask)
+    return tensors
 
 
 def _output_gradients(model: Any, ys: list[np.ndarray], outputs: list[np.ndarray],
-                      sw: Any) -> list[np.ndarray]:
-    leaves = [Tensor(np.array(o, copy=True), requires_grad=True) for o in outputs]
+                      sw: Any, masks: list[Any] | None = None) -> list[np.ndarray]:
+    leaves = _with_masks([Tensor(np.array(o, copy=True), requires_grad=True)
+                          for o in outputs], masks)
     with enable_grad():
         loss = model.compiled_loss(ys, leaves, sw)
     loss.backward()
     return [np.zeros_like(t.data) if t.grad is None else t.grad for t in leaves]
 
 
-def _sample_losses(model: Any, ys: list[np.ndarray], outputs: list[np.ndarray]
-                   ) -> np.ndarray | None:
+def _sample_losses(model: Any, ys: list[np.ndarray], outputs: list[np.ndarray],
+                   masks: list[Any] | None = None) -> np.ndarray | None:
     losses = [loss for loss in model.compiled_loss.losses if loss is not None]
     if len(outputs) != 1 or len(losses) != 1 or not hasattr(losses[0], "reduction"):
         return None
     per_sample = copy.copy(losses[0])
     per_sample.reduction = "none"
     try:
-        values = per_sample(ys[0], Tensor(outputs[0]))
+        values = per_sample(ys[0], _with_masks([Tensor(outputs[0])], masks)[0])
     except Exception:  # noqa: BLE001 - a custom loss may not support it; just skip the column
         return None
     return np.asarray(values.data, dtype=np.float64)
@@ -297,7 +314,7 @@ def step(model: Any, x: Any, y: Any, sample_weight: Any = None, *, max_entries: 
     state_before = optimizer.get_state()
     learning_rate, iteration = float(optimizer.learning_rate), int(optimizer.iterations) + 1
 
-    outputs, gradients, loss, calls = _run_train_step(model, xs, ys, sw)
+    outputs, gradients, loss, calls, masks = _run_train_step(model, xs, ys, sw)
 
     after = [np.array(w.data, copy=True) for w in weights]
     slots_after = [slots_of(optimizer, w) for w in weights]
@@ -331,12 +348,12 @@ def step(model: Any, x: Any, y: Any, sample_weight: Any = None, *, max_entries: 
     losses = [item for item in model.compiled_loss.losses if item is not None]
     record = StepRecord(
         inputs=xs, targets=ys, outputs=outputs, loss=loss,
-        sample_losses=_sample_losses(model, ys, outputs),
+        sample_losses=_sample_losses(model, ys, outputs, masks),
         loss_name=" + ".join(loss_function_name(item) for item in losses),
         loss_formula="; ".join(loss_formula(item) for item in losses),
-        output_gradients=_output_gradients(model, ys, outputs, sw),
+        output_gradients=_output_gradients(model, ys, outputs, sw, masks),
         layers=layers, optimizer=type(optimizer).__name__, learning_rate=learning_rate,
-        iteration=iteration, applied=apply,
+        iteration=iteration, applied=apply, output_masks=list(masks),
     )
     if not apply:
         for w, value in zip(weights, before, strict=True):
@@ -396,6 +413,11 @@ def format_step(record: StepRecord, model: Any, max_entries: int = 6) -> str:
     out += ["", f"2. Loss: {record.loss_name}", f"   formula: {record.loss_formula}"]
     for i, t in enumerate(record.targets):
         put(f"   labels {'y' if len(record.targets) == 1 else f'y[{i}]'} = ", t)
+    for i, mask in enumerate(record.output_masks):
+        if mask is not None and not isinstance(mask, list):
+            which = "" if len(record.output_masks) == 1 else f" of output {i}"
+            out.append(f"   mask{which}: {int(np.count_nonzero(mask))} of {mask.size} steps are "
+                       "real; padded steps count 0 and the mean is over the real steps only")
     if record.sample_losses is not None:
         put("   loss of each sample = ", record.sample_losses)
     out.append(f"   loss = {num(record.loss, 8)}")

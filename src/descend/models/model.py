@@ -7,7 +7,9 @@ Keras's training API. The loops themselves are in :mod:`descend.models.training`
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -36,6 +38,21 @@ def _verbose(verbose: Any) -> int:
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received {verbose!r}.")
     return int(verbose)
+
+
+@contextlib.contextmanager
+def _kept_states(model: Any) -> Iterator[int]:
+    """Around the shape probe of ``_prepare``: how many rows to probe with (1, or the
+    batch size of stateful recurrent layers) and their carried states restored after."""
+    carried = [layer for layer in model._flatten_layers(include_self=False)
+               if getattr(layer, "stateful", False) and getattr(layer, "_states", None)]
+    saved = [[s.copy() for s in layer._states] for layer in carried]
+    try:
+        yield carried[0]._states[0].shape[0] if carried else 1
+    finally:
+        for layer, states in zip(carried, saved, strict=True):
+            for kept, old in zip(layer._states, states, strict=True):
+                kept[...] = old
 
 
 class Model(Trainer, Layer):
@@ -176,8 +193,8 @@ class Model(Trainer, Layer):
                  training: bool) -> None:
         """Build the model, resolve loss and metrics from the shapes, validate labels."""
         self._ensure_built(xs)
-        with no_grad():
-            probe = self._checked_forward([x[:1] for x in xs])
+        with no_grad(), _kept_states(self) as rows:
+            probe = self._checked_forward([x[:rows] for x in xs])
         shapes = [(None, *t.shape[1:]) for t in probe]
         names = self.output_names
         key = None if ys is None else (tuple(y.shape[1:] for y in ys), tuple(shapes))
@@ -467,7 +484,8 @@ class Model(Trainer, Layer):
             threads.use_for(self, n)
             outs = self._infer_arrays(xs)
             return outs[0] if len(outs) == 1 else outs
-        self._infer_arrays([a[:1] for a in xs])  # shape errors name the layer before any batch
+        with _kept_states(self) as rows:  # shape errors name the layer before any batch
+            self._infer_arrays([a[:rows] for a in xs])
         cbs = None
         if callbacks or verbose:
             cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
