@@ -556,6 +556,12 @@ class Layer:
             array = np.asarray(inputs)
             if array.dtype.kind in "iu":
                 return Tensor._make(array, False, None)
+            if array.dtype.kind not in "fb":
+                raise TypeError(
+                    f"Layer '{self.name}' ({type(self).__name__}) expects integer ids, received "
+                    f"an array of dtype {array.dtype}. Map the tokens to ids first (e.g. with "
+                    "TextVectorization or StringLookup)."
+                )
         return Tensor(np.asarray(inputs, dtype=self.dtype))
 
     #: keep integer array inputs as integers (``Embedding``'s ids) instead of

@@ -78,7 +78,16 @@ def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32
     for i, s in enumerate(sequences):
         if not len(s) or not maxlen:
             continue
-        trunc = np.asarray(s[-maxlen:] if truncating == "pre" else s[:maxlen], dtype=dtype)
+        kept = s[-maxlen:] if truncating == "pre" else s[:maxlen]
+        try:
+            trunc = np.asarray(kept, dtype=dtype)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"pad_sequences: sequence at position {i} holds values that are not "
+                f"{np.dtype(dtype).name} (first values {list(kept[:3])!r}). Map tokens to "
+                "integer ids first (e.g. with TextVectorization or StringLookup), or pass "
+                "dtype=object."
+            ) from None
         if trunc.shape[1:] != sample_shape:
             raise ValueError(f"pad_sequences: shape of sample {trunc.shape[1:]} of sequence at "
                              f"position {i} is different from expected shape {sample_shape}.")

@@ -110,7 +110,10 @@ class Bidirectional(Layer):
         """Build both directions."""
         for inner in (self.forward_layer, self.backward_layer):
             if not inner.built:
-                inner._maybe_build(input_shape)
+                try:
+                    inner._maybe_build(input_shape)
+                except ValueError as error:  # name the wrapper the user called
+                    raise ValueError(f"Layer '{self.name}' (Bidirectional): {error}") from None
         if self._initial_weights:
             half = len(self._initial_weights) // 2
             self.forward_layer.set_weights(self._initial_weights[:half])
@@ -119,7 +122,10 @@ class Bidirectional(Layer):
         self.built = True
 
     def _check_input(self, inputs: Any) -> None:
-        self.forward_layer._check_input(inputs)
+        try:
+            self.forward_layer._check_input(inputs)
+        except ValueError as error:
+            raise ValueError(f"Layer '{self.name}' (Bidirectional): {error}") from None
 
     def reset_states(self) -> None:
         """Reset both directions' carried states (stateful layers)."""

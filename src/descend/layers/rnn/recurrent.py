@@ -58,6 +58,17 @@ class _CellRNN(RNN):
         super().__init__(cell, **rnn_args, **base)
         self.activity_regularizer = regularizers.get(activity)
 
+    def _sequence_shape(self, input_shape: Any) -> tuple:
+        shape = super()._sequence_shape(input_shape)
+        if len(shape) != 3:  # the built-in cells read (batch, features) steps
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}) expects sequences of shape "
+                f"(batch, steps, features), received shape {shape} ({len(shape)} axes). "
+                "Flatten the features of each step first, e.g. TimeDistributed(Flatten()) "
+                "or Reshape((steps, -1))."
+            )
+        return shape
+
     def __getattr__(self, name: str) -> Any:
         # Keras exposes the cell's arguments on the layer (layer.units, layer.dropout...)
         if name.startswith("_") or name == "cell":
