@@ -31,11 +31,27 @@ from descend.autograd.function import Function
 
 
 def _sigmoid_(z: np.ndarray) -> np.ndarray:
-    """In-place logistic sigmoid, ``0.5 * (1 + tanh(z / 2))`` (stable for all z)."""
-    z *= 0.5
-    np.tanh(z, out=z)
+    """In-place logistic sigmoid, ``1 / (1 + exp(-z))``.
+
+    NumPy's float32 ``exp`` is vectorised and its ``tanh`` is not, so this form
+    costs less than ``(1 + tanh(z / 2)) / 2``. For very negative z, ``exp(-z)``
+    overflows to inf and the result is the correct limit 0: call it under
+    ``np.errstate(over="ignore")``.
+    """
+    np.negative(z, out=z)
+    np.exp(z, out=z)
     z += 1.0
-    z *= 0.5
+    np.divide(1.0, z, out=z)
+    return z
+
+
+def _tanh_(z: np.ndarray) -> np.ndarray:
+    """In-place ``tanh(z) = 2 / (1 + exp(-2 z)) - 1`` (see :func:`_sigmoid_`)."""
+    z *= -2.0
+    np.exp(z, out=z)
+    z += 1.0
+    np.divide(2.0, z, out=z)
+    z -= 1.0
     return z
 
 
@@ -102,12 +118,19 @@ class LSTMSequence(Function):
     def forward(self, x, h0, c0, kernel, recurrent_kernel, bias, mask=None):
         steps, u = x.shape[1], h0.shape[1]
         # Internally the gates are reordered to i, f, o, c so that the three sigmoids are one
-        # block, and the sigmoid columns are halved: sigmoid(z) = (1 + tanh(z / 2)) / 2, so
-        # one tanh over all gates computes them all. Time-major arrays keep each step's slice
-        # contiguous.
+        # block. All four nonlinearities come from one ``exp`` over the gates (NumPy's float32
+        # exp is vectorised, its tanh is not: exp costs less than half as much): the columns
+        # are scaled by -1 (sigmoid gates) and -2 (the candidate), so that
+        # ``1 / (1 + exp(-z)) = sigmoid(z)`` and ``2 / (1 + exp(-2 z)) - 1 = tanh(z)``;
+        # ``tanh(c)`` is formed the same way. exp overflows to inf for very negative
+        # pre-activations, which gives the right limit (0, or -1 for tanh). Time-major arrays
+        # keep each step's slice contiguous.
         order, scale = _lstm_order(u, x.dtype)
         rk = recurrent_kernel[:, order] * scale
-        gates = np.matmul(x.transpose(1, 0, 2), kernel[:, order] * scale)  # (steps, batch, 4u)
+        batch, features = x.shape[0], x.shape[2]
+        # one product for all steps' input projections, time-major (steps, batch, 4u)
+        xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(steps * batch, features)
+        gates = np.matmul(xt, kernel[:, order] * scale).reshape(steps, batch, 4 * u)
         gates += bias[order] * scale
         hs = np.empty((steps + 1,) + h0.shape, x.dtype)
         cs = np.empty_like(hs)
@@ -115,28 +138,49 @@ class LSTMSequence(Function):
         hs[0], cs[0] = h0, c0
         skip = None if mask is None else ~mask.T[:, :, None]  # (steps, batch, 1)
         product = np.empty((x.shape[0], 4 * u), x.dtype)
-        for t in range(steps):
-            z = gates[t]
-            z += np.matmul(hs[t], rk, out=product)
-            np.tanh(z, out=z)
-            sig = z[:, :3 * u]
-            sig *= 0.5
-            sig += 0.5
-            i, f, o, g = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
-            c = np.multiply(f, cs[t], out=cs[t + 1])
-            c += i * g
-            tc = np.tanh(c, out=tcs[t])
-            np.multiply(o, tc, out=hs[t + 1])
-            if skip is not None:
-                np.copyto(cs[t + 1], cs[t], where=skip[t])
-                np.copyto(hs[t + 1], hs[t], where=skip[t])
+        ig = np.empty(h0.shape, x.dtype)
+        training = self.needs_grad is not None
+        if training:
+            # the activation derivatives, formed while each step's values are in cache:
+            # sigmoid' = s (1 - s), tanh' = 1 - g^2, and d h_t / d c_t = o (1 - tanh(c_t)^2)
+            deriv = np.empty_like(gates)
+            through_h = np.empty_like(tcs)
+        with np.errstate(over="ignore"):
+            for t in range(steps):
+                z = gates[t]
+                z += np.matmul(hs[t], rk, out=product)
+                np.exp(z, out=z)
+                z += 1.0
+                np.divide(1.0, z, out=z)
+                g = z[:, 3 * u:]
+                g *= 2.0
+                g -= 1.0
+                i, f, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u]
+                c = np.multiply(f, cs[t], out=cs[t + 1])
+                c += np.multiply(i, g, out=ig)
+                tc = np.multiply(c, -2.0, out=tcs[t])
+                np.exp(tc, out=tc)
+                tc += 1.0
+                np.divide(2.0, tc, out=tc)
+                tc -= 1.0
+                np.multiply(o, tc, out=hs[t + 1])
+                if skip is not None:
+                    np.copyto(cs[t + 1], cs[t], where=skip[t])
+                    np.copyto(hs[t + 1], hs[t], where=skip[t])
+                if training:
+                    d = np.multiply(z, z, out=deriv[t])
+                    np.subtract(z[:, :3 * u], d[:, :3 * u], out=d[:, :3 * u])
+                    np.subtract(1.0, d[:, 3 * u:], out=d[:, 3 * u:])
+                    th = np.multiply(tc, tc, out=through_h[t])
+                    np.subtract(1.0, th, out=th)
+                    th *= o
         out = np.empty((x.shape[0], steps + 1, u), x.dtype)
         out[:, :steps] = hs[1:].transpose(1, 0, 2)
         out[:, steps] = cs[steps]
-        if self.needs_grad is not None:
-            self.x, self.kernel, self.recurrent_kernel = x, kernel, recurrent_kernel
+        if training:
+            self.x, self.xt, self.kernel, self.recurrent_kernel = x, xt, kernel, recurrent_kernel
             self.gates, self.hs, self.cs, self.tcs, self.skip = gates, hs, cs, tcs, skip
-            self.order = order
+            self.deriv, self.through_h, self.order = deriv, through_h, order
         return out
 
     def backward(self, grad):
@@ -148,16 +192,7 @@ class LSTMSequence(Function):
         grad_h = grad[:, :steps].transpose(1, 0, 2)
         dc = np.array(grad[:, steps], copy=True)
         dh = np.zeros((batch, u), grad.dtype)
-        # The activation derivatives depend only on the forward values: computed for all
-        # steps at once, they leave ten NumPy calls per step in the loop below.
-        deriv = np.empty_like(gates)  # sigmoid' = s (1 - s); tanh' = 1 - g^2
-        np.subtract(1.0, gates[..., :3 * u], out=deriv[..., :3 * u])
-        deriv[..., :3 * u] *= gates[..., :3 * u]
-        np.multiply(gates[..., 3 * u:], gates[..., 3 * u:], out=deriv[..., 3 * u:])
-        np.subtract(1.0, deriv[..., 3 * u:], out=deriv[..., 3 * u:])
-        through_h = np.multiply(tcs, tcs)  # d c_t / d h_t = o (1 - tanh(c_t)^2)
-        np.subtract(1.0, through_h, out=through_h)
-        through_h *= gates[..., 2 * u:3 * u]
+        deriv, through_h = self.deriv, self.through_h  # formed by the forward pass
         dz_all = np.empty_like(gates)
         tmp = np.empty((batch, u), grad.dtype)
         for t in range(steps - 1, -1, -1):
@@ -172,7 +207,7 @@ class LSTMSequence(Function):
             dz *= deriv[t]
             dc *= z[:, u:2 * u]  # d c_{t-1} = dc f
             if skip is None:
-                dh = np.matmul(dz, rk_t)
+                np.matmul(dz, rk_t, out=dh)  # dh is no longer read: overwrite it
             else:
                 dz *= ~skip[t]
                 np.copyto(dc, kept_dc, where=skip[t])
@@ -184,11 +219,11 @@ class LSTMSequence(Function):
         dz_flat = dz_all.reshape(steps * batch, 4 * u)
         dx = None
         if needs[0]:
-            dx = np.matmul(dz_all, self.kernel[:, order].T).transpose(1, 0, 2)
+            dx = np.matmul(dz_flat, self.kernel[:, order].T).reshape(
+                steps, batch, features).transpose(1, 0, 2)
         dkernel = None
         if needs[3]:
-            xt = x.transpose(1, 0, 2).reshape(steps * batch, features)
-            dkernel = np.matmul(xt.T, dz_flat)[:, back]
+            dkernel = np.matmul(self.xt.T, dz_flat)[:, back]
         drec = None
         if needs[4]:
             drec = np.matmul(hs[:steps].reshape(steps * batch, u).T, dz_flat)[:, back]
@@ -197,11 +232,12 @@ class LSTMSequence(Function):
 
 
 def _lstm_order(units: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
-    """Column order i, f, o, c of Keras's i, f, c, o layout, and the 1/2 of the sigmoid columns."""
+    """Column order i, f, o, c of Keras's i, f, c, o layout, and the column scales of the
+    exp form: -1 for the sigmoid gates, -2 for the tanh candidate."""
     u = units
     order = np.concatenate([np.arange(2 * u), np.arange(3 * u, 4 * u), np.arange(2 * u, 3 * u)])
-    scale = np.full(4 * u, 0.5, dtype)
-    scale[3 * u:] = 1.0
+    scale = np.full(4 * u, -1.0, dtype)
+    scale[3 * u:] = -2.0
     return order, scale
 
 
@@ -252,35 +288,36 @@ class GRUSequence(Function):
             hh_all = np.empty((batch, steps, u), x.dtype)
             inner_all = np.empty((batch, steps, u), x.dtype)  # h_h (after) or r*h (before)
         h = h0
-        for t in range(steps):
-            xt = x_all[:, t]
-            if reset_after:
-                rec = np.matmul(h, recurrent_kernel)
-                rec += rec_bias
-            else:
-                rec = np.matmul(h, recurrent_kernel[:, :2 * u])
-            zr = rec[:, :2 * u] + xt[:, :2 * u]
-            _sigmoid_(zr)
-            r = zr[:, u:]
-            if reset_after:
-                inner = rec[:, 2 * u:]
-                hh = r * inner
-            else:
-                inner = r * h
-                hh = np.matmul(inner, recurrent_kernel[:, 2 * u:])
-            hh += xt[:, 2 * u:]
-            np.tanh(hh, out=hh)
-            z = zr[:, :u]
-            h_new = z * h
-            h_new += (1.0 - z) * hh
-            if mask is not None:
-                h_new = np.where(mask[:, t:t + 1], h_new, h)
-            if save:
-                zr_all[:, t] = zr
-                hh_all[:, t] = hh
-                inner_all[:, t] = inner
-            out[:, t] = h_new
-            h = h_new
+        with np.errstate(over="ignore"):  # exp overflow gives the right limit (_sigmoid_)
+            for t in range(steps):
+                xt = x_all[:, t]
+                if reset_after:
+                    rec = np.matmul(h, recurrent_kernel)
+                    rec += rec_bias
+                else:
+                    rec = np.matmul(h, recurrent_kernel[:, :2 * u])
+                zr = rec[:, :2 * u] + xt[:, :2 * u]
+                _sigmoid_(zr)
+                r = zr[:, u:]
+                if reset_after:
+                    inner = rec[:, 2 * u:]
+                    hh = r * inner
+                else:
+                    inner = r * h
+                    hh = np.matmul(inner, recurrent_kernel[:, 2 * u:])
+                hh += xt[:, 2 * u:]
+                _tanh_(hh)
+                z = zr[:, :u]
+                h_new = z * h
+                h_new += (1.0 - z) * hh
+                if mask is not None:
+                    h_new = np.where(mask[:, t:t + 1], h_new, h)
+                if save:
+                    zr_all[:, t] = zr
+                    hh_all[:, t] = hh
+                    inner_all[:, t] = inner
+                out[:, t] = h_new
+                h = h_new
         if save:
             self.x, self.h0, self.kernel, self.recurrent_kernel = x, h0, kernel, recurrent_kernel
             self.zr, self.hh, self.inner, self.out = zr_all, hh_all, inner_all, out
