@@ -141,7 +141,8 @@ PASS_THROUGH = [
     lambda: layers.BatchNormalization(), lambda: layers.LayerNormalization(),
     lambda: layers.UnitNormalization(), lambda: layers.GroupNormalization(groups=1),
     lambda: layers.Identity(), lambda: layers.Rescaling(2.0),
-    lambda: layers.ActivityRegularization(l1=0.01),
+    lambda: layers.ActivityRegularization(l1=0.01), lambda: layers.SpatialDropout1D(0.3),
+    lambda: layers.Normalization(mean=0.0, variance=1.0),
 ]
 
 
