@@ -31,6 +31,7 @@ TRAIN_LABELS = {
     "C": "C: CNN conv32-pool-conv64-pool-dense10, batch 64",
     "D": "D: Conv2DTranspose 14×14×16 → 28×28×32, pool, dense10, batch 64",
     "L": "L: LSTM(128), 28 steps of 28 inputs, batch 64",
+    "T": "T: Transformer encoder block, 32 steps of width 64, batch 64",
 }
 
 
@@ -227,7 +228,7 @@ def method_section(results: dict[str, Any]) -> list[str]:
     """The workloads' sizes and the fairness choices, so the numbers can be read."""
     rows = []
     stored = results.get("workload_specs", {})
-    for name in ("A", "B32", "B128", "B1024", "C", "D", "L"):
+    for name in ("A", "B32", "B128", "B1024", "C", "D", "L", "T"):
         w = (spec.Workload(**stored[name]) if name in stored
              else spec.get_workload(name, quick=bool(results.get("quick"))))
         rows.append([name, f"{w.n_samples:,}", str(w.batch_size), str(w.epochs), f"{w.steps:,}",

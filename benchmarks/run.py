@@ -29,7 +29,8 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from benchmarks import report, spec, stats, systems  # noqa: E402
 
-DEFAULT_WORKLOADS = ("A", "B32", "B128", "B1024", "C", "D", "L", "predict", "mem", "import")
+DEFAULT_WORKLOADS = ("A", "B32", "B128", "B1024", "C", "D", "L", "T", "predict", "mem",
+                     "import")
 #: ``python -c`` probes of the import measurement: column -> code.
 IMPORT_PROBES = {"python": "pass", "numpy": "import numpy", "descend": "import descend"}
 

@@ -25,10 +25,16 @@ NETWORKS: dict[str, tuple[tuple[int, ...], int]] = {
     "cnn": ((28, 28, 1), 10),
     "deconv": ((14, 14, 16), 10),
     "lstm": ((28, 28), 10),
+    "transformer": ((32, 64), 10),
 }
 
 #: Units of workload L's LSTM (28 steps of 28 inputs, as an MNIST image read row by row).
 LSTM_UNITS = 128
+
+#: Workload T's Transformer encoder block (post-norm, as ``nn.TransformerEncoderLayer``'s
+#: default): sequences of 32 steps of width 64, 4 heads of 16, feed-forward width 128.
+TRANSFORMER_HEADS = 4
+TRANSFORMER_FF = 128
 
 #: Dense layer sizes of workload B's network, input first.
 MLP_SIZES = (784, 256, 128, 10)
@@ -47,7 +53,7 @@ class Workload:
     kind : {"train", "predict", "memory", "machine"}
         ``train`` times ``fit``; ``predict`` times inference calls; ``memory`` records peak and
         growing RSS while training; ``machine`` times NumPy's float32 matrix product.
-    network : {"seed", "mlp", "cnn", "deconv", "lstm"}
+    network : {"seed", "mlp", "cnn", "deconv", "lstm", "transformer"}
         Which network of :data:`NETWORKS` is built.
     n_samples : int
         Rows of the generated training set.
@@ -112,6 +118,10 @@ _FULL = [
                          "global average pooling, dense10, batch 64"),
     Workload("L", "train", "lstm", 4096, 64, epochs=1, warmup_steps=5,
              description="LSTM(128) over 28 steps of 28 inputs -> dense10, batch 64"),
+    Workload("T", "train", "transformer", 2048, 64, epochs=1, warmup_steps=3,
+             description="Transformer encoder block (4 heads of 16, feed-forward 128, "
+                         "post-norm) over 32 steps of width 64 -> mean over steps -> dense10, "
+                         "batch 64"),
     Workload("predict", "predict", "mlp", 1024, 1024, min_seconds=0.5,
              description="B's network: us per call at batch 1, samples/s at batch 1024"),
     Workload("mem", "memory", "mlp", 60000, 1024, epochs=1, repeats=5,
@@ -129,6 +139,7 @@ _QUICK = {
     "C": {"n_samples": 128, "warmup_steps": 2},
     "D": {"n_samples": 128, "warmup_steps": 2},
     "L": {"n_samples": 256, "warmup_steps": 2},
+    "T": {"n_samples": 256, "warmup_steps": 2},
     "predict": {"min_seconds": 0.05},
     "mem": {"n_samples": 4096, "repeats": 2},
     "matmul": {"repeats": 5},

@@ -63,7 +63,7 @@ def _primary(suffix: str) -> Callable[[Record], float | None]:
 #: The rows of the main table: (key, label, workload, metric, higher is better).
 ROWS: list[tuple[str, str, str, Callable[[Record], float | None], bool]] = [
     *[(name, name, name, lambda r: r.get("samples_per_s"), True)
-      for name in ("A", "B32", "B128", "B1024", "C", "D", "L")],
+      for name in ("A", "B32", "B128", "B1024", "C", "D", "L", "T")],
     ("predict_b1024", "predict, batch 1024 (samples/s)", "predict",
      _primary("samples_per_s_b1024"), True),
     ("predict_b1", "predict, batch 1 (µs per call)", "predict", _primary("us_b1"), False),
@@ -236,7 +236,7 @@ def summarize(records: list[Record]) -> dict[str, Any]:
         "predict_methods": summarize_fields(records, "predict", skip=("peak_rss_bytes",)),
         "peak_rss": {w: {c: f.get("peak_rss_bytes") for c, f in
                          summarize_fields(records, w).items()}
-                     for w in ("A", "B32", "B128", "B1024", "C", "D", "L", "predict")},
+                     for w in ("A", "B32", "B128", "B1024", "C", "D", "L", "T", "predict")},
         "machine": summarize_machine(records),
         "imports": summarize_imports(records),
         "memory": summarize_memory(records),

@@ -17,8 +17,29 @@ from benchmarks import spec
 from benchmarks.workers import common
 
 
+def build_transformer(keras_like: ModuleType) -> Any:
+    """Workload T's network, functional: one post-norm encoder block, mean over steps, dense.
+
+    ``x = LayerNorm(x + MHA(x, x)); x = LayerNorm(x + Dense(Dense(x, relu)))``, as
+    ``torch.nn.TransformerEncoderLayer(norm_first=False, dropout=0)``.
+    """
+    layers = keras_like.layers
+    (steps, width), classes = spec.NETWORKS["transformer"]
+    inputs = layers.Input(shape=(steps, width))
+    heads = spec.TRANSFORMER_HEADS
+    attended = layers.MultiHeadAttention(heads, width // heads)(inputs, inputs)
+    x = layers.LayerNormalization(epsilon=1e-5)(layers.Add()([inputs, attended]))
+    ff = layers.Dense(width)(layers.Dense(spec.TRANSFORMER_FF, activation="relu")(x))
+    x = layers.LayerNormalization(epsilon=1e-5)(layers.Add()([x, ff]))
+    x = layers.GlobalAveragePooling1D()(x)
+    return keras_like.Model(inputs, layers.Dense(classes, activation="softmax")(x))
+
+
 def build_model(keras_like: ModuleType, network: str) -> Any:
-    """Return the uncompiled Sequential model of ``network`` (a key of ``spec.NETWORKS``)."""
+    """Return the uncompiled model of ``network`` (a key of ``spec.NETWORKS``); Sequential
+    except the Transformer."""
+    if network == "transformer":
+        return build_transformer(keras_like)
     layers = keras_like.layers
     input_shape, classes = spec.NETWORKS[network]
     stack = [layers.Input(shape=input_shape)]

@@ -78,6 +78,8 @@ def _measure(workload: spec.Workload, variant: str) -> dict[str, Any]:
         raise common.NotApplicable("scikit-learn has no convolutional network")
     if workload.network == "lstm":
         raise common.NotApplicable("scikit-learn has no recurrent network")
+    if workload.network == "transformer":
+        raise common.NotApplicable("scikit-learn has no attention layer")
     import sklearn.neural_network  # noqa: F401 - imported before the memory probes start
 
     warnings.filterwarnings("ignore", message=".*Stochastic Optimizer.*")  # max_iter reached

@@ -34,6 +34,8 @@ def build_model(torch: Any, network: str) -> Any:
                              nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
     if network == "lstm":
         return _LSTMClassifier(torch)
+    if network == "transformer":
+        return _TransformerClassifier(torch)
     return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Flatten(), nn.Linear(64 * 5 * 5, 10))
@@ -55,6 +57,25 @@ def _LSTMClassifier(torch: Any) -> Any:  # noqa: N802  (builds an nn.Module)
             return self.head(h[-1])
 
     return LSTMClassifier()
+
+
+def _TransformerClassifier(torch: Any) -> Any:  # noqa: N802  (builds an nn.Module)
+    """``nn.TransformerEncoderLayer`` (post-norm, no dropout), mean over steps, ``Linear``."""
+    nn = torch.nn
+
+    class TransformerClassifier(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            (steps, width), classes = spec.NETWORKS["transformer"]
+            self.block = nn.TransformerEncoderLayer(
+                width, spec.TRANSFORMER_HEADS, dim_feedforward=spec.TRANSFORMER_FF,
+                dropout=0.0, batch_first=True)
+            self.head = nn.Linear(width, classes)
+
+        def forward(self, x: Any) -> Any:
+            return self.head(self.block(x).mean(dim=1))
+
+    return TransformerClassifier()
 
 
 def make_tensors(torch: Any, network: str, n_samples: int) -> tuple[Any, Any]:
