@@ -20,6 +20,19 @@ import numpy as np
 from descend.autograd.function import Function
 
 
+#: Above this many elements in all operands, an einsum of two or more operands is planned
+#: (``optimize="greedy"``): NumPy then contracts through BLAS (``tensordot``) instead of its
+#: element-by-element loop, at a planning cost of some tens of microseconds.
+_PLAN_ABOVE = 8192
+
+
+def _einsum(subscripts: str, *arrays: np.ndarray) -> np.ndarray:
+    """``np.einsum``, planned through BLAS when the operands are large (see ``_PLAN_ABOVE``)."""
+    if len(arrays) > 1 and sum(a.size for a in arrays) > _PLAN_ABOVE:
+        return np.einsum(subscripts, *arrays, optimize="greedy")
+    return np.einsum(subscripts, *arrays)
+
+
 class Einsum(Function):
     """``np.einsum`` with explicit letters: ``inputs`` (one string per operand) and ``output``.
 
@@ -27,14 +40,15 @@ class Einsum(Function):
     operands, written to the operand's distinct letters; letters that appear
     nowhere else (summed out of this operand alone) are broadcast back, and
     repeated letters (a diagonal such as ``"ii"``) are written onto the diagonal.
-    Ellipses must have been expanded to letters by the caller.
+    Ellipses must have been expanded to letters by the caller. Large contractions go
+    through BLAS (NumPy's planned einsum).
     """
 
     def forward(self, *arrays, inputs: tuple[str, ...] = (), output: str = ""):
         self.inputs, self.output = inputs, output
         if self.needs_grad is not None:
             self.arrays = arrays
-        return np.asarray(np.einsum(f"{','.join(inputs)}->{output}", *arrays))
+        return np.asarray(_einsum(f"{','.join(inputs)}->{output}", *arrays))
 
     def backward(self, grad):
         sizes: dict[str, int] = {}
@@ -51,7 +65,7 @@ class Einsum(Function):
             distinct = "".join(dict.fromkeys(letters))
             kept = "".join(c for c in distinct if c in seen)
             spec = ",".join([self.output] + [self.inputs[j] for j in others])
-            g = np.einsum(f"{spec}->{kept}", grad, *[self.arrays[j] for j in others])
+            g = _einsum(f"{spec}->{kept}", grad, *[self.arrays[j] for j in others])
             if kept != distinct:  # letters summed in this operand only: broadcast back
                 g = g.reshape([sizes[c] if c in kept else 1 for c in distinct])
                 g = np.broadcast_to(g, [sizes[c] for c in distinct])
