@@ -19,7 +19,6 @@ import numpy as np
 
 from descend.autograd.function import Function
 
-
 #: Above this many elements in all operands, an einsum of two or more operands is planned
 #: (``optimize="greedy"``): NumPy then contracts through BLAS (``tensordot``) instead of its
 #: element-by-element loop, at a planning cost of some tens of microseconds.
