@@ -142,7 +142,7 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         return np.eye(len(self.classes_))[np.asarray(indices).reshape(-1)]
 
     def _target_for_model(self, model: Any, encoded: np.ndarray) -> np.ndarray:
-        columns = _output_columns(model)
+        columns = _output_columns(model, self.n_features_in_)
         if columns == 1 and encoded.shape[1] == 2:  # one sigmoid unit: 0/1 targets
             return encoded[:, 1:]
         if columns is not None and columns != encoded.shape[1]:
@@ -317,11 +317,11 @@ class SKLearnTransformer(TransformerMixin, SKLBase):
         return tags
 
 
-def _output_columns(model: Any) -> int | None:
-    """The model's number of output columns, when it is known before fitting."""
+def _output_columns(model: Any, n_features: int) -> int | None:
+    """The model's number of output columns for ``n_features`` inputs, when it can tell."""
     try:
-        shape = model.output_shape
-    except (AttributeError, ValueError, TypeError, RuntimeError):
+        shape = model.compute_output_shape((None, n_features))
+    except Exception:  # noqa: BLE001 - a model that cannot say; model.fit will check
         return None
     if isinstance(shape, tuple) and len(shape) == 2 and isinstance(shape[1], int):
         return shape[1]
