@@ -311,8 +311,8 @@ def test_pickle_and_joblib_round_trips_predict_the_same(make, blobs, tmp_path):
 
     data = pickle.dumps(estimator)
     # the model travels as .descend bytes: no descend class is pickled but the wrapper's own
-    assert _descend_globals(data) == {f"descend.wrappers.sklearn_wrapper {type(estimator).__name__}",
-                                      "descend.wrappers._model_bytes ModelBytes"}
+    own = f"descend.wrappers.sklearn_wrapper {type(estimator).__name__}"
+    assert _descend_globals(data) == {own, "descend.wrappers._model_bytes ModelBytes"}
     restored = pickle.loads(data)
     np.testing.assert_array_equal(getattr(restored, method)(X), expected)
 

@@ -42,14 +42,15 @@ MODULES = [
     ("keras.backend", "descend.backend"),
     ("keras.datasets", "descend.datasets"),
     ("keras.tree", "descend.tree"),
+    ("keras.wrappers", "descend.wrappers"),
 ]
 
 # Out of scope: (module pattern, name pattern, reason). First match wins.
 OUT_OF_SCOPE = [
     (r"^keras$", r"^(applications|distillation|export|legacy|quantizers|visualization|"
-     r"wrappers|preprocessing|src)$",
+     r"preprocessing|src)$",
      "out of scope: a separate Keras product area (pretrained applications, export, "
-     "legacy Keras 2 API, quantization, plotting, scikit-learn wrappers, preprocessing)"),
+     "legacy Keras 2 API, quantization, plotting, preprocessing)"),
     (r"^keras$", r"^(Operation|Function)$",
      "not built: descend's ops are functions recorded by the autograd engine, not Operation "
      "objects; a functional Model plays the role of Function"),

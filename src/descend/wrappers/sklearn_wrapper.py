@@ -74,7 +74,7 @@ _COMMON_ATTRIBUTES = """
 
 
 class SKLearnClassifier(ClassifierMixin, SKLBase):
-    __doc__ = """scikit-learn classifier wrapping a descend model (``keras.wrappers.SKLearnClassifier``).
+    __doc__ = """scikit-learn classifier around a descend model (Keras's ``SKLearnClassifier``).
 
     Labels of any kind (strings, integers, booleans) are one-hot encoded in the order of
     ``classes_`` as Keras's wrapper does, so the model ends in ``n_classes`` softmax units
@@ -218,7 +218,7 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
 
 
 class SKLearnRegressor(RegressorMixin, SKLBase):
-    __doc__ = """scikit-learn regressor wrapping a descend model (``keras.wrappers.SKLearnRegressor``).
+    __doc__ = """scikit-learn regressor around a descend model (Keras's ``SKLearnRegressor``).
 
     One target (``y`` of shape ``(n_samples,)``, predictions the same shape) or several
     (``(n_samples, n_outputs)``); the callable receives ``y`` as a 2-D array either way.
@@ -270,7 +270,7 @@ class SKLearnRegressor(RegressorMixin, SKLBase):
 
 
 class SKLearnTransformer(TransformerMixin, SKLBase):
-    __doc__ = """scikit-learn transformer wrapping a descend model (``keras.wrappers.SKLearnTransformer``).
+    __doc__ = """scikit-learn transformer around a descend model (Keras's ``SKLearnTransformer``).
 
     ``fit(X, y)`` trains the model to map ``X`` to ``y``; ``transform(X)`` returns the
     model's output for ``X`` (in the model's dtype). A transformer in scikit-learn's sense
