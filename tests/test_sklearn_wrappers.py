@@ -200,6 +200,7 @@ def test_transformer_outputs_the_model_output_in_a_pipeline(blobs):
     np.testing.assert_array_equal(transformed, pipe[0].model_.predict(X, verbose=0))
     assert transformed.shape == (120, 1)
     assert pipe.score(X, y) > 0.8
+    assert pipe[0].get_feature_names_out().tolist() == ["sklearntransformer0"]
 
 
 # ------------------------------------------------------------------------ sample weights
@@ -400,3 +401,15 @@ def test_errors_name_the_problem(blobs):
 
     with pytest.raises(TypeError, match="[Ss]parse"):
         classifier().fit(scipy.sparse.csr_matrix(X), y)
+
+
+def test_seeded_fits_in_threads_are_identical_to_sequential_fits(blobs):
+    from joblib import Parallel, delayed, parallel_backend
+
+    X, y = blobs
+    expected = classifier().fit(X, y).predict_proba(X)
+    with parallel_backend("threading", n_jobs=2):
+        results = Parallel()(delayed(lambda: classifier().fit(X, y).predict_proba(X))()
+                             for _ in range(3))
+    for result in results:
+        np.testing.assert_array_equal(result, expected)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import numbers
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -24,6 +25,9 @@ from descend import random as descend_random
 from descend.wrappers import _model_bytes
 
 FLOAT_DTYPES = (np.float64, np.float32)
+# held while a seeded fit has swapped the global generator's state: fits with a random_state
+# in threads (joblib's threading backend) run one at a time instead of mixing their streams
+_SEEDED_LOCK = threading.RLock()
 # fit arguments the wrapper itself passes to model.fit
 _RESERVED_FIT_ARGUMENTS = ("x", "y", "sample_weight")
 
@@ -53,18 +57,20 @@ def seeded(random_state: Any, owner: str) -> Iterator[None]:
     draws from a generator seeded with ``random_state`` and the global generator is
     left exactly as it was. Weight initialisation, the shuffling done by ``fit`` and
     dropout all draw from that generator, so a fit with a fixed ``random_state`` is
-    bit-identical from one run to the next.
+    bit-identical from one run to the next. Seeded blocks in several threads run one at a
+    time (worker processes, joblib's default, run in parallel).
     """
     if random_state is None:
         yield
         return
     seed = _seed_from(random_state, owner)
-    saved = descend_random.get_state()
-    descend_random.set_state(np.random.default_rng(seed).bit_generator.state)
-    try:
-        yield
-    finally:
-        descend_random.set_state(saved)
+    with _SEEDED_LOCK:
+        saved = descend_random.get_state()
+        descend_random.set_state(np.random.default_rng(seed).bit_generator.state)
+        try:
+            yield
+        finally:
+            descend_random.set_state(saved)
 
 
 def _check_model(model: Any, owner: str) -> None:

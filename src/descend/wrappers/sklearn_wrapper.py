@@ -28,10 +28,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
+from sklearn.base import (
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
+    TransformerMixin,
+)
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import validate_data
 
-from descend.wrappers._base import SKLBase
+from descend.wrappers._base import FLOAT_DTYPES, SKLBase
 
 _COMMON_PARAMETERS = """
     Parameters
@@ -269,12 +275,13 @@ class SKLearnRegressor(RegressorMixin, SKLBase):
         return tags
 
 
-class SKLearnTransformer(TransformerMixin, SKLBase):
+class SKLearnTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, SKLBase):
     __doc__ = """scikit-learn transformer around a descend model (Keras's ``SKLearnTransformer``).
 
     ``fit(X, y)`` trains the model to map ``X`` to ``y``; ``transform(X)`` returns the
     model's output for ``X`` (in the model's dtype). A transformer in scikit-learn's sense
-    (a pipeline step), not the attention architecture.
+    (a pipeline step), not the attention architecture. Its output columns are named
+    ``sklearntransformer0``, ``sklearntransformer1``... (``get_feature_names_out``).
     """ + _COMMON_PARAMETERS + """
     Attributes
     ----------
@@ -308,6 +315,28 @@ class SKLearnTransformer(TransformerMixin, SKLBase):
             What ``model_.predict(X)`` returns.
         """
         return self._model_output(X)
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any
+            ) -> SKLearnTransformer:
+        """Build (or reuse) the model and train it to map ``X`` to ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+        **kwargs
+            Passed to ``model.fit``.
+
+        Returns
+        -------
+        self
+        """
+        super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        # the number of output columns, for get_feature_names_out
+        first = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES)[:1]
+        self._n_features_out = int(np.prod(self.model_.predict(first, verbose=0).shape[1:]))
+        return self
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
