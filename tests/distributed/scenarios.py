@@ -136,33 +136,35 @@ def resume(out_dir: str) -> dict:
 
 
 class _Fault(Callback):
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, out_dir: str) -> None:
         super().__init__()
-        self.kind = kind
+        self.kind, self.out_dir = kind, out_dir
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if epoch == 1 and descend.distribution.process_index() == 1:
+            with open(os.path.join(self.out_dir, "fault_at"), "w") as f:
+                f.write(repr(time.time()))
             if self.kind == "kill":
                 os.kill(os.getpid(), signal.SIGKILL)
             raise RuntimeError("a failure on process 1 only")
 
 
-def _long_fit(kind: str) -> dict:
+def _long_fit(kind: str, out_dir: str) -> dict:
     model, x, y = _resumable("float32")
     x = np.repeat(x, 40, axis=0)
     y = np.repeat(y, 40, axis=0)
-    model.fit(x, y, batch_size=4, epochs=1000, verbose=0, callbacks=[_Fault(kind)])
+    model.fit(x, y, batch_size=4, epochs=1000, verbose=0, callbacks=[_Fault(kind, out_dir)])
     return {}
 
 
 def kill(out_dir: str) -> dict:
     """Process 1 kills itself (SIGKILL) at the end of epoch 2 of a long run."""
-    return _long_fit("kill")
+    return _long_fit("kill", out_dir)
 
 
 def fail(out_dir: str) -> dict:
     """Process 1 raises at the end of epoch 2 of a long run."""
-    return _long_fit("raise")
+    return _long_fit("raise", out_dir)
 
 
 def mismatch(out_dir: str) -> dict:

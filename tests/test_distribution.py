@@ -1,0 +1,127 @@
+"""Data-parallel training on MPI: 2 processes under ``mpiexec`` against 1 process in-process.
+
+Each test runs scenarios of ``tests/distributed/scenarios.py`` once here (one process,
+no distribution) and once with ``mpiexec -n 2`` (``DataParallel``), and compares every
+process's weights, history, ``evaluate`` and ``predict`` with the one-process run:
+float64 within 1e-12, float32 within 1e-5, relative to the largest magnitude of the
+model's weights (a bias in front of BatchNormalization has no gradient and is
+rounding noise around 0 in both runs).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import descend
+
+pytest.importorskip("mpi4py", reason="mpi4py is not installed (pip install descend[mpi])")
+MPIEXEC = shutil.which("mpiexec")
+pytestmark = pytest.mark.skipif(
+    MPIEXEC is None, reason="mpiexec is not on PATH (pip install descend[mpi] installs MPICH)")
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "tests" / "distributed" / "scenarios.py"
+
+
+def _scenarios():
+    spec = importlib.util.spec_from_file_location("distributed_scenarios", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+scenarios = _scenarios()
+
+
+@pytest.fixture(autouse=True)
+def _restore_floatx():
+    floatx = descend.config.floatx()
+    yield
+    descend.config.set_floatx(floatx)
+
+
+def mpiexec(out_dir: Path, *names: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run the scenarios on 2 processes; returns the finished process (output captured)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]), OPENBLAS_NUM_THREADS="1")
+    return subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(SCRIPT), str(out_dir),
+                           *names], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def assert_same(reference: dict, path: Path, tolerance: float) -> None:
+    got = np.load(path)
+    scale = max(float(np.max(np.abs(v))) for k, v in reference.items()
+                if k.startswith("weight_"))
+    assert set(reference) <= set(got.files), sorted(set(reference) - set(got.files))
+    for key, expected in reference.items():
+        expected = np.asarray(expected, dtype=np.float64)
+        actual = got[key].astype(np.float64)
+        assert actual.shape == expected.shape, key
+        bound = tolerance * max(scale, float(np.max(np.abs(expected), initial=0.0)))
+        error = float(np.max(np.abs(actual - expected), initial=0.0))
+        assert error <= bound, f"{path.name} {key}: error {error:.3g} > {bound:.3g}"
+
+
+def test_two_processes_train_as_one(tmp_path):
+    """Dense (float64 and float32), CNN and BatchNormalization models: weights, history
+    (with EarlyStopping and ReduceLROnPlateau deciding), evaluate and predict."""
+    run = mpiexec(tmp_path, "dense", "dense32", "cnn", "batchnorm")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout == ""  # verbose=0 and no other output from any process
+    for name, tolerance in (("dense", 1e-12), ("dense32", 1e-5), ("cnn", 1e-5),
+                            ("batchnorm", 1e-12)):
+        reference = getattr(scenarios, name)(str(tmp_path))
+        for process in (0, 1):
+            assert_same(reference, tmp_path / f"{name}.{process}.npz", tolerance)
+    dense = np.load(tmp_path / "dense.0.npz")
+    assert len(dense["history_loss"]) < 6  # EarlyStopping stopped both processes together
+
+
+def test_resume_from_one_process_backup_and_only_process_zero_writes(tmp_path):
+    """A backup written by one process resumes on two; the result equals the one-process
+    resume. ModelCheckpoint, CSVLogger and model.save write on process 0 only."""
+    reference_dir, mpi_dir = tmp_path / "one", tmp_path / "two"
+    scenarios.start_backup(str(reference_dir / "backup"))
+    shutil.copytree(reference_dir / "backup", mpi_dir / "backup")
+    reference = scenarios.resume(str(reference_dir))
+    run = mpiexec(mpi_dir, "resume")
+    assert run.returncode == 0, run.stdout + run.stderr
+    for process in (0, 1):
+        assert_same(reference, mpi_dir / f"resume.{process}.npz", 1e-12)
+    assert len(reference["history_loss"]) == 2  # resumed at epoch 2 of 4
+    written = sorted(p.name for p in mpi_dir.iterdir())
+    assert written == ["checkpoint_0.weights.npz", "log_0.csv", "model_0.descend",
+                       "resume.0.npz", "resume.1.npz"]  # the backup was deleted at the end
+    assert (mpi_dir / "log_0.csv").read_text().count("\n") == 3
+
+
+def test_killed_process_ends_the_run_within_30_seconds(tmp_path):
+    run = mpiexec(tmp_path, "kill", timeout=120)
+    ended = time.time()
+    assert run.returncode != 0
+    killed = float((tmp_path / "fault_at").read_text())
+    assert ended - killed < 30, f"the run ended {ended - killed:.1f} s after the kill"
+
+
+def test_exception_on_one_process_aborts_every_process(tmp_path):
+    run = mpiexec(tmp_path, "fail", timeout=120)
+    ended = time.time()
+    assert run.returncode != 0
+    assert "process 1 of 2 failed; aborting the run" in run.stderr
+    assert "a failure on process 1 only" in run.stderr
+    assert ended - float((tmp_path / "fault_at").read_text()) < 30
+
+
+def test_data_size_mismatch_is_detected_at_start(tmp_path):
+    run = mpiexec(tmp_path, "mismatch", timeout=120)
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert run.stdout.count("process 1 has samples = 21, process 0 has 20") == 2
