@@ -18,7 +18,14 @@ Run from the repository root (needs ``pip install descend[mpi]``; about 2 minute
     python benchmarks/distributed.py --quick        # smoke test, seconds
 
 It prints a Markdown table with the load average seen before and after, and writes
-``distributed-<UTC timestamp>.json`` into ``--out``. The target is at least 1.7x at 2
+``distributed-<UTC timestamp>.json`` into ``--out``.
+
+``--project`` measures instead, in this process with one BLAS thread, the time of one
+training step of each workload at the local batch sizes of 1, 8 and 64 processes
+(global batch / P), and projects the speedup at 8 and 64 processes over 10 and
+100 Gb/s networks with the cost model of ``docs/distributed.md``::
+
+    python benchmarks/distributed.py --project The target is at least 1.7x at 2
 processes for B1024 -- on a machine with 2 free cores: with other programs on the cores
 the ratio measures the competition, so read it next to the load average.
 """
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -56,6 +64,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
                         help="folder for the results JSON")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per measurement")
+    parser.add_argument("--project", action="store_true",
+                        help="measure steps at local batch sizes and project 8 and 64 processes")
+    parser.add_argument("--latency-us", type=float, default=25.0,
+                        help="--project: network latency per message, microseconds (default 25)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workload", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -96,6 +108,84 @@ def worker(name: str, quick: bool) -> None:
                                            - before["allreduce_seconds"]) / steps,
             "blas_threads": descend.threads.blas_threads(),
         }), flush=True)
+
+
+# ----------------------------------------------------------------------- the projection
+def allreduce_seconds(nbytes: float, processes: int, gbit_per_s: float,
+                      latency_s: float) -> float:
+    """Cost model of a large ``Allreduce`` (reduce-scatter then all-gather, as MPICH runs it):
+    each process sends and receives ``2 (P-1)/P`` times the buffer, in ``2 log2 P`` rounds.
+
+    Examples
+    --------
+    >>> round(allreduce_seconds(1e6, 8, 10.0, 0.0) * 1e3, 3)   # 1 MB over 10 Gb/s, 8 processes
+    1.4
+    """
+    if processes == 1:
+        return 0.0
+    bandwidth = gbit_per_s * 1e9 / 8
+    rounds = 2 * math.ceil(math.log2(processes))
+    return 2 * (processes - 1) / processes * nbytes / bandwidth + rounds * latency_s
+
+
+def step_seconds(name: str, batch_size: int, steps: int) -> float:
+    """Median seconds of one training step of workload ``name`` at ``batch_size``."""
+    import descend
+    from benchmarks import spec
+    from benchmarks.workers import keras_api
+
+    workload = spec.get_workload(name)
+    x, y = spec.make_data(workload.network, batch_size * (steps + 3))
+    model = keras_api.compiled_model(descend, workload)
+    model.fit(x[:3 * batch_size], y[:3 * batch_size], batch_size=batch_size, verbose=0)
+    times = []
+    for i in range(steps):
+        chunk = slice((3 + i) * batch_size, (4 + i) * batch_size)
+        start = time.perf_counter()
+        model.train_on_batch(x[chunk], y[chunk])
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def project(names: list[str], latency_us: float) -> str:
+    """Measure the step at the local batches of 1, 8 and 64 processes; project the speedups."""
+    import descend
+    from benchmarks import spec
+
+    descend.config.set_blas_threads(1)
+    lines = [f"Load average (1, 5, 15 min): {[round(v, 2) for v in os.getloadavg()]} on "
+             f"{os.cpu_count()} cores; network latency {latency_us:g} µs per message.", "",
+             "| workload | gradient bytes | step at global batch (1 process) | local batch at "
+             "8 / 64 | step at local batch, 8 / 64 | 8 proc. 10 Gb/s | 8 proc. 100 Gb/s | "
+             "64 proc. 10 Gb/s | 64 proc. 100 Gb/s |",
+             "|---|---:|---:|---|---|---:|---:|---:|---:|"]
+    for name in names:
+        workload = spec.get_workload(name)
+        parameters = (spec.dense_parameter_count(spec.MLP_SIZES) if workload.network == "mlp"
+                      else _parameters(name))
+        nbytes = 4 * parameters
+        batch = workload.batch_size
+        whole = step_seconds(name, batch, 20)
+        local = {p: step_seconds(name, max(1, batch // p), 40) for p in (8, 64)}
+        cells = []
+        for p in (8, 64):
+            for gbit in (10, 100):
+                per_step = local[p] + allreduce_seconds(nbytes, p, gbit, latency_us * 1e-6)
+                cells.append(f"{whole / per_step:.1f}x")
+        lines.append(
+            f"| {name} | {nbytes:,} | {whole * 1e3:.1f} ms | {max(1, batch // 8)} / "
+            f"{max(1, batch // 64)} | {local[8] * 1e3:.2f} / {local[64] * 1e3:.2f} ms | "
+            + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _parameters(name: str) -> int:
+    import descend
+    from benchmarks import spec
+    from benchmarks.workers import keras_api
+
+    return sum(int(w.size) for w in keras_api.compiled_model(
+        descend, spec.get_workload(name)).trainable_weights)
 
 
 # --------------------------------------------------------------------------- the runner
@@ -147,10 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         worker(args.workload, args.quick)
         return 0
+    names = [n.strip() for n in args.workloads.split(",") if n.strip()]
+    if args.project:
+        print(project(names, args.latency_us))
+        return 0
     if shutil.which("mpiexec") is None:
         print("mpiexec is not on PATH: pip install 'descend[mpi]'", file=sys.stderr)
         return 2
-    names = [n.strip() for n in args.workloads.split(",") if n.strip()]
     load = {"before": [round(v, 2) for v in os.getloadavg()]}
     records = []
     for round_index in range(args.rounds):

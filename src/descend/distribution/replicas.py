@@ -158,7 +158,7 @@ class Replicas:
         everyone = self.comm.allgather(signature)
         problems = []
         for p, other in enumerate(everyone[1:], start=1):
-            for key, value in signature.items():
+            for key in signature:
                 if other.get(key) != everyone[0].get(key):
                     if key == "weights":
                         problems.append(f"process {p} builds a different model (weights "

@@ -31,9 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from descend import _distributed
+from descend import _distributed, threads
 from descend import random as descend_random
-from descend import threads
 from descend.autograd import heap, no_grad
 from descend.callbacks import CallbackList
 
