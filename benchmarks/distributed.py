@@ -20,7 +20,7 @@ Run from the repository root (needs ``pip install descend[mpi]``; about 2 minute
 It prints a Markdown table with the load average seen before and after, and writes
 ``distributed-<UTC timestamp>.json`` into ``--out``.
 
-``--project`` measures instead, in this process with one BLAS thread, the time of one
+``--project`` measures instead, in this process with one BLAS thread, the CPU time of one
 training step of each workload at the local batch sizes of 1, 8 and 64 processes
 (global batch / P), and projects the speedup at 8 and 64 processes over 10 and
 100 Gb/s networks with the cost model of ``docs/distributed.md``::
@@ -130,22 +130,24 @@ def allreduce_seconds(nbytes: float, processes: int, gbit_per_s: float,
     return 2 * (processes - 1) / processes * nbytes / bandwidth + rounds * latency_s
 
 
-def step_seconds(name: str, batch_size: int, steps: int) -> float:
-    """Median seconds of one training step of workload ``name`` at ``batch_size``."""
+def step_seconds(name: str, batch_size: int, steps: int, repeats: int = 3) -> float:
+    """CPU seconds per training step of workload ``name`` at ``batch_size`` (one BLAS
+    thread): the median over ``repeats`` timed ``fit`` calls of ``steps`` steps each, after
+    one untimed call. CPU time rather than wall time, so that other programs on a busy
+    machine do not inflate it: it is what the step costs on a core of its own."""
     import descend
     from benchmarks import spec
     from benchmarks.workers import keras_api
 
     workload = spec.get_workload(name)
-    x, y = spec.make_data(workload.network, batch_size * (steps + 3))
+    x, y = spec.make_data(workload.network, batch_size * steps)
     model = keras_api.compiled_model(descend, workload)
-    model.fit(x[:3 * batch_size], y[:3 * batch_size], batch_size=batch_size, verbose=0)
+    model.fit(x, y, batch_size=batch_size, verbose=0)
     times = []
-    for i in range(steps):
-        chunk = slice((3 + i) * batch_size, (4 + i) * batch_size)
-        start = time.perf_counter()
-        model.train_on_batch(x[chunk], y[chunk])
-        times.append(time.perf_counter() - start)
+    for _ in range(repeats):
+        start = time.process_time()
+        model.fit(x, y, batch_size=batch_size, verbose=0)
+        times.append((time.process_time() - start) / steps)
     return statistics.median(times)
 
 
@@ -157,8 +159,8 @@ def project(names: list[str], latency_us: float) -> str:
     descend.config.set_blas_threads(1)
     lines = [f"Load average (1, 5, 15 min): {[round(v, 2) for v in os.getloadavg()]} on "
              f"{os.cpu_count()} cores; network latency {latency_us:g} µs per message.", "",
-             "| workload | gradient bytes | step at global batch (1 process) | local batch at "
-             "8 / 64 | step at local batch, 8 / 64 | 8 proc. 10 Gb/s | 8 proc. 100 Gb/s | "
+             "| workload | gradient bytes | step at global batch (1 process, CPU time) | local "
+             "batch at 8 / 64 | step at local batch, 8 / 64 | 8 proc. 10 Gb/s | 8 proc. 100 Gb/s | "
              "64 proc. 10 Gb/s | 64 proc. 100 Gb/s |",
              "|---|---:|---:|---|---|---:|---:|---:|---:|"]
     for name in names:
@@ -167,8 +169,8 @@ def project(names: list[str], latency_us: float) -> str:
                       else _parameters(name))
         nbytes = 4 * parameters
         batch = workload.batch_size
-        whole = step_seconds(name, batch, 20)
-        local = {p: step_seconds(name, max(1, batch // p), 40) for p in (8, 64)}
+        whole = step_seconds(name, batch, 16)
+        local = {p: step_seconds(name, max(1, batch // p), 64) for p in (8, 64)}
         cells = []
         for p in (8, 64):
             for gbit in (10, 100):

@@ -84,6 +84,10 @@ def test_two_processes_train_as_one(tmp_path):
             assert_same(reference, tmp_path / f"{name}.{process}.npz", tolerance)
     dense = np.load(tmp_path / "dense.0.npz")
     assert len(dense["history_loss"]) < 6  # EarlyStopping stopped both processes together
+    # BLAS threads: each of the 2 processes on this machine takes half of its cores
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cores == os.cpu_count():
+        assert int(dense["usable_cores"]) == max(1, cores // 2)
 
 
 def test_resume_from_one_process_backup_and_only_process_zero_writes(tmp_path):

@@ -187,7 +187,7 @@ def main(argv: list[str]) -> None:
         start = time.perf_counter()
         results = globals()[name](out_dir)
         np.savez(os.path.join(out_dir, f"{name}.{rank}.npz"), seconds=time.perf_counter() - start,
-                 **results)
+                 usable_cores=descend.threads.usable_cores(), **results)
 
 
 if __name__ == "__main__":

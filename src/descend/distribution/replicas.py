@@ -195,7 +195,7 @@ class Replicas:
                                     root=0)
             if self.process_index != 0:
                 optimizer.set_state(state)
-        model._initial_epoch = self.comm.bcast(model._initial_epoch, root=0)
+        model._initial_epoch = self.comm.bcast(getattr(model, "_initial_epoch", None), root=0)
 
     # --------------------------------------------------------------------- logs
     def global_logs(self, model: Any) -> dict[str, Any]:
