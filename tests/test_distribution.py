@@ -129,3 +129,25 @@ def test_data_size_mismatch_is_detected_at_start(tmp_path):
     run = mpiexec(tmp_path, "mismatch", timeout=120)
     assert run.returncode == 3, run.stdout + run.stderr
     assert run.stdout.count("process 1 has samples = 21, process 0 has 20") == 2
+
+
+def test_example_runs_unchanged_on_one_and_two_processes(tmp_path, shared_datasets):
+    """examples/distributed_mnist.py (--quick): ``python`` and ``mpiexec -n 2`` print the
+    same test accuracy (once, from process 0) and the same loss to 4 decimals; the backup
+    is gone after the complete run and only the checkpoint remains."""
+    script = ROOT / "examples" / "distributed_mnist.py"
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), OPENBLAS_NUM_THREADS="1")
+    outputs = []
+    for launcher, out in (([], tmp_path / "one"), ([MPIEXEC, "-n", "2"], tmp_path / "two")):
+        run = subprocess.run([*launcher, sys.executable, str(script), "--quick", "--out",
+                              str(out)], env=env, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stdout + run.stderr
+        outputs.append(run.stdout)
+        assert sorted(p.name for p in out.iterdir()) == ["best.weights.npz"]
+    lines = [[line.split() for line in out.splitlines() if line.startswith("Test accuracy")]
+             for out in outputs]
+    assert len(lines[0]) == len(lines[1]) == 1  # printed once, by process 0
+    one, two = lines[0][0], lines[1][0]
+    assert one[2] == two[2]  # the accuracy
+    assert abs(float(one[-1]) - float(two[-1])) <= 1e-4  # the loss, printed to 4 decimals
+    assert outputs[1].count("val_loss:") == 1  # one progress line, from process 0
