@@ -72,13 +72,14 @@ def assert_same(reference: dict, path: Path, tolerance: float) -> None:
 
 
 def test_two_processes_train_as_one(tmp_path):
-    """Dense (float64 and float32), CNN and BatchNormalization models: weights, history
-    (with EarlyStopping and ReduceLROnPlateau deciding), evaluate and predict."""
-    run = mpiexec(tmp_path, "dense", "dense32", "cnn", "batchnorm")
+    """Dense (float64 and float32), CNN, BatchNormalization and custom-train_step models:
+    weights, history (with EarlyStopping and ReduceLROnPlateau deciding), the per-batch logs
+    a callback sees, evaluate and predict."""
+    run = mpiexec(tmp_path, "dense", "dense32", "cnn", "batchnorm", "custom_step")
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout == ""  # verbose=0 and no other output from any process
     for name, tolerance in (("dense", 1e-12), ("dense32", 1e-5), ("cnn", 1e-5),
-                            ("batchnorm", 1e-12)):
+                            ("batchnorm", 1e-12), ("custom_step", 1e-12)):
         reference = getattr(scenarios, name)(str(tmp_path))
         for process in (0, 1):
             assert_same(reference, tmp_path / f"{name}.{process}.npz", tolerance)

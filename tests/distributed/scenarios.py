@@ -22,6 +22,7 @@ from descend.callbacks import (
     Callback,
     CSVLogger,
     EarlyStopping,
+    LambdaCallback,
     ModelCheckpoint,
     ReduceLROnPlateau,
 )
@@ -58,11 +59,15 @@ def dense(out_dir: str, dtype: str = "float64") -> dict:
                                 layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer=descend.optimizers.Adam(0.01), loss="binary_crossentropy",
                   metrics=["accuracy", descend.metrics.AUC(name="auc")])
+    batch_logs: list = []
+    record = LambdaCallback(on_train_batch_end=lambda batch, logs: batch_logs.append(
+        [logs["loss"], logs["accuracy"], logs["auc"]]))
     history = model.fit(x, y, batch_size=10, epochs=6, sample_weight=weights,
                         validation_data=(x_val, y_val), verbose=0,
                         callbacks=[EarlyStopping(monitor="val_loss", patience=2),
-                                   ReduceLROnPlateau(monitor="loss", patience=1, factor=0.5)])
-    return _results(model, history, x_val, y_val)
+                                   ReduceLROnPlateau(monitor="loss", patience=1, factor=0.5),
+                                   record])
+    return {**_results(model, history, x_val, y_val), "batch_logs": np.array(batch_logs)}
 
 
 def dense32(out_dir: str) -> dict:
@@ -99,6 +104,41 @@ def batchnorm(out_dir: str) -> dict:
                   metrics=["accuracy"])
     history = model.fit(x, y, batch_size=9, epochs=3, verbose=0)
     return _results(model, history, x_val, y_val)
+
+
+class _Regressor(descend.Model):
+    """A subclassed model with its own train_step: gradients applied with optimizer.apply."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = layers.Dense(8, activation="tanh")
+        self.out = layers.Dense(1)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+    def train_step(self, data):
+        x, y = data
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred)
+        self.zero_grad()
+        loss.backward()
+        weights = self.trainable_weights
+        self.optimizer.apply([w.grad for w in weights], weights)
+        return self.compute_metrics(x, y, y_pred)
+
+
+def custom_step(out_dir: str) -> dict:
+    """A custom train_step (optimizer.apply) with a mean-absolute-error metric, float64."""
+    descend.config.set_floatx("float64")
+    descend.utils.set_random_seed(5)
+    x, _ = _data(43, (3,), 2, 7, "float64")
+    y = x @ np.array([[1.0], [-2.0], [0.5]]) + 0.1
+    model = _Regressor()
+    model.compile(optimizer=descend.optimizers.SGD(0.05, momentum=0.5), loss="mse",
+                  metrics=["mae"])
+    history = model.fit(x, y, batch_size=8, epochs=3, verbose=0)
+    return _results(model, history, x[:13], y[:13])
 
 
 def _resumable(dtype: str = "float64") -> tuple:
