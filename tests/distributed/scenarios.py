@@ -208,11 +208,18 @@ def fail(out_dir: str) -> dict:
 
 
 def mismatch(out_dir: str) -> dict:
-    """Process 1 passes one sample more than process 0."""
+    """Process 1 passes one sample more than process 0; then builds a wider model."""
     model, x, y = _resumable()
-    extra = descend.distribution.process_index()
+    rank = descend.distribution.process_index()
     try:
-        model.fit(x[: 20 + extra], y[: 20 + extra], batch_size=4, epochs=1, verbose=0)
+        model.fit(x[: 20 + rank], y[: 20 + rank], batch_size=4, epochs=1, verbose=0)
+    except ValueError as exc:
+        print(f"ValueError: {exc}", flush=True)
+    other = descend.Sequential([layers.Input((4,)), layers.Dense(8 + rank),
+                                layers.Dense(1, activation="sigmoid")])
+    other.compile(optimizer="adam", loss="binary_crossentropy")
+    try:
+        other.fit(x, y, batch_size=4, epochs=1, verbose=0)
     except ValueError as exc:
         print(f"ValueError: {exc}", flush=True)
         sys.exit(3)
