@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -74,15 +75,19 @@ def assert_same(reference: dict, path: Path, tolerance: float) -> None:
 def test_two_processes_train_as_one(tmp_path):
     """Dense (float64 and float32), CNN, BatchNormalization and custom-train_step models:
     weights, history (with EarlyStopping and ReduceLROnPlateau deciding), the per-batch logs
-    a callback sees, evaluate and predict."""
-    run = mpiexec(tmp_path, "dense", "dense32", "cnn", "batchnorm", "custom_step")
+    a callback sees, evaluate and predict; a LossScaleOptimizer step skipped on every process
+    when one process's gradients overflow."""
+    run = mpiexec(tmp_path, "dense", "dense32", "cnn", "batchnorm", "custom_step", "loss_scale")
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout == ""  # verbose=0 and no other output from any process
     for name, tolerance in (("dense", 1e-12), ("dense32", 1e-5), ("cnn", 1e-5),
-                            ("batchnorm", 1e-12), ("custom_step", 1e-12)):
-        reference = getattr(scenarios, name)(str(tmp_path))
+                            ("batchnorm", 1e-12), ("custom_step", 1e-12), ("loss_scale", 1e-5)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # loss_scale's overflow, on purpose
+            reference = getattr(scenarios, name)(str(tmp_path))
         for process in (0, 1):
             assert_same(reference, tmp_path / f"{name}.{process}.npz", tolerance)
+    assert float(np.load(tmp_path / "loss_scale.1.npz")["scale"]) < 2.0**15  # steps skipped
     dense = np.load(tmp_path / "dense.0.npz")
     assert len(dense["history_loss"]) < 6  # EarlyStopping stopped both processes together
     # BLAS threads: each of the 2 processes on this machine takes half of its cores

@@ -141,6 +141,24 @@ def custom_step(out_dir: str) -> dict:
     return _results(model, history, x[:13], y[:13])
 
 
+def loss_scale(out_dir: str) -> dict:
+    """LossScaleOptimizer, float32: one huge sample (on process 1's part of the first batch)
+    makes that step's gradients overflow; every process skips it, as one process does."""
+    descend.config.set_floatx("float32")
+    descend.utils.set_random_seed(6)
+    x, y = _data(24, (3,), 2, 8, "float32")
+    x[3] = 1e30
+    model = descend.Sequential([layers.Input((3,)), layers.Dense(4),
+                                layers.Dense(1)])
+    model.compile(optimizer=descend.optimizers.LossScaleOptimizer(descend.optimizers.SGD(0.1)),
+                  loss="mse")
+    history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    out = {f"weight_{i}": w for i, w in enumerate(model.get_weights())}
+    out["scale"] = np.asarray(model.optimizer.dynamic_scale)
+    out["history_loss_epochs"] = np.asarray(len(history.history["loss"]))
+    return out
+
+
 def _resumable(dtype: str = "float64") -> tuple:
     descend.config.set_floatx(dtype)
     descend.utils.set_random_seed(4)
