@@ -115,7 +115,7 @@ class Replicas:
         """
         p, count = self.process_index, self.num_processes
         start, stop = p * n // count, (p + 1) * n // count
-        if stop == start:
+        if n < count:  # decided from n alone: every process raises together
             raise raised_everywhere(ValueError(
                 f"A batch of {n} samples cannot be shared among {count} processes: every "
                 f"process needs at least one sample. Use a batch size of at least {count} and "
