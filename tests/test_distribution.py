@@ -135,6 +135,7 @@ def test_data_or_model_mismatch_is_detected_at_start(tmp_path):
     run = mpiexec(tmp_path, "mismatch", timeout=120)
     assert run.returncode == 3, run.stdout + run.stderr
     assert run.stdout.count("process 1 has samples = 21, process 0 has 20") == 2
+    assert run.stdout.count("A batch of 1 samples cannot be shared among 2 processes") == 2
     assert run.stdout.count("process 1 builds a different model (weights") == 2
     assert "(4, 8) float64 on process 0, " in run.stdout and "(4, 9) float64 there" in run.stdout
 

@@ -226,11 +226,16 @@ def fail(out_dir: str) -> dict:
 
 
 def mismatch(out_dir: str) -> dict:
-    """Process 1 passes one sample more than process 0; then builds a wider model."""
+    """Process 1 passes one sample more than process 0; then both pass data whose last
+    batch holds 1 sample; then process 1 builds a wider model."""
     model, x, y = _resumable()
     rank = descend.distribution.process_index()
     try:
         model.fit(x[: 20 + rank], y[: 20 + rank], batch_size=4, epochs=1, verbose=0)
+    except ValueError as exc:
+        print(f"ValueError: {exc}", flush=True)
+    try:  # a last batch of 1 sample cannot be shared by 2 processes
+        model.fit(x[:21], y[:21], batch_size=4, epochs=1, verbose=0)
     except ValueError as exc:
         print(f"ValueError: {exc}", flush=True)
     other = descend.Sequential([layers.Input((4,)), layers.Dense(8 + rank),
