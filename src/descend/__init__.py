@@ -43,7 +43,8 @@ def version() -> str:
 
 
 _SUBMODULES = {
-    "activations", "backend", "callbacks", "constraints", "datasets", "explain", "initializers",
+    "activations", "backend", "callbacks", "constraints", "datasets", "distribution", "explain",
+    "initializers",
     "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
     "saving", "tree", "tune", "utils", "wrappers",
 }
