@@ -110,7 +110,7 @@ def test_gradient_is_written_into_the_optimizer_buffer():
     optimizer = descend.optimizers.SGD(0.1)
     optimizer.build(layer.trainable_weights)
     table = layer.embeddings
-    slot = table._grad_buffer
+    slot = table.grad_sink
     assert slot is not None
     ids = np.array([[3, 3, 7]])
     (layer(ids) * 1.0).sum().backward()

@@ -26,7 +26,8 @@ import numpy as np
 
 from descend import random as descend_random
 from descend import threads
-from descend.autograd import heap, no_grad
+from descend.autograd import no_grad
+from descend.models import heap
 from descend.callbacks import CallbackList
 
 
