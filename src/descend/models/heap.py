@@ -13,9 +13,9 @@ machine, this alone took 30% of a training step of a 784-256-128-10 MLP at batch
 :func:`retain_freed_memory` raises both thresholds once, when a model first
 trains or predicts (``fit``, ``evaluate``, ``predict`` and the ``*_on_batch``
 methods call it; so should any other code that runs a model step after step),
-so that freed blocks stay with the process and are reused by the next step. Results are bit-identical; the cost is
-that up to ``TRIM_THRESHOLD`` bytes of freed memory stay mapped after training
-instead of going back to the system. Turn it off with
+so that freed blocks stay with the process and are reused by the next step.
+Results are bit-identical; the cost is that up to ``TRIM_THRESHOLD`` bytes of
+freed memory stay mapped after training instead of going back to the system. Turn it off with
 ``descend.config.set_heap_retention(False)`` before training, or by setting the
 environment variable ``DESCEND_HEAP_RETENTION=0``. Elsewhere than glibc it does
 nothing.

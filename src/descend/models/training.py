@@ -27,8 +27,8 @@ import numpy as np
 from descend import random as descend_random
 from descend import threads
 from descend.autograd import no_grad
-from descend.models import heap
 from descend.callbacks import CallbackList
+from descend.models import heap
 
 
 def batch_slices(n: int, batch_size: int) -> list[slice]:

@@ -3,10 +3,10 @@
 An optimizer moves the variables it trains into a single 1-D array per dtype
 (``Group.values``); each variable's ``data`` becomes a view of its slice
 (``Tensor.use_storage``), and the matching slice of ``Group.grads`` is its
-gradient sink (``Tensor.set_grad_sink``), which ``backward`` writes into. The optimizer's state (Adam's moments and
-so on) is kept in flat arrays of the same layout (``Group.slots``). One update
-of the whole model is then a handful of vectorised NumPy calls on these flat
-arrays, whatever the number of variables.
+gradient sink (``Tensor.set_grad_sink``), which ``backward`` writes into. The
+optimizer's state (Adam's moments and so on) is kept in flat arrays of the same
+layout (``Group.slots``). One update of the whole model is then a handful of
+vectorised NumPy calls on these flat arrays, whatever the number of variables.
 
 Examples
 --------
