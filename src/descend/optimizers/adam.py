@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from descend.optimizers import _kernels
 from descend.optimizers._checks import check_bool, check_real
 from descend.optimizers._layout import Group
 from descend.optimizers._update_pipeline import flush_below
@@ -41,6 +42,9 @@ def tiny_moment_thresholds(epsilon: float) -> tuple[float, float]:
     With ``epsilon = 0`` nothing is flushed (0 / 0 would appear).
     """
     return 1e-23 * epsilon, (epsilon * 2.0**-25) ** 2
+
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def adam_update(w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, t: int,
@@ -137,15 +141,25 @@ class Adam(Optimizer):
                     self._slot(variable, "velocity_hat") if self.amsgrad else None)
 
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
-        w, g, work = group.values, group.grads, group.scratch(0)
+        # update_step's rule over the whole group: one compiled pass when numba is
+        # installed (optimizers/_kernels.py, bit-identical), else twelve NumPy passes
+        w, g = group.values, group.grads
         m, v = group.slots["momentum"], group.slots["velocity"]
+        c1, c2 = 1.0 - self.beta_1, 1.0 - self.beta_2
         alpha = learning_rate * math.sqrt(1.0 - self.beta_2**step) / (1.0 - self.beta_1**step)
+        kernel = _kernels.adam(self.amsgrad) if w.dtype in _KERNEL_DTYPES else None
+        if kernel is not None:
+            scalar = w.dtype.type
+            hat = (group.slots["velocity_hat"],) if self.amsgrad else ()
+            kernel(w, g, m, v, *hat, scalar(c1), scalar(c2), scalar(self.epsilon), scalar(alpha))
+            return
+        work = group.scratch(0)
         np.subtract(g, m, out=work)  # m += (g - m) * (1 - beta_1)
-        work *= 1.0 - self.beta_1
+        work *= c1
         m += work
         np.multiply(g, g, out=g)  # v += (g^2 - v) * (1 - beta_2); g is free from here on
         g -= v
-        g *= 1.0 - self.beta_2
+        g *= c2
         v += g
         if self.amsgrad:
             v_hat = group.slots["velocity_hat"]
