@@ -30,12 +30,7 @@ _compiled: dict[str, Any] = {}  # name -> compiled function, or None when unavai
 
 
 def _build() -> None:
-    try:
-        import numba  # noqa: F401  (optional)
-    except ImportError:
-        _compiled.update(adam=None, amsgrad=None)
-        return
-    from descend.optimizers import _numba_kernels
+    from descend.optimizers import _numba_kernels  # compiles, or defines None without numba
 
     _compiled.update(adam=_numba_kernels.adam, amsgrad=_numba_kernels.adam_amsgrad)
 

@@ -1,4 +1,4 @@
-"""The numba kernels behind :mod:`descend.optimizers._kernels` (imported only with numba).
+"""The numba kernels behind :mod:`descend.optimizers._kernels` (compiled only with numba).
 
 Each loop performs, per element, exactly the float operations of the NumPy
 passes in ``Adam._update_flat`` in the same order (``error_model="numpy"`` lets
@@ -9,7 +9,11 @@ reassociation and no fused multiply-add): the results are bit-identical.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+try:
+    from numba import njit
+except ImportError:  # the optional extra is absent: the module defines no kernel
+    njit = None
 
 _SIGNATURES = ["void(f4[::1], f4[::1], f4[::1], f4[::1], f4, f4, f4, f4)",
                "void(f8[::1], f8[::1], f8[::1], f8[::1], f8, f8, f8, f8)"]
@@ -20,6 +24,8 @@ _SIGNATURES_AMSGRAD = [
 
 def _jit(signatures: list[str]):  # cached on disk where possible, else compiled per process
     def decorate(function):
+        if njit is None:
+            return None
         try:
             return njit(signatures, cache=True, nogil=True, error_model="numpy")(function)
         except RuntimeError:  # no writable cache location
