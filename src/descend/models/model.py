@@ -564,6 +564,18 @@ class Model(Trainer, Layer):
 
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
+    def export(self, filepath: Any, format: str = "tf_saved_model", verbose: bool | None = None,
+               input_signature: Any = None, **kwargs: Any) -> None:
+        """Export for inference: ``model.export("m.onnx", format="onnx", opset=17)``.
+
+        Keras 3's signature; descend writes ONNX (the ``onnx`` package). See
+        :func:`descend.export.export_model` and ``docs/interoperability.md``.
+        """
+        from descend.export import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose,
+                     input_signature=input_signature, **kwargs)
+
     def to_json(self, **kwargs: Any) -> str:
         """The architecture as a JSON string (see :func:`descend.models.model_from_json`)."""
         from descend import saving
