@@ -224,6 +224,19 @@ class GraphBuilder:
         return self.op("Shape", [x])
 
 
+    def prune(self, outputs: list[str]) -> None:
+        """Drop the nodes and initializers no output depends on (transposes that were
+        cancelled, outputs of multi-output nodes nobody reads stay with their node)."""
+        needed = set(outputs)
+        kept = []
+        for node in reversed(self.nodes):
+            if any(name in needed for name in node.output):
+                kept.append(node)
+                needed.update(name for name in node.input if name)
+        self.nodes = kept[::-1]
+        self.initializers = [t for t in self.initializers if t.name in needed]
+
+
 class _Scope:
     def __init__(self, builder: GraphBuilder, name: str) -> None:
         self.builder, self.name, self.previous = builder, name, builder._scope

@@ -227,6 +227,7 @@ def build_onnx_model(model: Any, opset: int = DEFAULT_OPSET, input_signature: An
         g.identity(value, name)
         elem = helper.np_dtype_to_tensor_dtype(np.dtype(tensor.dtype or g.dtype))
         graph_outputs.append(helper.make_tensor_value_info(name, elem, None))
+    g.prune(output_names)
     graph = helper.make_graph(g.nodes, model.name, graph_inputs, graph_outputs,
                               initializer=g.initializers)
     opsets = [helper.make_opsetid("", opset)]
