@@ -99,6 +99,10 @@ POOLING = [
     ("global_max2d", lambda: [L.GlobalMaxPooling2D()], (4, 5, 3)),
     ("global_average3d", lambda: [L.GlobalAveragePooling3D()], (2, 3, 4, 3)),
     ("global_max3d", lambda: [L.GlobalMaxPooling3D(keepdims=True)], (2, 3, 4, 3)),
+    ("adaptive_average1d", lambda: [L.AdaptiveAveragePooling1D(3)], (7, 2)),
+    ("adaptive_max2d", lambda: [L.AdaptiveMaxPooling2D((2, 3))], (5, 7, 2)),
+    ("adaptive_average2d_same_size", lambda: [L.AdaptiveAveragePooling2D((4, 2))], (4, 5, 3)),
+    ("adaptive_max3d", lambda: [L.AdaptiveMaxPooling3D(2)], (3, 5, 4, 2)),
 ]
 
 

@@ -12,7 +12,7 @@ pytest.importorskip("onnxruntime", reason="ONNX export tests need onnxruntime: "
                                           "pip install '.[test]'")
 
 import descend  # noqa: E402
-from descend import activations  # noqa: E402
+from descend import activations, ops  # noqa: E402
 from descend import layers as L  # noqa: E402
 from descend.export.onnx.activations import EXPORTABLE  # noqa: E402
 from onnx_check import check_export, randomize, sequential  # noqa: E402
@@ -126,6 +126,7 @@ RESHAPING = [
     ("upsampling_2d_bilinear", lambda: [L.UpSampling2D(2, interpolation="bilinear")],
      (3, 4, 2)),
     ("upsampling_3d", lambda: [L.UpSampling3D((1, 2, 2))], (2, 3, 2, 2)),
+    ("center_crop", lambda: [L.CenterCrop(3, 4)], (6, 7, 2)),
 ]
 
 
@@ -200,3 +201,36 @@ def test_dot(axes, normalize, shapes, tmp_path) -> None:
     a, b = descend.Input(shapes[0], name="a"), descend.Input(shapes[1], name="b")
     model = descend.Model([a, b], L.Dot(axes=axes, normalize=normalize)([a, b]))
     check_export(model, tmp_path)
+
+
+# ------------------------------------------------------------------ ops between layers
+OPS = {
+    "arithmetic": lambda x, y: (x * 2.0 + y) / 3.0 - 1.0,
+    "reflected_and_power": lambda x, y: 1.0 - (2.0 / (abs(y) + 1.0)) ** 2 + (-x),
+    "unary": lambda x, y: ops.exp(ops.tanh(x)) + ops.sqrt(ops.abs(y)) + ops.square(x),
+    "reductions": lambda x, y: ops.sum(x, axis=-1, keepdims=True) * ops.mean(y, axis=1)[:, None]
+    + ops.max(x, axis=(1, 2))[:, None, None],
+    "indexing": lambda x, y: ops.concatenate([x[:, -1], x[:, 0, ::2], y[..., 1]], axis=-1),
+    "shapes": lambda x, y: ops.reshape(ops.transpose(ops.expand_dims(x, 1), (0, 1, 3, 2)),
+                                       (-1, 12)) + ops.squeeze(y[:, :, :1], axis=-1)[:, :1],
+    "matmul_softmax_clip": lambda x, y: ops.clip(ops.softmax(ops.matmul(
+        x, ops.transpose(y, (0, 2, 1))), axis=1), 0.1, 0.6),
+    "maximum_minimum": lambda x, y: ops.maximum(x, 0.5) + ops.minimum(x, y) + ops.relu(y)
+    + ops.sigmoid(x) + ops.log(ops.exp(y)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_ops_between_layers(name: str, tmp_path) -> None:
+    x = descend.Input((3, 4), name="x")
+    y = descend.Input((3, 4), name="y")
+    model = randomize(descend.Model([x, y], OPS[name](L.Dense(4)(x), y)))
+    check_export(model, tmp_path)
+
+
+def test_untranslated_op_is_refused(tmp_path) -> None:
+    x = descend.Input((4,), name="x")
+    model = descend.Model(x, ops.cumsum(L.Dense(3)(x), axis=-1))
+    with pytest.raises(ValueError, match=r"\(OpLayer\).*the op 'cumsum'"):
+        model.export(tmp_path / "m.onnx", format="onnx")
+    assert not list(tmp_path.iterdir())

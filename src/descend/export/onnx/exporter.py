@@ -277,6 +277,7 @@ def _load_converters() -> None:
         core_layers,
         merge_layers,
         norm_layers,
+        op_layers,
         pool_layers,
         rnn_layers,
         shape_layers,

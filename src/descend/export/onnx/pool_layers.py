@@ -9,8 +9,9 @@ from typing import Any
 from descend import layers as L
 from descend.export.onnx.builder import GraphBuilder, Value
 from descend.export.onnx.conv_layers import conv_pads, to_channels_first, to_channels_last
-from descend.export.onnx.registry import check_call, converts
+from descend.export.onnx.registry import check_call, converts, refuse
 from descend.export.onnx.shape_layers import channels_last
+from descend.layers.adaptive_pooling import adaptive_windows
 
 _MAX = (L.MaxPooling1D, L.MaxPooling2D, L.MaxPooling3D)
 _AVERAGE = (L.AveragePooling1D, L.AveragePooling2D, L.AveragePooling3D)
@@ -47,6 +48,33 @@ def convert_global_pooling(g: GraphBuilder, layer: Any, inputs: list[Value], cal
     op_type = "ReduceMax" if isinstance(layer, _GLOBAL_MAX) else "ReduceMean"
     axes = list(range(1, layer.rank + 1))
     return [g.reduce(op_type, inputs[0].name, axes, keepdims=layer.keepdims)]
+
+
+_ADAPTIVE_MAX = (L.AdaptiveMaxPooling1D, L.AdaptiveMaxPooling2D, L.AdaptiveMaxPooling3D)
+
+
+@converts(*_ADAPTIVE_MAX, L.AdaptiveAveragePooling1D, L.AdaptiveAveragePooling2D,
+          L.AdaptiveAveragePooling3D)
+def convert_adaptive_pooling(g: GraphBuilder, layer: Any, inputs: list[Value], call: dict
+                             ) -> list:
+    """One axis at a time: each window ``floor(i n / out) .. ceil((i + 1) n / out)`` reduced,
+    the windows concatenated (descend's computation; needs the spatial lengths)."""
+    check_call(layer, call)
+    channels_last(layer)
+    x = inputs[0]
+    op_type = "ReduceMax" if isinstance(layer, _ADAPTIVE_MAX) else "ReduceMean"
+    out = x.name
+    for axis, cells in enumerate(layer.output_size, start=1):
+        length = x.shape[axis]
+        if length is None:
+            raise refuse(layer, f"adaptive pooling needs the spatial lengths of its input "
+                                f"(received shape {x.shape}); give the Input a full shape.")
+        if length == cells:
+            continue
+        parts = [g.reduce(op_type, g.slice(out, [start], [stop], [axis]), [axis])
+                 for start, stop in adaptive_windows(length, cells)]
+        out = g.concat(parts, axis)
+    return [out]
 
 
 __all__: list[str] = []
