@@ -188,6 +188,12 @@ def test_settings_that_cannot_be_exported(case: str, patterns: list, tmp_path) -
     _refused(model, tmp_path, *patterns)
 
 
+def test_training_true_in_the_model_is_refused(tmp_path) -> None:
+    x = descend.Input((4,), name="x")
+    model = descend.Model(x, L.Dropout(0.5, name="mc_dropout")(L.Dense(3)(x), training=True))
+    _refused(model, tmp_path, "'mc_dropout' (Dropout)", "training=True")
+
+
 def test_flatten_channels_first_is_exported(tmp_path) -> None:
     check_export(sequential(L.Flatten(data_format="channels_first"), shape=(2, 3, 4)), tmp_path)
 

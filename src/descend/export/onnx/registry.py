@@ -62,7 +62,14 @@ def _same_compute(cls: type, base: type) -> bool:
 
 
 def check_call(layer: Any, call: dict[str, Any], allowed: tuple[str, ...] = ()) -> None:
-    """Refuse call arguments a converter does not translate (``training`` is always fine)."""
+    """Refuse call arguments a converter does not translate.
+
+    ``training=False`` (or None) is inference, which is what is exported;
+    ``training=True`` fixed in the model (Monte-Carlo dropout) is refused.
+    """
+    if call.get("training") is True:
+        raise refuse(layer, "it is called with training=True in the model; the exported "
+                            "graph computes inference (training=False).")
     extra = sorted(k for k, v in call.items()
                    if k != "training" and k not in allowed and v not in (None, False))
     if extra:
