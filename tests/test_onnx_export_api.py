@@ -260,3 +260,20 @@ def test_import_descend_does_not_import_onnx() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, check=True).stdout
     assert out.strip() == "False False"
+
+
+def test_output_shape_falls_back_to_the_recorded_shape(monkeypatch) -> None:
+    from descend.export.onnx import build_onnx_model
+
+    real = onnx.shape_inference.infer_shapes
+
+    def without_output_shapes(proto, **kwargs):
+        inferred = real(proto, **kwargs)
+        for output in inferred.graph.output:
+            output.type.tensor_type.ClearField("shape")
+        return inferred
+
+    monkeypatch.setattr(onnx.shape_inference, "infer_shapes", without_output_shapes)
+    model = sequential(L.Dense(4, name="head"), shape=(None, 3))
+    dims = build_onnx_model(model).graph.output[0].type.tensor_type.shape.dim
+    assert [d.dim_param or d.dim_value for d in dims] == ["batch", "head_dim1", 4]

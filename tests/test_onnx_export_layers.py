@@ -73,6 +73,8 @@ CORE = [
                                             bias_axes="d", activation="relu")], (3, 5)),
     ("einsum_dense_2d_out", lambda: [L.EinsumDense("ab,bcd->acd", output_shape=(2, 3),
                                                    bias_axes="cd")], (5,)),
+    ("einsum_dense_ellipsis", lambda: [L.EinsumDense("...b,bc->...c", output_shape=4,
+                                                     bias_axes="c")], (3, 5)),
     ("inference_identities", lambda: [
         L.Dropout(0.5), L.GaussianNoise(1.0), L.GaussianDropout(0.3), L.AlphaDropout(0.2),
         L.SpatialDropout1D(0.5), L.Identity(), L.ActivityRegularization(l1=0.1),

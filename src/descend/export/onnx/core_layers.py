@@ -54,9 +54,6 @@ def convert_einsum_dense(g: GraphBuilder, layer: Any, inputs: list[Value], call:
     check_call(layer, call)
     (x,) = inputs
     equation = layer.equation.replace(" ", "")
-    if "." in equation:
-        raise refuse(layer, f"its equation {layer.equation!r} uses '...', which ONNX export "
-                            "does not translate; spell out every axis.")
     out = g.op("Einsum", [x.name, g.weight(weight_array(layer.kernel), "kernel")],
                equation=equation)
     if layer.bias is not None:

@@ -239,8 +239,15 @@ def build_onnx_model(model: Any, opset: int = DEFAULT_OPSET, input_signature: An
     proto.doc_string = f"Exported by descend {__version__} from model '{model.name}'."
     # the output shapes are ONNX's own inference from the graph (batch axis "batch")
     inferred = onnx.shape_inference.infer_shapes(proto, strict_mode=True)
-    for declared_output, found in zip(proto.graph.output, inferred.graph.output, strict=True):
-        declared_output.CopyFrom(found)
+    for declared, found, tensor in zip(proto.graph.output, inferred.graph.output, outputs,
+                                       strict=True):
+        if found.type.tensor_type.HasField("shape"):
+            declared.CopyFrom(found)
+        else:  # not inferred: the rank and lengths the functional graph recorded
+            declared.CopyFrom(helper.make_tensor_value_info(
+                declared.name, declared.type.tensor_type.elem_type,
+                ["batch" if i == 0 else (f"{declared.name}_dim{i}" if s is None else int(s))
+                 for i, s in enumerate(tensor.shape)]))
     onnx.checker.check_model(proto, full_check=True)
     return proto
 
