@@ -148,3 +148,20 @@ def test_self_attention_block(tmp_path) -> None:
     h = L.Dense(16, activation="gelu")(h)
     out = L.GlobalAveragePooling1D()(L.Dense(8)(h))
     check_export(randomize(descend.Model(x, out)), tmp_path)
+
+
+@pytest.mark.parametrize("opset", [13, 18, 21])
+def test_mixed_model_at_opset_boundaries(opset: int, tmp_path) -> None:
+    from descend import ops
+
+    x = descend.Input((6, 4), name="sequence")
+    h = L.Bidirectional(L.GRU(4, return_sequences=True))(x)
+    h = L.LayerNormalization()(h)
+    h = L.Add()([h, L.MultiHeadAttention(2, 2)(h, h)])
+    h = L.GroupNormalization(groups=2)(L.Conv1D(4, 3, padding="causal")(h))
+    h = L.SimpleRNN(3, return_sequences=True)(h)
+    pooled = L.Concatenate()([L.GlobalMaxPooling1D()(h), ops.mean(h, axis=1),
+                              L.UnitNormalization()(L.LSTM(2)(h))])
+    model = randomize(descend.Model(x, L.Dense(2, activation="softmax")(pooled)),
+                      seed=opset)
+    check_export(model, tmp_path, opset=opset)
