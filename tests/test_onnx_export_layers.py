@@ -111,6 +111,23 @@ def test_embedding_from_float_ids(tmp_path) -> None:
     check_export(model, tmp_path, inputs)
 
 
+@pytest.mark.parametrize("mode", ["one_hot", "multi_hot", "count"])
+def test_category_encoding(mode: str, tmp_path) -> None:
+    shape = (1,) if mode == "one_hot" else (5,)
+    model = sequential(L.CategoryEncoding(6, output_mode=mode), shape=shape, name=mode)
+
+    def inputs(batch: int) -> list:
+        return [np.random.default_rng(batch).integers(0, 6, (batch, *shape)).astype("float32")]
+    check_export(model, tmp_path, inputs)
+
+
+@pytest.mark.parametrize("mode", ["int", "one_hot", "multi_hot", "count"])
+def test_discretization(mode: str, tmp_path) -> None:
+    layer = L.Discretization(bin_boundaries=[-1.0, 0.0, 0.5, 2.0], output_mode=mode)
+    shape = (1,) if mode == "one_hot" else (4,)
+    check_export(sequential(layer, shape=shape, name=f"bins_{mode}"), tmp_path)
+
+
 # ------------------------------------------------------------------ reshaping
 RESHAPING = [
     ("flatten", lambda: [L.Flatten(), L.Dense(2)], (3, 4, 2)),

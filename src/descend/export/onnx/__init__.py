@@ -6,7 +6,8 @@ is one concept per module: :mod:`.exporter` walks the model and writes the file,
 converters, and the converters live by family (:mod:`.core_layers`,
 :mod:`.activations`, :mod:`.shape_layers`, :mod:`.conv_layers`,
 :mod:`.pool_layers`, :mod:`.norm_layers`, :mod:`.merge_layers`,
-:mod:`.rnn_layers`, :mod:`.attention_layers`).
+:mod:`.rnn_layers`, :mod:`.attention_layers`, :mod:`.encoding_layers`,
+:mod:`.op_layers`).
 """
 
 from descend.export.onnx.exporter import (

@@ -223,10 +223,10 @@ def build_onnx_model(model: Any, opset: int = DEFAULT_OPSET, input_signature: An
     output_names = [g.reserve(n) for n in _output_names(model, [v.name for v in values])]
     produced = emit_model(g, model, values)
     graph_outputs = []
-    for name, value, tensor in zip(output_names, produced, outputs, strict=True):
+    for name, value in zip(output_names, produced, strict=True):
         g.identity(value, name)
-        elem = helper.np_dtype_to_tensor_dtype(np.dtype(tensor.dtype or g.dtype))
-        graph_outputs.append(helper.make_tensor_value_info(name, elem, None))
+        # dtype and shape: ONNX's inference below (0: undefined until then)
+        graph_outputs.append(helper.make_tensor_value_info(name, 0, None))
     g.prune(output_names)
     graph = helper.make_graph(g.nodes, model.name, graph_inputs, graph_outputs,
                               initializer=g.initializers)
@@ -241,11 +241,13 @@ def build_onnx_model(model: Any, opset: int = DEFAULT_OPSET, input_signature: An
     inferred = onnx.shape_inference.infer_shapes(proto, strict_mode=True)
     for declared, found, tensor in zip(proto.graph.output, inferred.graph.output, outputs,
                                        strict=True):
-        if found.type.tensor_type.HasField("shape"):
+        if found.type.tensor_type.HasField("shape") and found.type.tensor_type.elem_type:
             declared.CopyFrom(found)
-        else:  # not inferred: the rank and lengths the functional graph recorded
+        else:  # not inferred: the dtype, rank and lengths the functional graph recorded
+            elem = found.type.tensor_type.elem_type or helper.np_dtype_to_tensor_dtype(
+                np.dtype(tensor.dtype or g.dtype))
             declared.CopyFrom(helper.make_tensor_value_info(
-                declared.name, declared.type.tensor_type.elem_type,
+                declared.name, elem,
                 ["batch" if i == 0 else (f"{declared.name}_dim{i}" if s is None else int(s))
                  for i, s in enumerate(tensor.shape)]))
     onnx.checker.check_model(proto, full_check=True)
@@ -282,6 +284,7 @@ def _load_converters() -> None:
         attention_layers,
         conv_layers,
         core_layers,
+        encoding_layers,
         merge_layers,
         norm_layers,
         op_layers,
