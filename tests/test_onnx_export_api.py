@@ -127,6 +127,13 @@ def test_input_signature_fixes_unknown_lengths(tmp_path) -> None:
                                model.predict(x, verbose=0), atol=1e-5)
     with pytest.raises(ValueError, match=r"input_signature\[0\] has shape \(None, 8, 3\)"):
         model.export(path, format="onnx", input_signature=[(None, 8, 3)])
+    model.export(path, format="onnx", input_signature={"inputs": np.zeros((4, 6, 2))})
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert session.get_inputs()[0].shape == [4, 6, 2]
+    with pytest.raises(ValueError, match=r"input_signature has the keys \['x'\]"):
+        model.export(path, format="onnx", input_signature={"x": (None, 6, 2)})
+    with pytest.raises(ValueError, match="gives 2 input"):
+        model.export(path, format="onnx", input_signature=[(None, 6, 2), (None, 6, 2)])
 
 
 def test_verbose_and_overwrite(tmp_path, capsys) -> None:

@@ -159,10 +159,17 @@ def _signature_shapes(model: Any, inputs: list, input_signature: Any) -> list[tu
     shapes = [tuple(t.shape) for t in inputs]
     if input_signature is None:
         return shapes
+    if isinstance(input_signature, dict):  # keyed by input name
+        names = [t.layer.name for t in inputs]
+        if sorted(input_signature) != sorted(names):
+            raise ValueError(f"ONNX export: input_signature has the keys "
+                             f"{sorted(input_signature)}; model '{model.name}' has the inputs "
+                             f"{names}.")
+        input_signature = [input_signature[n] for n in names]
     items = input_signature if isinstance(input_signature, (list, tuple)) and not (
         input_signature and all(isinstance(s, (int, type(None))) for s in input_signature)
     ) else [input_signature]
-    if isinstance(items, dict) or len(items) != len(shapes):
+    if len(items) != len(shapes):
         raise ValueError(
             f"ONNX export: input_signature gives {len(items)} input(s) but model '{model.name}' "
             f"has {len(shapes)}; pass one shape (or InputSpec/array) per input, in order."
