@@ -146,7 +146,20 @@ RESHAPING = [
      (3, 4, 2)),
     ("upsampling_3d", lambda: [L.UpSampling3D((1, 2, 2))], (2, 3, 2, 2)),
     ("center_crop", lambda: [L.CenterCrop(3, 4)], (6, 7, 2)),
+    ("center_crop_smaller_image", lambda: [L.CenterCrop(5, 9)], (6, 7, 2)),
 ]
+
+
+@pytest.mark.parametrize("options", [
+    {"interpolation": "bilinear"}, {"interpolation": "nearest"},
+    {"interpolation": "bicubic"}, {"interpolation": "area"}, {"interpolation": "lanczos3"},
+    {"interpolation": "bilinear", "antialias": True},
+    {"interpolation": "bilinear", "crop_to_aspect_ratio": True},
+    {"interpolation": "nearest", "pad_to_aspect_ratio": True, "fill_value": 0.5},
+], ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
+def test_resizing(options: dict, tmp_path) -> None:
+    model = sequential(L.Resizing(4, 9, **options), shape=(7, 5, 2), name="resizing")
+    check_export(model, tmp_path)
 
 
 @pytest.mark.parametrize("name,make,shape", RESHAPING, ids=[c[0] for c in RESHAPING])

@@ -7,7 +7,7 @@ converters, and the converters live by family (:mod:`.core_layers`,
 :mod:`.activations`, :mod:`.shape_layers`, :mod:`.conv_layers`,
 :mod:`.pool_layers`, :mod:`.norm_layers`, :mod:`.merge_layers`,
 :mod:`.rnn_layers`, :mod:`.attention_layers`, :mod:`.encoding_layers`,
-:mod:`.op_layers`).
+:mod:`.image_layers`, :mod:`.op_layers`).
 """
 
 from descend.export.onnx.exporter import (

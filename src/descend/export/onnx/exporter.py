@@ -292,6 +292,7 @@ def _load_converters() -> None:
         conv_layers,
         core_layers,
         encoding_layers,
+        image_layers,
         merge_layers,
         norm_layers,
         op_layers,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from descend import layers as L
 from descend.autograd.ops.upsampling import linear_resize_matrix
 from descend.export.onnx.builder import INT64_MAX, GraphBuilder, Value
@@ -125,31 +123,6 @@ def convert_upsampling(g: GraphBuilder, layer: Any, inputs: list[Value], call: d
         step = repeat_axis if interpolation == "nearest" else linear_axis
         x, shape = step(g, x, shape, axis, int(factor), layer)
     return [x]
-
-
-@converts(L.CenterCrop)
-def convert_center_crop(g: GraphBuilder, layer: Any, inputs: list[Value], call: dict) -> list:
-    """The central ``height x width`` window (inputs at least that large)."""
-    check_call(layer, call)
-    channels_last(layer)
-    x = inputs[0]
-    if x.ndim != 4:
-        raise refuse(layer, f"ONNX export crops batches of images (batch, height, width, "
-                            f"channels); received input shape {x.shape}.")
-    height, width = x.shape[1], x.shape[2]
-    if height is None or width is None or height < layer.height or width < layer.width:
-        raise refuse(layer, f"its input {x.shape} must have known height and width at least "
-                            f"{layer.height} x {layer.width} (smaller images are resized, "
-                            "which is not exported).")
-    top, left = (height - layer.height) // 2, (width - layer.width) // 2
-    out = g.slice(x.name, [top, left], [top + layer.height, left + layer.width], [1, 2])
-    return [g.op("Cast", [out], to=_float_type(layer.dtype))]  # to the layer's dtype, as descend
-
-
-def _float_type(dtype: Any) -> int:
-    from onnx import helper
-
-    return helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
 
 
 __all__ = ["channels_last", "linear_axis", "repeat_axis"]
