@@ -82,6 +82,8 @@ CORE = [
     ("image_augmentation", lambda: [
         L.RandomFlip(), L.RandomRotation(0.2), L.RandomZoom(0.1), L.RandomTranslation(0.1, 0.1),
         L.RandomContrast(0.5), L.RandomBrightness(0.2), L.SpatialDropout2D(0.5)], (6, 6, 3)),
+    ("spectral_normalization", lambda: [L.SpectralNormalization(L.Conv1D(3, 2)),
+                                        L.SpectralNormalization(L.Dense(2))], (5, 4)),
     ("rescaling", lambda: [L.Rescaling(1 / 255.0, offset=-0.5)], (4, 3)),
     ("normalization", lambda: [L.Normalization(mean=[0.5, -1.0, 2.0],
                                                variance=[4.0, 0.25, 1.0])], (5, 3)),

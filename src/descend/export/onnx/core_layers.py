@@ -11,7 +11,7 @@ import numpy as np
 from descend import layers as L
 from descend.export.onnx import activations as act
 from descend.export.onnx.builder import GraphBuilder, Value
-from descend.export.onnx.registry import check_call, converts, refuse
+from descend.export.onnx.registry import check_call, converts, find, refuse
 from descend.layers.activity_regularization import ActivityRegularization
 
 
@@ -34,6 +34,16 @@ def convert_identity(g: GraphBuilder, layer: Any, inputs: list[Value], call: dic
     """Layers that change nothing at inference (dropout, noise, augmentation)."""
     check_call(layer, call)
     return [inputs[0].name]
+
+
+@converts(L.SpectralNormalization)
+def convert_spectral_normalization(g: GraphBuilder, layer: Any, inputs: list[Value],
+                                   call: dict) -> list:
+    """At inference, the wrapped layer with its (already normalised) kernel."""
+    check_call(layer, call)
+    inner = layer.layer
+    with g.scope(f"{layer.name}/{inner.name}"):
+        return list(find(inner)(g, inner, inputs, {}))
 
 
 # ------------------------------------------------------------------------ dense layers
