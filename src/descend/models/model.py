@@ -569,11 +569,7 @@ class Model(Trainer, Layer):
 
     def export(self, filepath: Any, format: str = "tf_saved_model", verbose: bool | None = None,
                input_signature: Any = None, **kwargs: Any) -> None:
-        """Export for inference: ``model.export("m.onnx", format="onnx", opset=17)``.
-
-        Keras 3's signature; descend writes ONNX (the ``onnx`` package). See
-        :func:`descend.export.export_model` and ``docs/interoperability.md``.
-        """
+        """Write ONNX for inference (``format="onnx"``); see :func:`descend.export.export_model`."""
         from descend.export import export_model
 
         export_model(self, filepath, format=format, verbose=verbose,
