@@ -7,9 +7,7 @@ Keras's training API. The loops themselves are in :mod:`descend.models.training`
 
 from __future__ import annotations
 
-import contextlib
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -22,6 +20,7 @@ from descend.layers import tracking
 from descend.layers.layer import Layer
 from descend.models import data_adapter as data
 from descend.models import data_sources, heap, training
+from descend.models._stateful import kept_states as _kept_states
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
 from descend.models.py_dataset_adapter import (
     evaluate_py_dataset,
@@ -38,21 +37,6 @@ def _verbose(verbose: Any) -> int:
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received {verbose!r}.")
     return int(verbose)
-
-
-@contextlib.contextmanager
-def _kept_states(model: Any) -> Iterator[int]:
-    """Around the shape probe of ``_prepare``: how many rows to probe with (1, or the
-    batch size of stateful recurrent layers) and their carried states restored after."""
-    carried = [layer for layer in model._flatten_layers(include_self=False)
-               if getattr(layer, "stateful", False) and getattr(layer, "_states", None)]
-    saved = [[s.copy() for s in layer._states] for layer in carried]
-    try:
-        yield carried[0]._states[0].shape[0] if carried else 1
-    finally:
-        for layer, states in zip(carried, saved, strict=True):
-            for kept, old in zip(layer._states, states, strict=True):
-                kept[...] = old
 
 
 class Model(Trainer, Layer):
