@@ -161,8 +161,7 @@ def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     if not layer.built:
         layer._maybe_build(shapes)
     out_shape = layer.compute_output_shape(shapes)
-    # a layer that reads integer ids (Embedding) outputs its own float dtype
-    dtype = layer.dtype if layer._integer_inputs else items[0].dtype
+    dtype = _symbolic_dtype(layer, items[0].dtype)
     if isinstance(out_shape, list):
         out: Any = [KerasTensor(s, dtype, layer, items, i, kwargs)
                     for i, s in enumerate(out_shape)]
@@ -170,6 +169,19 @@ def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
         out = KerasTensor(out_shape, dtype, layer, items, 0, kwargs)
     record_call(layer, list(inputs) if many else inputs, out)
     return out
+
+
+def _symbolic_dtype(layer: Layer, first_input_dtype: str) -> str:
+    """The dtype a layer's symbolic outputs carry.
+
+    A layer that declares its output dtype (``output_dtype``, e.g. ``Discretization``
+    with integer bucket ids) gives it; a layer that reads integer ids (``Embedding``)
+    outputs its own float dtype; any other layer keeps its first input's dtype.
+    """
+    declared = getattr(layer, "output_dtype", None)
+    if isinstance(declared, str):
+        return declared
+    return layer.dtype if layer._integer_inputs else first_input_dtype
 
 
 def symbolic_templated_call(layer: Layer, inputs: Any, args: tuple, kwargs: dict) -> Any:
@@ -209,7 +221,7 @@ def symbolic_templated_call(layer: Layer, inputs: Any, args: tuple, kwargs: dict
         return _output_shapes(out)
 
     out_shape = _merge_shapes(run(2), run(3))
-    dtype = layer.dtype if layer._integer_inputs else found[0].dtype
+    dtype = _symbolic_dtype(layer, found[0].dtype)
     shapes = out_shape if isinstance(out_shape, list) else [out_shape]
     outputs = [KerasTensor(shape, dtype, layer, found, i) for i, shape in enumerate(shapes)]
     for tensor in outputs:
