@@ -24,7 +24,8 @@ from descend.datasets import mnist
 from descend.utils import set_random_seed
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-SCRIPTS = ["mnist_mlp", "mnist_cnn", "fashion_mnist_mlp", "mnist1d_mlp", "mnist1d_cnn"]
+SCRIPTS = ["mnist_mlp", "mnist_cnn", "fashion_mnist_mlp", "fashion_mnist_cnn", "mnist1d_mlp",
+           "mnist1d_cnn"]
 
 
 def load_example(name: str) -> ModuleType:
