@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from descend.layers.layer import Layer, shape_tuple
@@ -150,6 +151,16 @@ def call_attribute(layer: Layer, which: str) -> Any:
     return value
 
 
+def _output_shape(layer: Layer, shapes: Any, kwargs: dict) -> Any:
+    """``layer.compute_output_shape(shapes)``, given the call options it declares (``reverse``)."""
+    if kwargs:
+        params = inspect.signature(layer.compute_output_shape).parameters
+        options = {k: v for k, v in kwargs.items() if k in params}
+        if options:
+            return layer.compute_output_shape(shapes, **options)
+    return layer.compute_output_shape(shapes)
+
+
 def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     """Record ``layer(inputs)`` on symbolic tensors and return the symbolic output(s)."""
     from descend.layers.input_spec import assert_input_compatibility
@@ -160,7 +171,7 @@ def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     shapes = [t.shape for t in items] if many else items[0].shape
     if not layer.built:
         layer._maybe_build(shapes)
-    out_shape = layer.compute_output_shape(shapes)
+    out_shape = _output_shape(layer, shapes, kwargs)
     dtype = _symbolic_dtype(layer, items[0].dtype)
     if isinstance(out_shape, list):
         out: Any = [KerasTensor(s, dtype, layer, items, i, kwargs)
