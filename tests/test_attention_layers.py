@@ -423,3 +423,17 @@ def test_dropout_gradcheck_with_a_fixed_mask(make, f64):
     np.testing.assert_array_equal(out_a, out_b)
     assert not np.allclose(out_a, layer._invoke([Tensor(q), Tensor(v)], False).data)
     check_layer(layer, [q, v], call)
+
+
+@pytest.mark.parametrize("cls", [layers.Attention, layers.AdditiveAttention])
+def test_attention_scores_are_a_second_symbolic_output(cls):
+    """``return_attention_scores=True`` in a functional model gives two outputs, as Keras."""
+    q, v = descend.Input((4, 8)), descend.Input((5, 8))
+    out, scores = cls()([q, v], return_attention_scores=True)
+    assert out.shape == (None, 4, 8) and scores.shape == (None, 4, 5)
+    model = descend.Model([q, v], [out, scores])
+    rng = np.random.default_rng(0)
+    got_out, got_scores = model.predict([rng.normal(size=(2, 4, 8)),
+                                         rng.normal(size=(2, 5, 8))], verbose=0)
+    assert got_out.shape == (2, 4, 8) and got_scores.shape == (2, 4, 5)
+    np.testing.assert_allclose(got_scores.sum(-1), 1.0, rtol=1e-5)

@@ -331,3 +331,12 @@ def test_preprocessing_model_trains_and_round_trips(tmp_path):
     model.compile("adam", descend.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(x, y, epochs=1, verbose=0)
     roundtrip(model, x, tmp_path)
+
+
+def test_discretization_int_mode_symbolic_dtype_is_int32():
+    """In a functional model, "int" bucket ids are int32 as Keras records them."""
+    x = descend.Input((3,))
+    assert layers.Discretization(bin_boundaries=[0.0, 1.0])(x).dtype == "int32"
+    encoded = layers.Discretization(bin_boundaries=[0.0, 1.0], output_mode="one_hot")(
+        descend.Input((1,)))
+    assert encoded.dtype == "float32"

@@ -93,6 +93,7 @@ from descend.layers.preprocessing import (
 from descend.layers.repeat_vector import RepeatVector
 from descend.layers.reshaping import Cropping1D, Cropping2D, Reshape, ZeroPadding1D, ZeroPadding2D
 from descend.layers.reshaping_3d import Cropping3D, ZeroPadding3D
+from descend.layers.reversible_embedding import ReversibleEmbedding
 from descend.layers.rms_normalization import RMSNormalization
 from descend.layers.rnn import (
     GRU,
@@ -160,6 +161,7 @@ __all__ = [
     "AdditiveAttention", "Attention", "EinsumDense", "LayerNormalization", "MultiHeadAttention",
     "IntegerLookup", "StringLookup", "TextVectorization",
     "Bidirectional", "Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "Masking", "RNN",
+    "ReversibleEmbedding",
     "SimpleRNN", "SimpleRNNCell", "StackedRNNCells", "TimeDistributed",
     "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "Normalization",
     "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",

@@ -108,6 +108,7 @@ class Attention(Layer):
         self._seed_generator = (descend_random.SeedGenerator(seed)
                                 if self.dropout > 0 and seed is not None else None)
         self.scale: Any = None
+        self._scores_requested = False
         self.concat_score_weight: Any = None
 
     # ------------------------------------------------------------------ checks
@@ -221,9 +222,21 @@ class Attention(Layer):
             return None
         return mask[0]
 
-    def compute_output_shape(self, input_shape: Any) -> tuple:
-        """``(*query_shape[:-1], value_shape[-1])``."""
-        return (*tuple(input_shape[0])[:-1], tuple(input_shape[1])[-1])
+    def _call_symbolic(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        self._scores_requested = bool(kwargs.get("return_attention_scores", False))
+        try:
+            return super()._call_symbolic(inputs, *args, **kwargs)
+        finally:
+            self._scores_requested = False
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """``(*query_shape[:-1], value_shape[-1])``; with scores requested, also the
+        scores' ``(*query_shape[:-1], value_shape[-2])``."""
+        query, value = tuple(input_shape[0]), tuple(input_shape[1])
+        out = (*query[:-1], value[-1])
+        if not self._scores_requested:
+            return out
+        return [out, (*query[:-1], value[-2])]
 
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments, Keras's keys."""

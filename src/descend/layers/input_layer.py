@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from descend.layers.layer import Layer, shape_tuple
@@ -150,6 +151,16 @@ def call_attribute(layer: Layer, which: str) -> Any:
     return value
 
 
+def _output_shape(layer: Layer, shapes: Any, kwargs: dict) -> Any:
+    """``layer.compute_output_shape(shapes)``, given the call options it declares (``reverse``)."""
+    if kwargs:
+        params = inspect.signature(layer.compute_output_shape).parameters
+        options = {k: v for k, v in kwargs.items() if k in params}
+        if options:
+            return layer.compute_output_shape(shapes, **options)
+    return layer.compute_output_shape(shapes)
+
+
 def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     """Record ``layer(inputs)`` on symbolic tensors and return the symbolic output(s)."""
     from descend.layers.input_spec import assert_input_compatibility
@@ -160,9 +171,8 @@ def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     shapes = [t.shape for t in items] if many else items[0].shape
     if not layer.built:
         layer._maybe_build(shapes)
-    out_shape = layer.compute_output_shape(shapes)
-    # a layer that reads integer ids (Embedding) outputs its own float dtype
-    dtype = layer.dtype if layer._integer_inputs else items[0].dtype
+    out_shape = _output_shape(layer, shapes, kwargs)
+    dtype = _symbolic_dtype(layer, items[0].dtype)
     if isinstance(out_shape, list) and any(isinstance(s, list) for s in out_shape):
         # nested outputs (RNN(StackedRNNCells(...), return_state=True): states per cell):
         # the tensors are numbered in flat order, which is how a model finds them
@@ -181,6 +191,19 @@ def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
         out = KerasTensor(out_shape, dtype, layer, items, 0, kwargs)
     record_call(layer, list(inputs) if many else inputs, out)
     return out
+
+
+def _symbolic_dtype(layer: Layer, first_input_dtype: str) -> str:
+    """The dtype a layer's symbolic outputs carry.
+
+    A layer that declares its output dtype (``output_dtype``, e.g. ``Discretization``
+    with integer bucket ids) gives it; a layer that reads integer ids (``Embedding``)
+    outputs its own float dtype; any other layer keeps its first input's dtype.
+    """
+    declared = getattr(layer, "output_dtype", None)
+    if isinstance(declared, str):
+        return declared
+    return layer.dtype if layer._integer_inputs else first_input_dtype
 
 
 def symbolic_templated_call(layer: Layer, inputs: Any, args: tuple, kwargs: dict) -> Any:
@@ -220,7 +243,7 @@ def symbolic_templated_call(layer: Layer, inputs: Any, args: tuple, kwargs: dict
         return _output_shapes(out)
 
     out_shape = _merge_shapes(run(2), run(3))
-    dtype = layer.dtype if layer._integer_inputs else found[0].dtype
+    dtype = _symbolic_dtype(layer, found[0].dtype)
     shapes = out_shape if isinstance(out_shape, list) else [out_shape]
     outputs = [KerasTensor(shape, dtype, layer, found, i) for i, shape in enumerate(shapes)]
     for tensor in outputs:

@@ -10,11 +10,30 @@ gathered, through one strided *view* of the (padded) input of shape
 then one matrix product ``cols @ kernel.reshape(-1, filters)``, to which the
 bias and the activation are applied in place (the layer is one graph node).
 
-**Backward.** ``d kernel = cols.T @ dz`` and ``d cols = dz @ kernel.T`` (two
-matrix products; each is skipped when its input needs no gradient). ``d cols``
-goes back to the input shape by *col2im*: one vectorised slice-add per kernel
-offset (``prod(kernel_size)`` iterations, never a loop over output positions,
-no ``np.add.at``).
+**Backward.** ``d kernel = cols.T @ dz``: one matrix product (the bias
+gradient comes out of it as its last row). The input gradient is computed in
+one of two ways, chosen by :func:`input_gradient_method` (each is skipped when
+the input needs no gradient):
+
+- *gather* (all strides 1, and ``filters <= in_channels`` or fewer than 8 input
+  channels): the input gradient is a stride-1 convolution of the zero-padded
+  output gradient with the flipped kernel (the transposed convolution's
+  backward formulation), so it is one *im2col* of ``dz`` and one matrix product
+  ``(batch * prod(spatial), prod(kernel_size) * filters) @ (prod(kernel_size) *
+  filters, in_channels)``, written straight into the unpadded input shape;
+- *scatter* (otherwise): ``d cols = dz @ kernel.T``, laid out offset-major
+  ``(offsets, batch * out, in_channels)`` by one batched product, then *col2im*:
+  one vectorised slice-add per kernel offset, each reading a contiguous block
+  (never a loop over output positions, no ``np.add.at``).
+
+The gather copies ``prod(kernel_size) * filters`` numbers per input position
+where the scatter adds ``prod(kernel_size) * in_channels`` per output position,
+so it wins when there are fewer filters than channels (above all with one
+filter, as in an autoencoder's last layer, where its im2col is one contiguous
+copy per offset). A single product ``(rows, filters) @ (filters, offsets *
+in_channels)`` for the scatter (the transposed convolution's forward) was
+measured too: faster only while other processes compete with OpenBLAS's
+threads, slower with one thread and in the CNN benchmark's ``fit``, so not kept.
 
 Output sizes follow Keras: with ``"valid"`` padding
 ``floor((size - dilated_kernel) / stride) + 1`` where
@@ -56,7 +75,8 @@ from descend.autograd.ops._fused_activation import activate_, activation_backwar
 from descend.autograd.tensor import Tensor
 
 __all__ = [
-    "CONV_ACTIVATIONS", "Conv", "Pad", "conv", "output_size", "pad", "padding_amounts",
+    "CONV_ACTIVATIONS", "Conv", "Pad", "conv", "input_gradient", "input_gradient_method",
+    "output_size", "pad", "padding_amounts",
 ]
 
 CONV_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
@@ -274,19 +294,109 @@ class Conv(Function):
             if self.has_bias and needs[2]:
                 gb = both[-1]
         if needs[0]:
-            # d cols, laid out offset-major (offsets, batch * out, in_channels) by one batched
-            # product, so that each slice-add of col2im reads contiguous memory
-            cin = x_shape[-1]
-            per_offset = self.kernel.reshape(-1, cin, filters).transpose(0, 2, 1)
-            dcols = np.matmul(dz, per_offset).reshape(-1, x_shape[0], *out, cin)
-            gxp = np.zeros(xp_shape, dcols.dtype)
-            offsets = itertools.product(*(range(k) for k in window))
-            for i, offset in enumerate(offsets):
-                gxp[window_slices(offset, out, strides, dilation)] += dcols[i]
-            gx = gxp[interior(x_shape, pads)] if gxp.shape != x_shape else gxp
+            gx = input_gradient(dz, self.kernel, x_shape, pads, out, strides, dilation)
         if not self.has_bias:
             return gx, gk
         return gx, gk, gb
+
+
+# ------------------------------------------------------------ input gradient
+#: Below this many input channels the gather is used at stride 1 whatever the filters:
+#: the scatter's batched product then has too few columns to pay for its calls.
+MIN_SCATTER_CHANNELS = 8
+
+
+def input_gradient_method(in_channels: int, filters: int, strides: Sequence[int]) -> str:
+    """Which formulation :func:`input_gradient` uses: ``"gather"`` or ``"scatter"``.
+
+    Examples
+    --------
+    >>> input_gradient_method(32, 64, (1, 1)), input_gradient_method(8, 1, (1, 1))
+    ('scatter', 'gather')
+    >>> input_gradient_method(3, 16, (1, 1)), input_gradient_method(16, 8, (2, 2))
+    ('gather', 'scatter')
+    """
+    if all(s == 1 for s in strides) and (filters <= in_channels
+                                         or in_channels < MIN_SCATTER_CHANNELS):
+        return "gather"
+    return "scatter"
+
+
+def input_gradient(dz: np.ndarray, kernel: np.ndarray, x_shape: tuple[int, ...],
+                   pads: Sequence[tuple[int, int]], out: Sequence[int],
+                   strides: Sequence[int], dilation: Sequence[int]) -> np.ndarray:
+    """Gradient of a convolution with respect to its (unpadded) input.
+
+    Parameters
+    ----------
+    dz : ndarray, shape (batch * prod(out), filters)
+        Gradient of the convolution's output (after the activation's backward).
+    kernel : ndarray, shape (*kernel_size, in_channels, filters)
+    x_shape : tuple of int
+        The input's shape ``(batch, *spatial, in_channels)``.
+    pads : sequence of (int, int)
+        Zeros added before and after each spatial axis by the forward pass.
+    out, strides, dilation : sequence of int
+        Output lengths, strides and dilations, one per spatial axis.
+
+    Returns
+    -------
+    ndarray, shape x_shape
+        ``gx[b, p, c] = sum_{o, k: o * stride + k * dilation = p + pad_before}
+        sum_f dz[b, o, f] * kernel[k, c, f]``.
+
+    Notes
+    -----
+    The two formulations and when each is used are described in the module
+    docstring; both give the same sums.
+    """
+    cin, filters = kernel.shape[-2], kernel.shape[-1]
+    if input_gradient_method(cin, filters, strides) == "gather":
+        return _gather_input_gradient(dz, kernel, x_shape, pads, out, dilation)
+    window = kernel.shape[:-2]
+    batch = x_shape[0]
+    xp_shape = (batch, *(n + lo + hi for n, (lo, hi) in zip(x_shape[1:-1], pads, strict=True)),
+                cin)
+    # d cols, laid out offset-major (offsets, batch * out, in_channels) by one batched
+    # product, so that each slice-add of col2im reads contiguous memory
+    per_offset = kernel.reshape(-1, cin, filters).transpose(0, 2, 1)
+    dcols = np.matmul(dz, per_offset).reshape(-1, batch, *out, cin)
+    gxp = np.zeros(xp_shape, dcols.dtype)
+    for i, offset in enumerate(itertools.product(*(range(k) for k in window))):
+        gxp[window_slices(offset, out, strides, dilation)] += dcols[i]
+    return gxp[interior(x_shape, pads)] if gxp.shape != tuple(x_shape) else gxp
+
+
+def _gather_input_gradient(dz: np.ndarray, kernel: np.ndarray, x_shape: tuple[int, ...],
+                           pads: Sequence[tuple[int, int]], out: Sequence[int],
+                           dilation: Sequence[int]) -> np.ndarray:
+    """Stride-1 input gradient as a convolution of the padded ``dz`` with the flipped kernel.
+
+    Input position ``p`` (in padded coordinates ``lo + i``) receives
+    ``dz[p - k * dilation] @ kernel[k].T`` for every offset ``k``. With ``dz``
+    padded by ``span = dilation * (kernel - 1)`` zeros before (less the
+    forward's ``lo``, whose positions are not part of the input), window ``i``
+    of the padded ``dz`` holds ``dz[lo + i - span + j * dilation]`` at offset
+    ``j = kernel - 1 - k``: a plain stride-1 convolution with the kernel
+    reversed along every spatial axis.
+    """
+    window = kernel.shape[:-2]
+    rank = len(window)
+    cin, filters = kernel.shape[-2], kernel.shape[-1]
+    batch, spatial = x_shape[0], tuple(x_shape[1:-1])
+    dz = dz.reshape(batch, *out, filters)
+    index, dz_pads = [slice(None)], []
+    for n, (lo, _), o, k, d in zip(spatial, pads, out, window, dilation, strict=True):
+        before = d * (k - 1) - lo  # >= 0 unless the forward padded more than the kernel spans
+        after = n + lo - o  # so that the padded length is n + span
+        index.append(slice(max(-before, 0), o + min(after, 0)))
+        dz_pads.append((max(before, 0), max(after, 0)))
+    index.append(slice(None))
+    dzp = pad_array(dz[tuple(index)], dz_pads)
+    cols = im2col(dzp, spatial, window, (1,) * rank, dilation)
+    flipped = kernel[(slice(None, None, -1),) * rank]
+    matrix = np.ascontiguousarray(np.moveaxis(flipped, -1, -2)).reshape(-1, cin)
+    return np.matmul(cols, matrix).reshape(x_shape)
 
 
 class Pad(Function):

@@ -160,6 +160,11 @@ class Discretization(Layer):
         out = encode(indices, self.output_mode, len(self.bin_boundaries) + 1, dtype)
         return Tensor(out, dtype=out.dtype)
 
+    @property
+    def output_dtype(self) -> str:
+        """``"int32"`` bucket ids in ``"int"`` mode, else the layer's float dtype."""
+        return "int32" if self.output_mode == "int" else self.dtype
+
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """Same as the input for "int", else see the encoding rules."""
         depth = (len(self.bin_boundaries) + 1) if self.bin_boundaries is not None \
