@@ -191,6 +191,26 @@ def training_matmul_flops(sizes: tuple[int, ...]) -> int:
     return forward_and_weight_grad + input_grad
 
 
+#: Below this many multiply-adds in its largest matrix product, a step runs on one BLAS thread.
+SMALL_PRODUCT = 2**26
+
+
+def hand_written_blas_threads(workload: Workload) -> int | None:
+    """BLAS threads of the hand-written NumPy loop: descend's ``"auto"`` rule, by the model.
+
+    One thread when the largest matrix product of a step has fewer than :data:`SMALL_PRODUCT`
+    multiply-adds (``None``, NumPy's default, otherwise). A NumPy program that leaves its BLAS
+    library at one thread per core runs small products many times slower as soon as other
+    processes want the cores (``docs/threads.md``), so the floor uses the same rule as descend.
+
+    >>> hand_written_blas_threads(get_workload("B128")), hand_written_blas_threads(get_workload("B1024"))
+    (1, None)
+    """  # noqa: E501
+    sizes = SEED_SIZES if workload.network == "seed" else MLP_SIZES
+    largest = workload.batch_size * max(a * b for a, b in itertools.pairwise(sizes))
+    return 1 if largest < SMALL_PRODUCT else None
+
+
 def memory_budget_bytes(n_samples: int) -> int:
     """Bytes of the ``mem`` workload's data plus B's float32 weights plus Adam's two moments."""
     data = n_samples * MLP_SIZES[0] * 4 + n_samples * 8
