@@ -26,7 +26,7 @@ MEASURED = ("descend", "keras", "torch", "torch-fused", "sklearn", "numpy")
 OF_NUMPY = ("descend", "keras", "torch", "torch-fused", "torch-best", "sklearn")
 NOTES = systems.ROOT / "benchmarks" / "notes.md"
 TRAIN_LABELS = {
-    "A": "A: seed network 1→16→32→2, batch 10",
+    "A": "A: course network 1→16→32→2, batch 10",
     "B32": "B: MLP 784→256→128→10, batch 32",
     "B128": "B at batch 128",
     "B1024": "B at batch 1024",
@@ -271,7 +271,8 @@ def method_section(results: dict[str, Any]) -> list[str]:
             "over pre-made tensors with `nn.CrossEntropyLoss` on logits (for A too, instead of "
             "two sigmoid units). The NumPy loop is the same network written by hand (flat "
             "weight and gradient buffers, in-place Adam, softmax cross-entropy from logits for "
-            "B, A's sigmoid units with Keras's cross-entropy on probabilities). scikit-learn runs "
+            "B, A's sigmoid units with Keras's cross-entropy on probabilities, descend's "
+            "BLAS-thread rule instead of default threads). scikit-learn runs "
             "`MLPClassifier(solver=\"adam\", alpha=0)` "
             "with its stopping rules disabled; it uses one logistic output for A's two classes "
             "and has no convolution (C). See `benchmarks/README.md`.", ""]

@@ -20,7 +20,7 @@ MODEL_SEED = 1234
 
 #: Input shape (without the batch axis) and number of classes of each network.
 NETWORKS: dict[str, tuple[tuple[int, ...], int]] = {
-    "seed": ((1,), 2),
+    "course": ((1,), 2),
     "mlp": ((784,), 10),
     "cnn": ((28, 28, 1), 10),
     "deconv": ((14, 14, 16), 10),
@@ -32,8 +32,9 @@ LSTM_UNITS = 128
 
 #: Dense layer sizes of workload B's network, input first.
 MLP_SIZES = (784, 256, 128, 10)
-#: Dense layer sizes of workload A's network (the seed network), input first.
-SEED_SIZES = (1, 16, 32, 2)
+#: Dense layer sizes of workload A's network (the example network of the course "How a Neural
+#: Network Learns"), input first.
+COURSE_SIZES = (1, 16, 32, 2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Workload:
     kind : {"train", "predict", "memory", "machine"}
         ``train`` times ``fit``; ``predict`` times inference calls; ``memory`` records peak and
         growing RSS while training; ``machine`` times NumPy's float32 matrix product.
-    network : {"seed", "mlp", "cnn", "deconv", "lstm"}
+    network : {"course", "mlp", "cnn", "deconv", "lstm"}
         Which network of :data:`NETWORKS` is built.
     n_samples : int
         Rows of the generated training set.
@@ -97,8 +98,8 @@ class Workload:
 
 
 _FULL = [
-    Workload("A", "train", "seed", 2100, 10, epochs=5, warmup_steps=50, learning_rate=1e-4,
-             description="seed network 1->16->32->2, batch 10, Adam(1e-4)"),
+    Workload("A", "train", "course", 2100, 10, epochs=5, warmup_steps=50, learning_rate=1e-4,
+             description="course network 1->16->32->2, batch 10, Adam(1e-4)"),
     Workload("B32", "train", "mlp", 16384, 32, epochs=1, warmup_steps=30,
              description="MLP 784->256->128->10, batch 32"),
     Workload("B128", "train", "mlp", 16384, 128, epochs=2, warmup_steps=15,
@@ -206,7 +207,7 @@ def hand_written_blas_threads(workload: Workload) -> int | None:
     >>> hand_written_blas_threads(get_workload("B128")), hand_written_blas_threads(get_workload("B1024"))
     (1, None)
     """  # noqa: E501
-    sizes = SEED_SIZES if workload.network == "seed" else MLP_SIZES
+    sizes = COURSE_SIZES if workload.network == "course" else MLP_SIZES
     largest = workload.batch_size * max(a * b for a, b in itertools.pairwise(sizes))
     return 1 if largest < SMALL_PRODUCT else None
 

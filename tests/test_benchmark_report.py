@@ -81,7 +81,7 @@ def test_report_renders_tables_targets_and_errors():
                "records": _records()}
     markdown = report.render(results, "benchmarks/results/x.json")
     assert "`python benchmarks/run.py --rounds 3`" in markdown
-    assert "| A: seed network 1→16→32→2, batch 10 | 300 |" in markdown
+    assert "| A: course network 1→16→32→2, batch 10 | 300 |" in markdown
     assert "| A: descend / PyTorch | ≥ 4× | 2.00× | **missed** |" in markdown
     assert "- descend, C (round 1): AttributeError: no Conv2D" in markdown
     assert "sklearn (not installed: sklearn)" in markdown
@@ -105,7 +105,7 @@ def test_workload_arithmetic_and_data():
     assert y.dtype == np.int64 and y.shape == (8,)
     x, y = spec.make_data("deconv", 4)
     assert x.shape == (4, 14, 14, 16) and spec.get_workload("D").steps == 32
-    np.testing.assert_array_equal(spec.make_data("seed", 5)[0], spec.make_data("seed", 5)[0])
+    np.testing.assert_array_equal(spec.make_data("course", 5)[0], spec.make_data("course", 5)[0])
     with pytest.raises(ValueError, match="workload must be one of"):
         spec.get_workload("Z")
 

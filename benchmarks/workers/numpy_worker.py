@@ -18,8 +18,9 @@ to the uncorrected ``sqrt(v)``), same shuffling every epoch, same number of step
 
 It runs on one BLAS thread when the largest matrix product of a step is small (descend's rule,
 :func:`spec.hand_written_blas_threads`, set by the runner before NumPy is imported), else with
-NumPy's default threads. Nothing is fused or cached beyond that, and there is no Python overhead besides the loop itself:
-whatever descend spends beyond this loop is the price of being a library. The ``predict``
+NumPy's default threads. Nothing is fused or cached beyond that, and there is no Python
+overhead besides the loop itself: whatever descend spends beyond this loop is the price of
+being a library. The ``predict``
 workload times the forward pass on plain arrays (``call`` at batch 1 and 1024). Convolutional
 and recurrent workloads are not written by hand and are reported as skipped.
 """
@@ -46,7 +47,7 @@ class NumpyNet:
     Parameters
     ----------
     sizes : tuple of int
-        Widths, input first (``spec.SEED_SIZES`` or ``spec.MLP_SIZES``).
+        Widths, input first (``spec.COURSE_SIZES`` or ``spec.MLP_SIZES``).
     output : {"sigmoid", "softmax"}
         Activation of the last layer.
     learning_rate : float
@@ -164,9 +165,9 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 def build(workload: spec.Workload) -> NumpyNet:
-    """The network of ``workload`` (A: the seed network with sigmoid output; B: the MLP)."""
-    if workload.network == "seed":
-        return NumpyNet(spec.SEED_SIZES, "sigmoid", workload.learning_rate,
+    """The network of ``workload`` (A: the course network with sigmoid output; B: the MLP)."""
+    if workload.network == "course":
+        return NumpyNet(spec.COURSE_SIZES, "sigmoid", workload.learning_rate,
                         np.random.default_rng(spec.MODEL_SEED))
     return NumpyNet(spec.MLP_SIZES, "softmax", workload.learning_rate,
                     np.random.default_rng(spec.MODEL_SEED))
@@ -211,7 +212,7 @@ def measure_predict(workload: spec.Workload) -> dict[str, Any]:
 
 def _measure(workload: spec.Workload, variant: str) -> dict[str, Any]:
     common.require_kind(workload, "train", "predict")
-    if workload.network not in ("seed", "mlp"):
+    if workload.network not in ("course", "mlp"):
         raise common.NotApplicable("the hand-written NumPy loop covers the dense networks only")
     if workload.kind == "train":
         return measure_train(workload)

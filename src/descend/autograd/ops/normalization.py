@@ -12,6 +12,7 @@ with ``m`` the number of values averaged per feature,
 
     dx = gamma / sqrt(variance + epsilon) * (dy - sum(dy) / m - x_hat * sum(dy * x_hat) / m)
 
+(derived in ``docs/derivations.md``).
 In inference mode they are constants (the moving averages) and
 ``dx = dy * gamma / sqrt(variance + epsilon)``. In both, ``d beta = sum(dy)`` and
 ``d gamma = sum(dy * x_hat)`` over every axis but ``axis``.

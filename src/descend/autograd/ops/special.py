@@ -130,7 +130,8 @@ class Gelu(Function):
     """Exact GELU ``x * Phi(x)``, ``Phi(x) = (1 + erf(x / sqrt(2))) / 2`` the standard normal CDF.
 
     Computed in float64 and rounded back to the input's dtype;
-    d/dx = ``Phi(x) + x * phi(x)`` with ``phi`` the standard normal density.
+    d/dx = ``Phi(x) + x * phi(x)`` with ``phi`` the standard normal density
+    (``docs/derivations.md``).
     """
 
     def forward(self, x):
