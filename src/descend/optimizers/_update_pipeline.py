@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import _distributed
 from descend.optimizers._layout import Group, Segment
 
 FLUSH_INTERVAL = 16
@@ -279,6 +280,9 @@ class UpdatePipeline:
                 )
             for segment in skipped:
                 segment.grad.fill(0)
+        replicas = _distributed.replicas()
+        if replicas is not None:  # data-parallel: the whole global batch's gradients
+            replicas.reduce_gradients([group.grads for group in groups])
         if self.loss_scale_factor is not None:
             for group in groups:
                 np.divide(group.grads, self.loss_scale_factor, out=group.grads)
