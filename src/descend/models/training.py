@@ -33,8 +33,9 @@ import numpy as np
 
 from descend import _distributed, threads
 from descend import random as descend_random
-from descend.autograd import heap, no_grad
+from descend.autograd import no_grad
 from descend.callbacks import CallbackList
+from descend.models import heap
 
 
 def batch_slices(n: int, batch_size: int) -> list[slice]:

@@ -6,22 +6,22 @@ the operating system as soon as more than ``M_TRIM_THRESHOLD`` bytes are free
 there, and serves blocks above ``M_MMAP_THRESHOLD`` bytes with a fresh ``mmap``.
 Either way the next step's arrays land on new pages, and the kernel takes a page
 fault and zeroes 4 KiB for every one of them on first touch: a megabyte-sized
-activation costs about as much to fault in as to compute. Measured on a 2-core
-machine, this alone took 30% of a training step of a 784-256-128-10 MLP at batch
-1024 and 35% of a small CNN's step.
+activation costs about as much to fault in as to compute, a large share of a
+training step (measurements in ``docs/benchmarks.md``).
 
-:func:`retain_freed_memory` raises both thresholds once, when ``fit``,
-``evaluate`` or ``predict`` first runs, so that freed blocks stay with the
-process and are reused by the next step. Results are bit-identical; the cost is
-that up to ``TRIM_THRESHOLD`` bytes of freed memory stay mapped after training
-instead of going back to the system. Turn it off with
+:func:`retain_freed_memory` raises both thresholds once, when a model first
+trains or predicts (``fit``, ``evaluate``, ``predict`` and the ``*_on_batch``
+methods call it; so should any other code that runs a model step after step),
+so that freed blocks stay with the process and are reused by the next step.
+Results are bit-identical; the cost is that up to ``TRIM_THRESHOLD`` bytes of
+freed memory stay mapped after training instead of going back to the system. Turn it off with
 ``descend.config.set_heap_retention(False)`` before training, or by setting the
 environment variable ``DESCEND_HEAP_RETENTION=0``. Elsewhere than glibc it does
 nothing.
 
 Examples
 --------
->>> from descend.autograd import heap
+>>> from descend.models import heap
 >>> heap.retain_freed_memory() in (True, False)
 True
 """
