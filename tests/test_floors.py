@@ -28,6 +28,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     # "no lower-floor code names explain"): Model.check_gradients reaches up to explain.
     ("descend.models.model", "descend.explain.gradients"):
         "Model.check_gradients delegates to explain's gradient check",
+    # Keras's Model.export(format="onnx") is a method of the model, while the ONNX exporter is
+    # an optional extra on the interfaces floor, imported when export runs. Removing it needs
+    # the exporter to register itself with the model (as ops/_dispatch does for symbolic calls).
+    ("descend.models.model", "descend.export"):
+        "Model.export delegates to the ONNX exporter",
     # Keras's layer API builds nested models: ``layers.deserialize`` and a layer call inside a
     # functional or Sequential model must know the model classes. Removing it needs the models
     # to register their classes with the building floor (descend.registry) and Layer to ask a

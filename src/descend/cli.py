@@ -5,7 +5,8 @@ Neural Network Learns" (does a patient's age predict a side effect of a drug?) o
 its built-in data and shows how it learns: the epoch log, the final accuracy and
 a few predictions.
 ``descend explain`` prints one training step in numbers (see
-:mod:`descend.explain`).
+:mod:`descend.explain`). ``descend export m.descend m.onnx`` writes a saved model
+(``.descend`` or ``.keras``) as ONNX (see :mod:`descend.export`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ commands:
             (the default when no command is given)
   explain   run one training step of that network and print every number:
             weighted sums, activations, loss, gradients, weight updates
+  export    write a saved model (.descend or .keras) as an ONNX file:
+            descend export model.descend model.onnx [--opset 17]
 """
 
 PLOT_INSTALL_HINT = (
@@ -141,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"descend {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{demo,explain}")
+    sub = parser.add_subparsers(dest="command", metavar="{demo,explain,export}")
     p_demo = sub.add_parser("demo", help="train the course's example and show how it learns")
     p_demo.add_argument("--epochs", type=int, default=20, help="number of epochs (default 20)")
     p_demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -154,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_explain = sub.add_parser("explain", help="print one training step in numbers")
     p_explain.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p_explain.add_argument("--batch", type=int, default=4, help="samples in the batch (default 4)")
+    from descend.export.onnx.exporter import DEFAULT_OPSET
+
+    p_export = sub.add_parser("export", help="write a saved model as ONNX (needs onnx)")
+    p_export.add_argument("model", help="the saved model: a .descend or .keras file")
+    p_export.add_argument("output", help="the ONNX file to write (e.g. model.onnx)")
+    p_export.add_argument("--opset", type=int, default=DEFAULT_OPSET,
+                          help=f"ONNX opset, 13 to 21 (default {DEFAULT_OPSET})")
     return parser
 
 
@@ -199,8 +209,33 @@ def _run(argv: Sequence[str] | None) -> int:
                          f"received {args.batch}")
         explain_seed(seed=args.seed, batch=args.batch)
         return 0
+    if command == "export":
+        return export_command(args.model, args.output, args.opset)
     parser.print_help()  # pragma: no cover
     return 2
+
+
+def export_command(model_path: str, output: str, opset: int) -> int:
+    """``descend export MODEL OUTPUT --opset N``: load a saved model, write it as ONNX.
+
+    Returns the exit status: 0 on success, 1 (with the reason on stderr) when the
+    model cannot be read or exported; nothing is written then.
+    """
+    import os
+
+    from descend.models import load_model
+
+    if not os.path.isfile(model_path):
+        print(f"descend export: error: '{model_path}' does not exist.", file=sys.stderr)
+        return 1
+    try:
+        model = load_model(model_path, compile=False)
+        model.export(output, format="onnx", opset=opset)
+    except (ValueError, ImportError, OSError, TypeError) as exc:
+        print(f"descend export: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {output} (ONNX opset {opset}) from {model_path}")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -567,6 +567,14 @@ class Model(Trainer, Layer):
 
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
+    def export(self, filepath: Any, format: str = "tf_saved_model", verbose: bool | None = None,
+               input_signature: Any = None, **kwargs: Any) -> None:
+        """Write ONNX for inference (``format="onnx"``); see :func:`descend.export.export_model`."""
+        from descend.export import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose,
+                     input_signature=input_signature, **kwargs)
+
     def to_json(self, **kwargs: Any) -> str:
         """The architecture as a JSON string (see :func:`descend.models.model_from_json`)."""
         from descend import saving
