@@ -20,11 +20,13 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from benchmarks import spec, stats, systems  # noqa: E402
 
-PEERS = ("keras", "torch", "torch-fused", "torch-best", "sklearn")
-MEASURED = ("descend", "keras", "torch", "torch-fused", "sklearn")
+PEERS = ("keras", "torch", "torch-fused", "torch-best", "sklearn", "numpy")
+MEASURED = ("descend", "keras", "torch", "torch-fused", "sklearn", "numpy")
+#: Columns of the table of fractions of the hand-written NumPy loop.
+OF_NUMPY = ("descend", "keras", "torch", "torch-fused", "torch-best", "sklearn")
 NOTES = systems.ROOT / "benchmarks" / "notes.md"
 TRAIN_LABELS = {
-    "A": "A: seed network 1→16→32→2, batch 10",
+    "A": "A: course network 1→16→32→2, batch 10",
     "B32": "B: MLP 784→256→128→10, batch 32",
     "B128": "B at batch 128",
     "B1024": "B at batch 1024",
@@ -56,6 +58,15 @@ def times(value: float | None) -> str:
     ('1.23×', '–')
     """
     return "–" if value is None else f"{value:.2f}×"
+
+
+def percent(value: float | None) -> str:
+    """A fraction as a whole percentage; ``–`` when missing.
+
+    >>> percent(0.456), percent(1.5), percent(None)
+    ('46%', '150%', '–')
+    """
+    return "–" if value is None else f"{value:.0%}"
 
 
 def mib(value: float | None) -> str:
@@ -140,7 +151,24 @@ def speed_section(summary: dict[str, Any]) -> list[str]:
               "round from that round's two measurements; the median over rounds is shown.", "",
               *table(["workload"] + [f"vs {systems.COLUMN_LABELS[c]}" for c in peers],
                      ratio_rows), ""]
-    return lines
+    return lines + numpy_section(summary)
+
+
+def numpy_section(summary: dict[str, Any]) -> list[str]:
+    """Every system's speed as a fraction of the hand-written NumPy loop (where it ran)."""
+    rows = [r for r in summary["rows"] if r.get("of_numpy")]
+    if not rows:
+        return []
+    present = {c for r in rows for c in r["of_numpy"]}
+    columns = [c for c in OF_NUMPY if c in present]
+    body = [[_row_label(r)] + [percent(r["of_numpy"].get(c)) for c in columns] for r in rows]
+    return ["## Fraction of the hand-written NumPy loop", "",
+            "Each system's speed as a fraction of the same network trained (or run, for "
+            "predict) by a hand-written NumPy loop with the same data, initialisation, loss and "
+            "Adam arithmetic (`benchmarks/workers/numpy_worker.py`): the floor any NumPy program "
+            "can reach. 100% is as fast as that loop; above 100% is faster. Computed in each "
+            "round from that round's two measurements; the median over rounds is shown.", "",
+            *table(["workload"] + [systems.COLUMN_LABELS[c] for c in columns], body), ""]
 
 
 def targets_section(summary: dict[str, Any]) -> list[str]:
@@ -242,7 +270,11 @@ def method_section(results: dict[str, Any]) -> list[str]:
             "and Keras run the same Keras code (only the import differs): softmax/sigmoid output "
             "with `sparse_categorical_crossentropy`, no metrics. PyTorch runs the idiomatic loop "
             "over pre-made tensors with `nn.CrossEntropyLoss` on logits (for A too, instead of "
-            "two sigmoid units). scikit-learn runs `MLPClassifier(solver=\"adam\", alpha=0)` "
+            "two sigmoid units). The NumPy loop is the same network written by hand (flat "
+            "weight and gradient buffers, in-place Adam, softmax cross-entropy from logits for "
+            "B, A's sigmoid units with Keras's cross-entropy on probabilities, descend's "
+            "BLAS-thread rule instead of default threads). scikit-learn runs "
+            "`MLPClassifier(solver=\"adam\", alpha=0)` "
             "with its stopping rules disabled; it uses one logistic output for A's two classes "
             "and has no convolution (C). See `benchmarks/README.md`.", ""]
 

@@ -69,8 +69,13 @@ def _split(text: str, allowed: Any, option: str) -> list[str]:
     return names
 
 
-def _environment(system: systems.System) -> dict[str, str]:
+def _environment(system: systems.System, workload: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    if system.name == "numpy" and workload is not None:
+        threads = spec.hand_written_blas_threads(spec.get_workload(workload))
+        if threads is not None:  # set before the worker imports NumPy
+            for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                env[variable] = str(threads)
     paths = [str(systems.ROOT)] + ([str(systems.ROOT / "src")] if system.name == "descend" else [])
     env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in [env.get("PYTHONPATH")] if p])
     if system.name == "keras":
@@ -86,7 +91,7 @@ def run_worker(system: systems.System, variant: str, workload: str, quick: bool,
     command += ["--quick"] if quick else []
     start = time.perf_counter()
     try:
-        done = subprocess.run(command, cwd=systems.ROOT, env=_environment(system),
+        done = subprocess.run(command, cwd=systems.ROOT, env=_environment(system, workload),
                               capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": f"timed out after {timeout:.0f} s"}

@@ -20,7 +20,7 @@ MODEL_SEED = 1234
 
 #: Input shape (without the batch axis) and number of classes of each network.
 NETWORKS: dict[str, tuple[tuple[int, ...], int]] = {
-    "seed": ((1,), 2),
+    "course": ((1,), 2),
     "mlp": ((784,), 10),
     "cnn": ((28, 28, 1), 10),
     "deconv": ((14, 14, 16), 10),
@@ -38,8 +38,9 @@ TRANSFORMER_FF = 128
 
 #: Dense layer sizes of workload B's network, input first.
 MLP_SIZES = (784, 256, 128, 10)
-#: Dense layer sizes of workload A's network (the seed network), input first.
-SEED_SIZES = (1, 16, 32, 2)
+#: Dense layer sizes of workload A's network (the example network of the course "How a Neural
+#: Network Learns"), input first.
+COURSE_SIZES = (1, 16, 32, 2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Workload:
     kind : {"train", "predict", "memory", "machine"}
         ``train`` times ``fit``; ``predict`` times inference calls; ``memory`` records peak and
         growing RSS while training; ``machine`` times NumPy's float32 matrix product.
-    network : {"seed", "mlp", "cnn", "deconv", "lstm", "transformer"}
+    network : {"course", "mlp", "cnn", "deconv", "lstm", "transformer"}
         Which network of :data:`NETWORKS` is built.
     n_samples : int
         Rows of the generated training set.
@@ -103,8 +104,8 @@ class Workload:
 
 
 _FULL = [
-    Workload("A", "train", "seed", 2100, 10, epochs=5, warmup_steps=50, learning_rate=1e-4,
-             description="seed network 1->16->32->2, batch 10, Adam(1e-4)"),
+    Workload("A", "train", "course", 2100, 10, epochs=5, warmup_steps=50, learning_rate=1e-4,
+             description="course network 1->16->32->2, batch 10, Adam(1e-4)"),
     Workload("B32", "train", "mlp", 16384, 32, epochs=1, warmup_steps=30,
              description="MLP 784->256->128->10, batch 32"),
     Workload("B128", "train", "mlp", 16384, 128, epochs=2, warmup_steps=15,
@@ -200,6 +201,26 @@ def training_matmul_flops(sizes: tuple[int, ...]) -> int:
     forward_and_weight_grad = sum(4 * n_in * n_out for n_in, n_out in pairs)
     input_grad = sum(2 * n_in * n_out for n_in, n_out in pairs[1:])
     return forward_and_weight_grad + input_grad
+
+
+#: Below this many multiply-adds in its largest matrix product, a step runs on one BLAS thread.
+SMALL_PRODUCT = 2**26
+
+
+def hand_written_blas_threads(workload: Workload) -> int | None:
+    """BLAS threads of the hand-written NumPy loop: descend's ``"auto"`` rule, by the model.
+
+    One thread when the largest matrix product of a step has fewer than :data:`SMALL_PRODUCT`
+    multiply-adds (``None``, NumPy's default, otherwise). A NumPy program that leaves its BLAS
+    library at one thread per core runs small products many times slower as soon as other
+    processes want the cores (``docs/threads.md``), so the floor uses the same rule as descend.
+
+    >>> hand_written_blas_threads(get_workload("B128")), hand_written_blas_threads(get_workload("B1024"))
+    (1, None)
+    """  # noqa: E501
+    sizes = COURSE_SIZES if workload.network == "course" else MLP_SIZES
+    largest = workload.batch_size * max(a * b for a, b in itertools.pairwise(sizes))
+    return 1 if largest < SMALL_PRODUCT else None
 
 
 def memory_budget_bytes(n_samples: int) -> int:

@@ -19,12 +19,14 @@ from typing import Any
 from benchmarks import spec
 
 DESCEND = "descend"
+#: The hand-written NumPy loop: every result is also reported as a fraction of it.
+NUMPY = "numpy"
 TORCH_COLUMNS = ("torch", "torch-fused")
 TORCH_BEST = "torch-best"
 #: The inference method compared in the main table: descend's ``predict`` (the API its target is
 #: about) against each peer's idiomatic fast path for one small batch.
 PRIMARY_PREDICT = {"descend": "predict", "keras": "predict_on_batch", "torch": "call",
-                   "sklearn": "predict_proba"}
+                   "sklearn": "predict_proba", "numpy": "call"}
 #: Flops of one training sample of workload B (matrix products only).
 B_FLOPS_PER_SAMPLE = spec.training_matmul_flops(spec.MLP_SIZES)
 #: RSS growth tolerated across the repeated fit/predict calls (allocator noise).
@@ -101,8 +103,30 @@ def ratios(table: dict[str, dict[int, float]], higher_is_better: bool) -> dict[s
     return result
 
 
+def fractions_of(table: dict[str, dict[int, float]], higher_is_better: bool,
+                 reference: str = NUMPY) -> dict[str, float]:
+    """Median over rounds of each column's speed as a fraction of ``reference``'s.
+
+    Oriented like :func:`speed_ratio` (above 1: faster than the reference), computed in each
+    round from that round's two measurements. Empty when the reference was not measured.
+
+    >>> fractions_of({"numpy": {0: 100.0}, "descend": {0: 50.0}}, higher_is_better=True)
+    {'numpy': 1.0, 'descend': 0.5}
+    """
+    own = table.get(reference, {})
+    if not own:
+        return {}
+    result = {}
+    for column, values in table.items():
+        per_round = [speed_ratio(v, own.get(r), higher_is_better) for r, v in values.items()]
+        value = median(per_round)
+        if value is not None:
+            result[column] = value
+    return result
+
+
 def summarize_rows(records: list[Record]) -> list[dict[str, Any]]:
-    """Medians and ratios of every row of :data:`ROWS`."""
+    """Medians, ratios to descend and fractions of the NumPy loop of every row of :data:`ROWS`."""
     rows = []
     for key, label, workload, metric, higher in ROWS:
         table = by_round(records, workload, metric, higher)
@@ -110,6 +134,7 @@ def summarize_rows(records: list[Record]) -> list[dict[str, Any]]:
             "key": key, "label": label, "workload": workload, "higher_is_better": higher,
             "median": {c: median(v.values()) for c, v in table.items()},
             "ratio": ratios(table, higher),
+            "of_numpy": fractions_of(table, higher),
             "rounds": {c: len(v) for c, v in table.items()},
         })
     return rows
@@ -176,6 +201,9 @@ def evaluate_targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
     def ratio(key: str, column: str) -> float | None:
         return row.get(key, {}).get("ratio", {}).get(column)
 
+    def of_numpy(key: str) -> float | None:
+        return row.get(key, {}).get("of_numpy", {}).get(DESCEND)
+
     predict = summary["predict_methods"].get(DESCEND, {})
     memory = summary["memory"].get(DESCEND, {})
     fraction = summary["machine"]["b1024_bound_fraction"].get(DESCEND)
@@ -187,6 +215,8 @@ def evaluate_targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
     at_least, at_most = (lambda g: lambda v: v >= g), (lambda g: lambda v: v <= g)
     return [
         _target("A: descend / PyTorch", "≥ 4×", ratio("A", TORCH_BEST), at_least(4), "{:.2f}×"),
+        _target("A: descend / hand-written NumPy loop", "≥ 70%", of_numpy("A"),
+                at_least(0.7), "{:.0%}"),
         _target("A: descend / Keras", "≥ 25×", ratio("A", "keras"), at_least(25), "{:.1f}×"),
         _target("B32: descend / PyTorch", "≥ 1.2×", ratio("B32", TORCH_BEST), at_least(1.2),
                 "{:.2f}×"),
@@ -204,6 +234,8 @@ def evaluate_targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 "{:.2f}×"),
         _target("predict, batch 1, B's network", "≤ 25 µs", predict.get("predict_us_b1"),
                 at_most(25), "{:.1f} µs"),
+        _target("predict, batch 1: NumPy forward pass / descend", "≥ 1/1.2 (83%)",
+                of_numpy("predict_b1"), at_least(1 / 1.2), "{:.0%}"),
         _target("predict / direct call, batch 1", "≤ 1.05 (not slower)", predict_vs_call,
                 at_most(1.05), "{:.2f}"),
         _target('python -c "import descend"', "≤ 0.25 s",

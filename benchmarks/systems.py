@@ -48,6 +48,8 @@ SYSTEMS = {
                     label="Keras"),
     "sklearn": System("sklearn", "benchmarks.workers.sklearn_worker", ("sklearn",),
                       label="scikit-learn"),
+    "numpy": System("numpy", "benchmarks.workers.numpy_worker", ("numpy",),
+                    label="NumPy (hand-written loop)"),
 }
 MACHINE = System("machine", "benchmarks.workers.machine_worker", (), label="NumPy")
 
@@ -59,6 +61,7 @@ COLUMN_LABELS = {
     "torch-fused": "PyTorch (fused Adam)",
     "torch-best": "PyTorch (faster of the two)",
     "sklearn": "scikit-learn",
+    "numpy": "NumPy (hand-written loop)",
 }
 
 

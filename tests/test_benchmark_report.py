@@ -81,7 +81,7 @@ def test_report_renders_tables_targets_and_errors():
                "records": _records()}
     markdown = report.render(results, "benchmarks/results/x.json")
     assert "`python benchmarks/run.py --rounds 3`" in markdown
-    assert "| A: seed network 1→16→32→2, batch 10 | 300 |" in markdown
+    assert "| A: course network 1→16→32→2, batch 10 | 300 |" in markdown
     assert "| A: descend / PyTorch | ≥ 4× | 2.00× | **missed** |" in markdown
     assert "- descend, C (round 1): AttributeError: no Conv2D" in markdown
     assert "sklearn (not installed: sklearn)" in markdown
@@ -91,7 +91,7 @@ def test_formatting_helpers():
     assert report.si(27_731.4) == "27.7k"
     assert report.times(None) == "–"
     assert report.table(["a"], [["1"]]) == ["| a |", "|---|", "| 1 |"]
-    for module in (report, stats, run):
+    for module in (report, stats, run, spec):
         assert doctest.testmod(module).failed == 0
 
 
@@ -105,7 +105,7 @@ def test_workload_arithmetic_and_data():
     assert y.dtype == np.int64 and y.shape == (8,)
     x, y = spec.make_data("deconv", 4)
     assert x.shape == (4, 14, 14, 16) and spec.get_workload("D").steps == 32
-    np.testing.assert_array_equal(spec.make_data("seed", 5)[0], spec.make_data("seed", 5)[0])
+    np.testing.assert_array_equal(spec.make_data("course", 5)[0], spec.make_data("course", 5)[0])
     with pytest.raises(ValueError, match="workload must be one of"):
         spec.get_workload("Z")
 
@@ -127,3 +127,27 @@ def test_missing_peers_are_detected_for_skipping():
     absent = run.systems.System("ghost", "benchmarks.workers.ghost", ("no_such_package_3f9a",))
     assert run.systems.missing_requirement(absent) == "no_such_package_3f9a"
     assert run.systems.missing_requirement(run.systems.SYSTEMS["descend"]) is None
+
+
+@pytest.mark.parametrize("name", ["A", "B32"])
+def test_numpy_loop_does_descends_arithmetic(name):
+    """The hand-written loop is a fair floor: from the same weights, three steps land where
+    descend's three ``train_on_batch`` steps land (same loss, gradients and Adam)."""
+    from benchmarks.workers import keras_api, numpy_worker
+
+    import descend
+
+    workload = spec.get_workload(name, quick=True)
+    net = numpy_worker.build(workload)
+    model = keras_api.compiled_model(descend, workload)
+    mine = [a for pair in zip(net.weights, net.biases, strict=True) for a in pair]
+    model.set_weights([a.copy() for a in mine])
+    x, y = spec.make_data(workload.network, 3 * workload.batch_size)
+    for start in range(0, len(x), workload.batch_size):
+        batch = slice(start, start + workload.batch_size)
+        net.train_step(x[batch], y[batch])
+        model.train_on_batch(x[batch], y[batch])
+    for theirs, ours in zip(model.get_weights(), mine, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-6)
+    assert np.abs(net.forward(x) - model.predict(x, verbose=0)).max() < 1e-5
+    assert net.step_count == 3 and np.any(net.m != 0)

@@ -88,7 +88,7 @@ def test_explain_prints_the_numbers_of_the_step_fit_takes(capsys) -> None:
     assert "weighted sums z = x . W + b" in out and "dLoss/dW" in out
     assert "alpha_t = learning_rate * sqrt(1 - beta_2^t) / (1 - beta_1^t)" in out
     assert "DIFFERS" not in out
-    # the same step done by train_on_batch on the same seed network reports the same loss
+    # the same step done by train_on_batch on the same course network reports the same loss
     set_random_seed(0)
     (x, y), _ = side_effects.load_data(seed=0)
     model = build_seed_model()

@@ -76,7 +76,7 @@ def test_sgd_step_records_the_hand_computed_numbers(float64, capsys) -> None:
         np.testing.assert_allclose(kernel.gradient, gw, rtol=1e-12, atol=1e-17)
         np.testing.assert_allclose(bias.gradient, gb, rtol=1e-12, atol=1e-17)
         np.testing.assert_allclose(kernel.before, w)
-        # the seeds' rule: new weight = old weight - learning rate * gradient
+        # the course's rule: new weight = old weight - learning rate * gradient
         np.testing.assert_allclose(kernel.after, w - lr * gw, rtol=1e-12)
         np.testing.assert_allclose(bias.after, b - lr * gb, rtol=1e-12)
         np.testing.assert_allclose(kernel.explanation.after, kernel.after, rtol=1e-12)

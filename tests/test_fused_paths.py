@@ -25,7 +25,7 @@ float32, and to 1e-10 in float64. Around that:
   nodes, one flat weight buffer), and ``fit(shuffle=False)`` gives bit for bit
   the weights of the ``train_on_batch`` loop.
 
-Workload A is the seed network ``1 -> 16 relu -> 32 relu -> 2 sigmoid`` on the
+Workload A is the course network ``1 -> 16 relu -> 32 relu -> 2 sigmoid`` on the
 drug-trial ages (batch 10); workload B is ``784 -> 256 relu -> 128 relu -> 10
 softmax`` on standard-normal inputs (batch 32). Both use
 ``sparse_categorical_crossentropy`` and ``Adam(1e-3)``.

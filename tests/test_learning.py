@@ -1,4 +1,4 @@
-"""Networks actually learn: XOR with plain SGD, a regression with MSE, the seed example."""
+"""Networks actually learn: XOR with plain SGD, a regression with MSE, the course example."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def test_single_sgd_step_on_221_sigmoid_network_matches_hand_computation() -> No
     delta1 = (delta2 @ w2.T) * h * (1 - h)
     grad_w1 = x.T @ delta1
     grad_b1 = delta1.sum(axis=0)
-    # the update the seeds write: new weight = old weight - learning rate * gradient
+    # the update the course writes: new weight = old weight - learning rate * gradient
     expected = [w1 - lr * grad_w1, b1 - lr * grad_b1, w2 - lr * grad_w2, b2 - lr * grad_b2]
 
     reported = model.train_on_batch(x, y)

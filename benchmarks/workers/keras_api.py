@@ -3,7 +3,7 @@
 ``measure(keras_like, workload)`` receives the imported module (``keras`` or ``descend``), so the
 two systems execute literally the same code: only the import differs, which is descend's promise.
 The networks end in ``Dense(..., activation="softmax"/"sigmoid")`` with the string loss
-``"sparse_categorical_crossentropy"``, as Keras tutorials (and the seed example) write them.
+``"sparse_categorical_crossentropy"``, as Keras tutorials (and the course example) write them.
 No metrics are compiled, so every system does the same work as the PyTorch loop.
 """
 
@@ -43,7 +43,7 @@ def build_model(keras_like: ModuleType, network: str) -> Any:
     layers = keras_like.layers
     input_shape, classes = spec.NETWORKS[network]
     stack = [layers.Input(shape=input_shape)]
-    if network == "seed":
+    if network == "course":
         stack += [layers.Dense(16, activation="relu"), layers.Dense(32, activation="relu"),
                   layers.Dense(classes, activation="sigmoid")]
     elif network == "mlp":

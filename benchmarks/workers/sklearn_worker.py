@@ -22,7 +22,7 @@ def make_classifier(workload: spec.Workload, max_iter: int) -> Any:
     """An ``MLPClassifier`` with the workload's hidden layers, batch size and learning rate."""
     from sklearn.neural_network import MLPClassifier
 
-    hidden = (16, 32) if workload.network == "seed" else (256, 128)
+    hidden = (16, 32) if workload.network == "course" else (256, 128)
     return MLPClassifier(hidden_layer_sizes=hidden, activation="relu", solver="adam", alpha=0.0,
                          batch_size=workload.batch_size, learning_rate_init=workload.learning_rate,
                          max_iter=max_iter, shuffle=True, random_state=spec.MODEL_SEED, tol=0.0,

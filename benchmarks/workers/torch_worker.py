@@ -22,7 +22,7 @@ from benchmarks.workers import common
 def build_model(torch: Any, network: str) -> Any:
     """Return the ``nn.Sequential`` of ``network`` with its default initialisation."""
     nn = torch.nn
-    if network == "seed":
+    if network == "course":
         return nn.Sequential(nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 32), nn.ReLU(),
                              nn.Linear(32, 2))
     if network == "mlp":

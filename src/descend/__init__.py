@@ -27,14 +27,24 @@ import importlib
 from typing import Any
 
 from descend import config as config
+from descend._version import __version__ as __version__
 from descend.autograd import Tensor as Tensor
 from descend.autograd import Variable as Variable
 from descend.autograd import gradcheck as gradcheck
 from descend.autograd import no_grad as no_grad
 from descend.autograd.name_scope import device as device
 from descend.autograd.name_scope import name_scope as name_scope
+from descend.autograd.variable import set_initializer_by_name as _set_initializer_by_name
 
-__version__ = "0.1.0"
+
+def _initializer_by_name(name: str) -> Any:
+    from descend import initializers
+
+    return initializers.get(name)
+
+
+# the engine's Variable resolves Keras names of initializers through the building floor
+_set_initializer_by_name(_initializer_by_name)
 
 
 def version() -> str:

@@ -30,13 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.saving.object_registration import (
-    function_config,
-    is_registered,
-    object_config,
-    resolve_config,
-    retrieve_object,
-)
+from descend.registry import Family
 
 __all__ = [
     "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get",
@@ -259,6 +253,11 @@ _TABLE.update({"constraint": Constraint, "max_norm": MaxNorm, "min_max_norm": Mi
                "non_neg": NonNeg, "unit_norm": UnitNorm})
 _HELP = ("Pass 'max_norm', 'min_max_norm', 'non_neg', 'unit_norm', a config dict, a Constraint "
          "or a function of the weight array.")
+_FAMILY = Family(
+    "constraint", _TABLE, Constraint, module="keras.constraints", hint=_HELP,
+    cannot_name="use a named function or subclass descend.constraints.Constraint and "
+                "implement get_config.",
+)
 
 
 def serialize(constraint: Constraint | Callable[..., Any] | None) -> Any:
@@ -288,21 +287,7 @@ def serialize(constraint: Constraint | Callable[..., Any] | None) -> Any:
     >>> serialize(MaxNorm(3.0))["config"]
     {'max_value': 3.0, 'axis': 0}
     """
-    if constraint is None:
-        return None
-    if isinstance(constraint, Constraint):
-        cls = type(constraint)
-        return object_config(constraint, "keras.constraints",
-                             builtin=_TABLE.get(cls.__name__) is cls)
-    if not isinstance(constraint, type) and is_registered(constraint):
-        return function_config(constraint)
-    name = getattr(constraint, "__name__", None)
-    if name is None or name == "<lambda>":
-        raise ValueError(
-            f"serialize: cannot serialize the constraint {constraint!r}; use a named function "
-            "or subclass descend.constraints.Constraint and implement get_config."
-        )
-    return name
+    return _FAMILY.serialize(constraint)
 
 
 def deserialize(config: str | Mapping[str, Any],
@@ -340,16 +325,7 @@ def deserialize(config: str | Mapping[str, Any],
     >>> type(deserialize("unit_norm")).__name__
     'UnitNorm'
     """
-    if isinstance(config, str):
-        obj = retrieve_object("constraint", config, _TABLE, custom_objects)
-        return obj() if isinstance(obj, type) else obj
-    if isinstance(config, Mapping) and isinstance(config.get("class_name"), str):
-        obj, args = resolve_config("constraint", config, _TABLE, custom_objects)
-        if isinstance(obj, type):
-            args = args or {}
-            return obj.from_config(args) if hasattr(obj, "from_config") else obj(**args)
-        return obj
-    raise TypeError(f"Could not interpret constraint identifier: {config!r}. {_HELP}")
+    return _FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Constraint | Callable[..., Any] | None:
@@ -384,12 +360,4 @@ def get(identifier: Any) -> Constraint | Callable[..., Any] | None:
     ...
     ValueError: Unknown constraint: 'max_nrom'. Did you mean 'max_norm'...
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"Could not interpret constraint identifier: {identifier!r}. {_HELP}")
+    return _FAMILY.get(identifier)

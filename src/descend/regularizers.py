@@ -23,13 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from descend.autograd import Tensor, ops
-from descend.saving.object_registration import (
-    function_config,
-    is_registered,
-    object_config,
-    resolve_config,
-    retrieve_object,
-)
+from descend.registry import Family
 
 __all__ = [
     "L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize",
@@ -176,6 +170,19 @@ _TABLE: dict[str, Any] = {"L1": L1, "L2": L2, "L1L2": L1L2, "l1": L1, "l2": L2, 
 _HELP = "Pass 'l1', 'l2', 'l1_l2', a config dict, a Regularizer or a function of the weight."
 
 
+def _from_string(name: str, obj: Any) -> Any:
+    if obj is L1L2 and name == "l1_l2":
+        return L1L2(l1=0.01, l2=0.01)  # the string form uses 0.01 for both, as in Keras 2
+    return None
+
+
+_FAMILY = Family(
+    "regularizer", _TABLE, Regularizer, module="keras.regularizers", hint=_HELP,
+    cannot_name="subclass descend.regularizers.Regularizer and implement get_config.",
+    from_string=_from_string,
+)
+
+
 def serialize(regularizer: Regularizer | Callable[..., Any] | None) -> Any:
     """Return a Keras-style config for a regularizer (None stays None).
 
@@ -199,21 +206,7 @@ def serialize(regularizer: Regularizer | Callable[..., Any] | None) -> Any:
     >>> serialize(L2(0.001))["config"]
     {'l2': 0.001}
     """
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, Regularizer):
-        cls = type(regularizer)
-        return object_config(regularizer, "keras.regularizers",
-                             builtin=_TABLE.get(cls.__name__) is cls)
-    if not isinstance(regularizer, type) and is_registered(regularizer):
-        return function_config(regularizer)
-    name = getattr(regularizer, "__name__", None)
-    if name is None or name == "<lambda>":
-        raise ValueError(
-            f"serialize: cannot serialize the regularizer {regularizer!r}; subclass "
-            "descend.regularizers.Regularizer and implement get_config."
-        )
-    return name
+    return _FAMILY.serialize(regularizer)
 
 
 def deserialize(
@@ -248,18 +241,7 @@ def deserialize(
     >>> deserialize("l1_l2").get_config()
     {'l1': 0.01, 'l2': 0.01}
     """
-    if isinstance(config, str):
-        obj = retrieve_object("regularizer", config, _TABLE, custom_objects)
-        if obj is L1L2 and config == "l1_l2":
-            return L1L2(l1=0.01, l2=0.01)  # Keras: the string form uses 0.01 for both
-        return obj() if isinstance(obj, type) else obj
-    if isinstance(config, Mapping) and isinstance(config.get("class_name"), str):
-        obj, args = resolve_config("regularizer", config, _TABLE, custom_objects)
-        if isinstance(obj, type):
-            args = args or {}
-            return obj.from_config(args) if hasattr(obj, "from_config") else obj(**args)
-        return obj
-    raise TypeError(f"Could not interpret regularizer identifier: {config!r}. {_HELP}")
+    return _FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Regularizer | Callable[..., Any] | None:
@@ -285,12 +267,4 @@ def get(identifier: Any) -> Regularizer | Callable[..., Any] | None:
     ...
     ValueError: Unknown regularizer: 'l22'. Did you mean 'l2'...
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"Could not interpret regularizer identifier: {identifier!r}. {_HELP}")
+    return _FAMILY.get(identifier)

@@ -4,9 +4,10 @@ NumPy's matrix products run in a BLAS library (OpenBLAS in NumPy's wheels, MKL o
 BLIS in some distributions) that starts one thread per core. On an idle machine
 and large matrices that helps; on a machine whose cores are busy with other
 processes, the BLAS threads wait on each other and a matrix product of a typical
-descend layer (128 x 784 times 784 x 512) became 9 times slower with 2 threads
-than with 1. So descend chooses the number of BLAS threads itself when ``fit``, ``evaluate``,
-``predict`` and the ``*_on_batch`` methods start:
+descend layer (128 x 784 times 784 x 512) becomes many times slower with 2 threads
+than with 1 (measurements in ``docs/threads.md``). So descend chooses the number
+of BLAS threads itself when ``fit``, ``evaluate``, ``predict`` and the
+``*_on_batch`` methods start:
 
 * one thread when the largest matrix product of a step is smaller than
   ``SMALL_PRODUCT`` = 2**26 multiply-adds (some 10 ms on one core): the threads of

@@ -1,13 +1,14 @@
 """Choosing a learning rate: the learning-rate range test (Smith, 2017).
 
 Too small a learning rate and the loss barely moves; too large and it jumps
-around or explodes (the seeds: "if the learning rate is too large, we might skip
-over the optimum"). The range test of L. N. Smith, *Cyclical Learning Rates for
-Training Neural Networks* (WACV 2017) finds the range in between in one short
-run: train for ``steps`` mini-batches while the learning rate grows
-exponentially from ``start`` to ``end``, recording the loss of each batch. The
-loss first stays flat, then falls fastest, then rises and diverges. A good
-learning rate lies where it falls fastest: :func:`find_learning_rate` suggests
+around or explodes (in the words of the course "How a Neural Network Learns":
+"if the learning rate is too large, we might skip over the optimum"). The range
+test of L. N. Smith, *Cyclical Learning Rates for Training Neural Networks*
+(WACV 2017) finds the range in between in one short run: train for ``steps``
+mini-batches while the learning rate grows exponentially from ``start`` to
+``end``, recording the loss of each batch. The loss first stays flat, then
+falls fastest, then rises and diverges. A good learning rate lies where it
+falls fastest: :func:`find_learning_rate` suggests
 the rate at the steepest descent of the smoothed loss (against log learning
 rate), stops early once the loss diverges, and then puts the model's weights
 back, so the test costs nothing but time.

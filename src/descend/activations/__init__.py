@@ -7,9 +7,9 @@ shape; gradients come from the engine. ``__name__`` is the Keras name, so
 knows (``linear``, ``relu``, ``sigmoid``, ``tanh``, ``softmax``) are plain
 functions that layers may recognise by name.
 
-The functions live in ``core`` (identity, rectifiers, squashing functions),
-``smooth`` (ELU family, GELU, softplus...), ``piecewise`` (hard sigmoid,
-shrinkage...) and ``structured`` (GLU, sparsemax); all are re-exported here.
+The formulas live on the engine floor, in :mod:`descend.autograd.activations`
+(one place, shared with :mod:`descend.ops.nn`); this module is the Keras family:
+the names, ``get``, ``serialize`` and ``deserialize``.
 
 Examples
 --------
@@ -26,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from descend.activations.core import (
+from descend.autograd import Tensor
+from descend.autograd.activations.core import (
     exponential,
     leaky_relu,
     linear,
@@ -38,7 +39,7 @@ from descend.activations.core import (
     tanh,
     threshold,
 )
-from descend.activations.piecewise import (
+from descend.autograd.activations.piecewise import (
     hard_shrink,
     hard_sigmoid,
     hard_silu,
@@ -48,7 +49,7 @@ from descend.activations.piecewise import (
     sparse_plus,
     sparse_sigmoid,
 )
-from descend.activations.smooth import (
+from descend.autograd.activations.smooth import (
     celu,
     elu,
     gelu,
@@ -62,15 +63,8 @@ from descend.activations.smooth import (
     swish,
     tanh_shrink,
 )
-from descend.activations.structured import glu, sparsemax
-from descend.autograd import Tensor
-from descend.saving.object_registration import (
-    function_config,
-    is_registered,
-    object_config,
-    resolve_config,
-    retrieve_object,
-)
+from descend.autograd.activations.structured import glu, sparsemax
+from descend.registry import Family
 
 __all__ = [
     "celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink",
@@ -92,6 +86,12 @@ del _fn
 
 _TABLE: dict[str, Callable[..., Tensor]] = {fn.__name__: fn for fn in _ALL}
 _TABLE.update({"swish": silu, "hard_swish": hard_silu})
+_FAMILY = Family(
+    "activation", _TABLE, base=None, identifier_kind="activation function", default=linear,
+    hint="Pass a name such as 'relu', a callable or None.",
+    cannot_name="pass a named function (def my_activation(x): ...) or one of "
+                "descend.activations.",
+)
 
 
 def serialize(activation: Callable[..., Any]) -> str | dict[str, Any]:
@@ -119,20 +119,7 @@ def serialize(activation: Callable[..., Any]) -> str | dict[str, Any]:
     >>> serialize(swish)
     'silu'
     """
-    if not isinstance(activation, type) and is_registered(activation):
-        return function_config(activation)
-    if is_registered(type(activation)) and hasattr(activation, "get_config"):
-        return object_config(activation)  # an instance of a registered activation class
-    name = getattr(activation, "__name__", None)
-    if name is None:
-        get_config = getattr(activation, "get_config", None)
-        name = get_config().get("name") if callable(get_config) else None
-    if not isinstance(name, str) or name == "<lambda>":
-        raise ValueError(
-            f"serialize: cannot name the activation {activation!r}; pass a named function "
-            "(def my_activation(x): ...) or one of descend.activations."
-        )
-    return name
+    return _FAMILY.serialize(activation)
 
 
 def deserialize(
@@ -170,21 +157,7 @@ def deserialize(
     >>> deserialize("clipped", custom_objects={"clipped": clipped}) is clipped
     True
     """
-    if isinstance(config, Mapping):
-        if isinstance(config.get("config"), str) or config.get("class_name") == "function":
-            obj, _ = resolve_config("activation", {**config, "class_name": "function"},
-                                    _TABLE, custom_objects)
-            return obj
-        obj, args = resolve_config("activation", config, _TABLE, custom_objects)
-        if isinstance(obj, type):  # an activation class with a config
-            return obj.from_config(args) if hasattr(obj, "from_config") else obj(**args)
-        return obj
-    if not isinstance(config, str):
-        raise TypeError(
-            f"Could not interpret activation function identifier: {config!r}. "
-            "Pass a name such as 'relu', a callable or None."
-        )
-    return retrieve_object("activation", config, _TABLE, custom_objects)
+    return _FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: str | Callable[..., Any] | Mapping[str, Any] | None) -> Callable[..., Any]:
@@ -210,13 +183,4 @@ def get(identifier: str | Callable[..., Any] | Mapping[str, Any] | None) -> Call
     ...
     ValueError: Unknown activation: 'sigmiod'. Did you mean 'sigmoid' or ...
     """
-    if identifier is None:
-        return linear
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise TypeError(
-        f"Could not interpret activation function identifier: {identifier!r}. "
-        "Pass a name such as 'relu', a callable or None."
-    )
+    return _FAMILY.get(identifier)

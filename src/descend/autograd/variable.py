@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,12 +40,20 @@ _AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
 _SYNCHRONIZATIONS = ("none", "on_write", "on_read", "auto")
 
 
+#: Turns an initializer's Keras name (``"zeros"``) into the initializer. The engine does not
+#: import the building floor: the package root sets it (``descend/__init__.py``).
+_INITIALIZER_BY_NAME: list[Callable[[str], Any]] = []
+
+
+def set_initializer_by_name(resolve: Callable[[str], Any]) -> None:
+    """Set how ``Variable("zeros", shape)`` finds an initializer by its name."""
+    _INITIALIZER_BY_NAME[:] = [resolve]
+
+
 def _initial_value(initializer: Any, shape: Any, dtype: Any) -> np.ndarray:
     """The first value of a variable: an array as given, or an initializer called on ``shape``."""
     if isinstance(initializer, str):
-        from descend import initializers  # the building floor, only for a name
-
-        initializer = initializers.get(initializer)
+        initializer = _INITIALIZER_BY_NAME[0](initializer)
     if callable(initializer) and not isinstance(initializer, (Tensor, np.ndarray)):
         if shape is None:
             raise ValueError(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from descend.callbacks.callback import Callback
+from descend.utils.figures import finish, pyplot
 
-__all__ = ["History"]
+__all__ = ["History", "plot_history"]
 
 
 class History(Callback):
@@ -60,7 +62,7 @@ class History(Callback):
              title: str | None = None) -> Any:
         """Plot the loss and metrics per epoch, training and validation (needs matplotlib).
 
-        Delegates to :func:`descend.explain.plots.plot_history`.
+        Delegates to :func:`plot_history`.
 
         Parameters
         ----------
@@ -74,6 +76,78 @@ class History(Callback):
         -------
         matplotlib.figure.Figure
         """
-        from descend.explain.plots import plot_history
-
         return plot_history(self, metrics=metrics, path=path, title=title)
+
+
+def _history_dict(history: Any) -> tuple[dict[str, list[float]], list[int]]:
+    if hasattr(history, "history") and isinstance(history.history, dict):
+        data = history.history
+        epochs = [e + 1 for e in getattr(history, "epoch", [])]
+    elif isinstance(history, dict):
+        data, epochs = history, []
+    else:
+        raise TypeError(f"plot_history: expected the History returned by fit (or its .history "
+                        f"dict), received {type(history).__name__}.")
+    return data, epochs
+
+
+def plot_history(history: Any, metrics: Sequence[str] | None = None, path: Any = None,
+                 title: str | None = None) -> Any:
+    """Loss and metrics per epoch, training and validation side by side.
+
+    Parameters
+    ----------
+    history : History or dict
+        What ``fit`` returned (or its ``.history`` dict).
+    metrics : list of str, optional
+        Which to plot (default: every key that is not ``val_...``, loss first;
+        the ``monitor/...`` keys of :class:`TrainingMonitor` are left out).
+    path : str or PathLike, optional
+        Save the figure there.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per metric; each ``val_`` curve is drawn dashed with its
+        training curve.
+
+    Raises
+    ------
+    ValueError
+        If there is nothing to plot or a requested metric is unknown.
+    """
+    data, epochs = _history_dict(history)
+    if metrics is None:
+        metrics = [k for k in data if not k.startswith(("val_", "monitor/"))]
+        metrics.sort(key=lambda k: (k != "loss", k))
+    else:
+        metrics = list(metrics)
+        unknown = [m for m in metrics if m not in data]
+        if unknown:
+            raise ValueError(f"plot_history: no {unknown} in the history; it has "
+                             f"{sorted(data)}.")
+    if not metrics:
+        raise ValueError("plot_history: the history is empty. Train with model.fit first.")
+    plt = pyplot()
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.6 * len(metrics), 3.6), squeeze=False)
+    for ax, name in zip(axes[0], metrics, strict=True):
+        values = data[name]
+        xs = epochs if len(epochs) == len(values) else list(range(1, len(values) + 1))
+        ax.plot(xs, values, "o-", color="tab:blue", markersize=3, label=f"training {name}")
+        val = data.get(f"val_{name}")
+        if val:
+            vx = xs if len(val) == len(values) else list(range(1, len(val) + 1))
+            ax.plot(vx, val, "s--", color="tab:orange", markersize=3, label=f"validation {name}")
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # no epoch 2.5
+        ax.set_ylabel(name)
+        ax.set_title(f"{name} by epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return finish(fig, path)

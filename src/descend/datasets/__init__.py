@@ -11,7 +11,8 @@ Each submodule has a ``load_data(path=None)`` that returns ``(x_train, y_train),
   (50000, 32, 32, 3) / (10000, 32, 32, 3), labels (n, 1).
 - :mod:`descend.datasets.boston_housing`, :mod:`descend.datasets.california_housing`:
   tabular regression, shuffled and split with ``test_split`` and ``seed``.
-- :mod:`descend.datasets.side_effects`: the seed example's drug-trial ages (generated, no file).
+- :mod:`descend.datasets.side_effects`: the drug-trial ages of the course "How a Neural
+  Network Learns" (generated, no file).
 
 Files are looked for under ``path``, else ``$DESCEND_DATASETS``, else ``~/.descend/datasets``,
 in one folder per data set (``mnist/``, ``fashion-mnist/``, ``mnist1d/``).

@@ -1,8 +1,8 @@
-"""The seed example's data: a drug trial where older patients tend to have side effects.
+"""The course example's data: a drug trial where older patients tend to have side effects.
 
-From the course the seed documents come from (deeplizard, "Deep Learning
-Fundamentals"): an experimental drug was tested on 2,100 individuals aged 13 to
-100. Half were under 65, half 65 or older. About 95% of the patients under 65
+The example of the course "How a Neural Network Learns" (deeplizard, "Deep
+Learning Fundamentals"): an experimental drug was tested on 2,100 individuals
+aged 13 to 100. Half were under 65, half 65 or older. About 95% of the patients under 65
 had no side effect, and about 95% of those 65 or older did. The task: predict
 from the age alone whether a patient has a side effect (label 1) or not (0).
 

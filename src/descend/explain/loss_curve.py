@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from descend.explain.figures import finish, pyplot
 from descend.explain.probe import loss_and_gradients, model_loss, prepare_batch
 from descend.explain.update_rules import explain_update, slots_of
+from descend.utils.figures import finish, pyplot
 
 __all__ = ["plot_loss_curve", "step_rule", "visible_digits"]
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from descend.explain.figures import finish, pyplot
 from descend.explain.taps import activation_name
+from descend.utils.figures import finish, pyplot
 
 __all__ = ["draw_network", "shown_units"]
 

@@ -42,13 +42,7 @@ from descend.initializers.random_initializers import (
     VarianceScaling,
 )
 from descend.initializers.stft import STFT
-from descend.saving.object_registration import (
-    function_config,
-    is_registered,
-    object_config,
-    resolve_config,
-    retrieve_object,
-)
+from descend.registry import Family
 
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
@@ -93,10 +87,10 @@ _TABLE.update({
 
 _HELP = ("Pass a name such as 'glorot_uniform', a config dict, an Initializer or a function "
          "f(shape, dtype=None).")
-
-
-def _is_builtin(cls: type) -> bool:
-    return _TABLE.get(cls.__name__) is cls
+_FAMILY = Family(
+    "initializer", _TABLE, Initializer, module="keras.initializers", hint=_HELP,
+    cannot_name="subclass descend.initializers.Initializer and implement get_config.",
+)
 
 
 def serialize(initializer: Initializer | Callable[..., Any] | None) -> Any:
@@ -122,20 +116,7 @@ def serialize(initializer: Initializer | Callable[..., Any] | None) -> Any:
     >>> serialize(GlorotUniform(seed=3))["config"]
     {'seed': 3}
     """
-    if initializer is None:
-        return None
-    if isinstance(initializer, Initializer):
-        return object_config(initializer, "keras.initializers",
-                             builtin=_is_builtin(type(initializer)))
-    if not isinstance(initializer, type) and is_registered(initializer):
-        return function_config(initializer)
-    name = getattr(initializer, "__name__", None)
-    if name is None or name == "<lambda>":
-        raise ValueError(
-            f"serialize: cannot serialize the initializer {initializer!r}; subclass "
-            "descend.initializers.Initializer and implement get_config."
-        )
-    return name
+    return _FAMILY.serialize(initializer)
 
 
 def deserialize(
@@ -170,16 +151,7 @@ def deserialize(
     >>> deserialize({"class_name": "RandomNormal", "config": {"stddev": 1.0}}).stddev
     1.0
     """
-    if isinstance(config, str):
-        obj = retrieve_object("initializer", config, _TABLE, custom_objects)
-        return obj() if isinstance(obj, type) else obj
-    if isinstance(config, Mapping) and isinstance(config.get("class_name"), str):
-        obj, args = resolve_config("initializer", config, _TABLE, custom_objects)
-        if isinstance(obj, type):
-            args = args or {}
-            return obj.from_config(args) if hasattr(obj, "from_config") else obj(**args)
-        return obj
-    raise TypeError(f"Could not interpret initializer identifier: {config!r}. {_HELP}")
+    return _FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Initializer | Callable[..., Any] | None:
@@ -206,12 +178,4 @@ def get(identifier: Any) -> Initializer | Callable[..., Any] | None:
     ...
     ValueError: Unknown initializer: 'he_normall'. Did you mean 'he_normal'...
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"Could not interpret initializer identifier: {identifier!r}. {_HELP}")
+    return _FAMILY.get(identifier)

@@ -1,8 +1,8 @@
 """Core layers: ``Dense`` (weighted sum plus bias, then an activation) and ``Activation``.
 
-A dense layer is what the seeds draw: every input connects to every unit by a
-weight; each unit adds its bias to the weighted sum of its inputs and passes the
-result through an activation function:
+A dense layer is what the course "How a Neural Network Learns" draws: every
+input connects to every unit by a weight; each unit adds its bias to the
+weighted sum of its inputs and passes the result through an activation function:
 
     output = activation(inputs @ kernel + bias)
 

@@ -30,6 +30,7 @@ import numpy as np
 from descend.autograd import Tensor, no_grad
 from descend.layers._templates import _fill, _Slot, _template
 from descend.layers.layer import Layer, to_snake_case, unique_name
+from descend.ops._dispatch import register_symbolic
 
 
 def _op_name(fn: Any) -> str:
@@ -176,3 +177,12 @@ def symbolic_op_call(fn: Any, args: tuple, kwargs: dict) -> Any:
     object.__setattr__(layer, "_input_dtypes", [str(t.dtype) for t in found])
     out = symbolic_call(layer, found if len(found) > 1 else found[0])
     return tuple(out) if isinstance(out, list) else out
+
+
+def _register() -> None:
+    from descend.layers.input_layer import KerasTensor
+
+    register_symbolic(KerasTensor, symbolic_op_call)  # ops on KerasTensors record an OpLayer
+
+
+_register()

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from descend.layers.layer import Layer
-from descend.saving.object_registration import (
+from descend.registry.object_registration import (
     custom_object_scope,
     get_registered_name,
     retrieve_object,

@@ -45,7 +45,7 @@ _SPLIT = (None, "whitespace", "character")
 
 def _callable_config(value: Any) -> Any:
     if callable(value):
-        from descend.saving.object_registration import get_registered_name
+        from descend.registry.object_registration import get_registered_name
 
         return get_registered_name(value)
     return value
@@ -53,7 +53,7 @@ def _callable_config(value: Any) -> Any:
 
 def _callable_from_config(value: Any) -> Any:
     if isinstance(value, str) and ">" in value:  # a registered name, "package>function"
-        from descend.saving.object_registration import get_registered_object
+        from descend.registry.object_registration import get_registered_object
 
         found = get_registered_object(value)
         if found is None:

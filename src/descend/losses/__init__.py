@@ -87,13 +87,7 @@ from descend.losses.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
-from descend.saving.object_registration import (
-    function_config,
-    is_registered,
-    object_config,
-    resolve_config,
-    retrieve_object,
-)
+from descend.registry import Family
 
 # Keras's short names
 mse = MSE = mean_squared_error
@@ -146,6 +140,8 @@ _TABLE.update({
 
 _HELP = ("Pass a name such as 'mse' or 'sparse_categorical_crossentropy', a Loss, a config "
          "dict or a function of (y_true, y_pred).")
+_FAMILY = Family("loss", _TABLE, Loss, module="keras.losses", hint=_HELP,
+                 cannot_name="use a named function or a Loss subclass with get_config.")
 
 
 def serialize(loss: Loss | Callable[..., Any] | None) -> Any:
@@ -166,20 +162,7 @@ def serialize(loss: Loss | Callable[..., Any] | None) -> Any:
     >>> serialize(Huber(delta=2.0))["config"]["delta"]
     2.0
     """
-    if loss is None:
-        return None
-    if isinstance(loss, Loss):
-        cls = type(loss)
-        return object_config(loss, "keras.losses", builtin=_TABLE.get(cls.__name__) is cls)
-    if not isinstance(loss, type) and is_registered(loss):
-        return function_config(loss)
-    name = getattr(loss, "__name__", None)
-    if name is None or name == "<lambda>":
-        raise ValueError(
-            f"serialize: cannot serialize the loss {loss!r}; use a named function or a Loss "
-            "subclass with get_config."
-        )
-    return name
+    return _FAMILY.serialize(loss)
 
 
 def deserialize(
@@ -206,15 +189,7 @@ def deserialize(
     >>> deserialize("mse") is mean_squared_error
     True
     """
-    if isinstance(config, str):
-        obj = retrieve_object("loss", config, _TABLE, custom_objects)
-        return obj() if isinstance(obj, type) else obj
-    if isinstance(config, Mapping) and isinstance(config.get("class_name"), str):
-        obj, args = resolve_config("loss", config, _TABLE, custom_objects)
-        if isinstance(obj, type):
-            return obj.from_config(args or {})
-        return obj
-    raise TypeError(f"Could not interpret loss identifier: {config!r}. {_HELP}")
+    return _FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Loss | Callable[..., Any] | None:
@@ -240,15 +215,7 @@ def get(identifier: Any) -> Loss | Callable[..., Any] | None:
     ...
     ValueError: Unknown loss: 'mean_sqared_error'. Did you mean 'mean_squared_error'...
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"Could not interpret loss identifier: {identifier!r}. {_HELP}")
+    return _FAMILY.get(identifier)
 
 
 def resolve(identifier: Any, y_true_shape: tuple, y_pred_shape: tuple) -> Loss | None:

@@ -108,13 +108,7 @@ from descend.metrics.sensitivity_specificity import (
     SensitivityAtSpecificity,
     SpecificityAtSensitivity,
 )
-from descend.saving.object_registration import (
-    function_config,
-    is_registered,
-    object_config,
-    resolve_config,
-    retrieve_object,
-)
+from descend.registry import Family
 
 # Keras's short names of the loss functions
 mse = MSE = mean_squared_error
@@ -172,6 +166,8 @@ _TABLE.update({
 
 _HELP = ("Pass a name such as 'accuracy' or 'mae', a Metric, a config dict or a function of "
          "(y_true, y_pred).")
+_FAMILY = Family("metric", _TABLE, Metric, module="keras.metrics", hint=_HELP,
+                 cannot_name="use a named function or a Metric subclass with get_config.")
 
 
 def serialize(metric: Any) -> Any:
@@ -190,18 +186,7 @@ def serialize(metric: Any) -> Any:
     >>> serialize(BinaryAccuracy(threshold=0.7))["config"]["threshold"]
     0.7
     """
-    if metric is None:
-        return None
-    if isinstance(metric, Metric):
-        cls = type(metric)
-        return object_config(metric, "keras.metrics", builtin=_TABLE.get(cls.__name__) is cls)
-    if not isinstance(metric, type) and is_registered(metric):
-        return function_config(metric)
-    name = getattr(metric, "__name__", None)
-    if name is None or name == "<lambda>":
-        raise ValueError(f"serialize: cannot serialize the metric {metric!r}; use a named "
-                         "function or a Metric subclass with get_config.")
-    return name
+    return _FAMILY.serialize(metric)
 
 
 def deserialize(config: str | Mapping[str, Any],
@@ -226,15 +211,7 @@ def deserialize(config: str | Mapping[str, Any],
     >>> deserialize("mae").name
     'mean_absolute_error'
     """
-    if isinstance(config, str):
-        obj = retrieve_object("metric", config, _TABLE, custom_objects)
-        return obj() if isinstance(obj, type) else obj
-    if isinstance(config, Mapping) and isinstance(config.get("class_name"), str):
-        obj, args = resolve_config("metric", config, _TABLE, custom_objects)
-        if isinstance(obj, type):
-            return obj.from_config(args or {})
-        return obj
-    raise TypeError(f"Could not interpret metric identifier: {config!r}. {_HELP}")
+    return _FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Any:
@@ -261,15 +238,7 @@ def get(identifier: Any) -> Any:
     ...
     ValueError: Unknown metric: 'acuracy'. Did you mean 'accuracy'...
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Metric):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"Could not interpret metric identifier: {identifier!r}. {_HELP}")
+    return _FAMILY.get(identifier)
 
 
 def resolve(identifier: Any, y_true_shape: tuple, y_pred_shape: tuple) -> Metric | None:

@@ -467,7 +467,7 @@ def _resolve_function(spec: Any) -> Callable[..., Any]:
     Only custom objects (explicit, scoped or registered) and descend's own metric
     and loss functions can be named; never an arbitrary attribute of a module.
     """
-    from descend.saving.object_registration import resolve_config, retrieve_object
+    from descend.registry.object_registration import resolve_config, retrieve_object
 
     kind = "metric function"
     if isinstance(spec, str):

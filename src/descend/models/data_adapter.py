@@ -131,7 +131,7 @@ def check_finite(arr: np.ndarray, what: str) -> None:
         return
     # NaN and inf propagate through a sum: no full-size boolean mask needed. A large
     # array is summed in its own dtype (a float64 sum of float32 data costs a conversion
-    # pass, 2.4x slower); if that overflows on large finite values, the exact check
+    # pass: docs/benchmarks.md); if that overflows on large finite values, the exact check
     # below decides. A small one is summed in float64, which cannot overflow here and
     # needs no np.errstate (whose cost would dominate).
     if arr.size <= 4096:

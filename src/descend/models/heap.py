@@ -6,9 +6,8 @@ the operating system as soon as more than ``M_TRIM_THRESHOLD`` bytes are free
 there, and serves blocks above ``M_MMAP_THRESHOLD`` bytes with a fresh ``mmap``.
 Either way the next step's arrays land on new pages, and the kernel takes a page
 fault and zeroes 4 KiB for every one of them on first touch: a megabyte-sized
-activation costs about as much to fault in as to compute. Measured on a 2-core
-machine, this alone took 30% of a training step of a 784-256-128-10 MLP at batch
-1024 and 35% of a small CNN's step.
+activation costs about as much to fault in as to compute, a large share of a
+training step (measurements in ``docs/benchmarks.md``).
 
 :func:`retain_freed_memory` raises both thresholds once, when a model first
 trains or predicts (``fit``, ``evaluate``, ``predict`` and the ``*_on_batch``

@@ -8,6 +8,11 @@ lists, tuples and dicts), the op is recorded as a node of the functional
 graph (see :mod:`descend.layers.op_layer`) and a ``KerasTensor`` comes back;
 called with data, it runs at once.
 
+The engine does not import the building floor: the layers package, which
+defines ``KerasTensor`` and the op layer, hands both to
+:func:`register_symbolic` when it is imported. Before that no ``KerasTensor``
+can exist, so every op runs on data.
+
 Examples
 --------
 >>> from descend.ops._dispatch import keras_op
@@ -27,20 +32,27 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-_KERAS_TENSOR: list[type] = []
+class _NoSymbolicType:
+    """Stands for the symbolic tensor type until :func:`register_symbolic` names it."""
 
 
-def _keras_tensor_type() -> type:
-    if not _KERAS_TENSOR:
-        from descend.layers.input_layer import KerasTensor
+#: The symbolic tensor type and the function recording an op call on it (set by the layers).
+_SYMBOLIC: dict[str, Any] = {"type": _NoSymbolicType, "record": None}
 
-        _KERAS_TENSOR.append(KerasTensor)
-    return _KERAS_TENSOR[0]
+
+def register_symbolic(tensor_type: type, record: Callable[[Callable[..., Any], tuple, dict], Any]
+                      ) -> None:
+    """Make ops called with ``tensor_type`` arguments return ``record(op, args, kwargs)``.
+
+    Called once, by :mod:`descend.layers.op_layer` on import, with ``KerasTensor`` and the
+    function that records an :class:`~descend.layers.op_layer.OpLayer` call.
+    """
+    _SYMBOLIC["type"], _SYMBOLIC["record"] = tensor_type, record
 
 
 def has_symbolic(structure: Any) -> bool:
     """Whether ``structure`` (a value, or nested lists/tuples/dicts) holds a ``KerasTensor``."""
-    keras_tensor = _keras_tensor_type()
+    keras_tensor = _SYMBOLIC["type"]
     stack = [structure]
     while stack:
         item = stack.pop()
@@ -78,9 +90,7 @@ def keras_op(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if (args or kwargs) and (has_symbolic(args) or (kwargs and has_symbolic(kwargs))):
-            from descend.layers.op_layer import symbolic_op_call
-
-            return symbolic_op_call(fn, args, kwargs)
+            return _SYMBOLIC["record"](fn, args, kwargs)
         return fn(*args, **kwargs)
 
     wrapper.__wrapped_op__ = fn  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """The activation functions of ``keras.ops.nn``, with Keras's signatures.
 
 Each delegates to the differentiable implementation in
-:mod:`descend.activations` (one formula in one place); the differences from the
+:mod:`descend.autograd.activations` (one formula in one place); the differences from the
 activation-layer functions are Keras's ``ops.nn`` signatures, e.g.
 ``gelu(x, approximate=True)`` and ``softmax``/``log_softmax`` over a tuple of
 axes.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from descend import activations as _act
+from descend.autograd import activations as _act
 from descend.autograd import ops as _ops
 from descend.autograd.tensor import Tensor
 from descend.ops._dispatch import keras_op

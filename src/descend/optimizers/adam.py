@@ -28,18 +28,10 @@ from descend.optimizers.base import Optimizer
 def tiny_moment_thresholds(epsilon: float) -> tuple[float, float]:
     """Flush thresholds ``(first moment, second moment)`` for Adam-like updates.
 
-    The step is ``alpha * m / (sqrt(v) + epsilon)``.
-
-    * ``|m| < 1e-23 * epsilon`` moves ``w`` by less than ``alpha * 1e-23`` per step
-      (the denominator is >= epsilon), and the flushed remainder would have
-      decayed geometrically: for any weight ``|w| > ~1e-15 * alpha`` that is below
-      half an ulp of ``w``, so ``w`` comes out bit-identical.
-    * ``v < (epsilon * 2**-25)**2`` means ``sqrt(v)`` is below half an ulp of
-      ``epsilon``: ``sqrt(v) + epsilon`` rounds to ``epsilon`` exactly, and later
-      (``|sqrt(a + v) - sqrt(a)| <= sqrt(v)``) the denominator changes by less
-      than float32 rounding.
-
-    With ``epsilon = 0`` nothing is flushed (0 / 0 would appear).
+    ``|m| < 1e-23 * epsilon`` and ``v < (epsilon * 2**-25)**2``: below them, the step
+    ``alpha * m / (sqrt(v) + epsilon)`` of a flushed entry would leave its weight
+    bit-identical (the argument is in ``docs/derivations.md``). With ``epsilon = 0``
+    nothing is flushed (0 / 0 would appear).
     """
     return 1e-23 * epsilon, (epsilon * 2.0**-25) ** 2
 

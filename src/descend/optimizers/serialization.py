@@ -39,7 +39,7 @@ from descend.optimizers.nadam import Nadam
 from descend.optimizers.rmsprop import RMSprop
 from descend.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from descend.optimizers.sgd import SGD
-from descend.saving.object_registration import (
+from descend.registry.object_registration import (
     object_config,
     retrieve_object,
     visible_custom_objects,

@@ -11,7 +11,8 @@
   (what :class:`~descend.callbacks.BackupAndRestore` does for you);
 - :func:`register_keras_serializable`, :func:`custom_object_scope`,
   :func:`get_custom_objects`: make custom classes and functions loadable by name
-  (module ``object_registration``).
+  (they live on the building floor, in :mod:`descend.registry`, and are re-exported
+  here under Keras's names).
 
 Loading never runs code from a file: only descend's classes and the objects the
 user made known (``custom_objects``, a custom object scope, registration) are
@@ -36,17 +37,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from descend.saving.object_registration import CustomObjectScope as CustomObjectScope
-from descend.saving.object_registration import custom_object_scope as custom_object_scope
-from descend.saving.object_registration import get_custom_objects as get_custom_objects
-from descend.saving.object_registration import get_registered_name as get_registered_name
-from descend.saving.object_registration import get_registered_object as get_registered_object
-from descend.saving.object_registration import (
-    register_keras_serializable as register_keras_serializable,
-)
+from descend.registry import CustomObjectScope as CustomObjectScope
+from descend.registry import custom_object_scope as custom_object_scope
+from descend.registry import get_custom_objects as get_custom_objects
+from descend.registry import get_registered_name as get_registered_name
+from descend.registry import get_registered_object as get_registered_object
+from descend.registry import object_registration as object_registration
+from descend.registry import register_keras_serializable as register_keras_serializable
 
-# Everything else is imported on first use: the building floor (activations, layers...)
-# imports ``object_registration`` above, and must not pull in models and training.
+# Everything else is imported on first use, so that ``import descend.saving`` stays cheap.
 _LAZY = {
     "restore_checkpoint": "checkpoint", "save_checkpoint": "checkpoint",
     "load_model": "model_file", "save_model": "model_file",
@@ -61,7 +60,7 @@ _SUBMODULES = {"atomic", "checkpoint", "format", "keras_config", "keras_format",
 
 __all__ = sorted({
     "CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
-    "get_registered_object", "register_keras_serializable", *_LAZY,
+    "get_registered_object", "object_registration", "register_keras_serializable", *_LAZY,
 })
 
 

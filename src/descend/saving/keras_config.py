@@ -262,7 +262,7 @@ def check_layer_classes(config: Any, source: str, custom: Mapping[str, Any]) -> 
         Naming the missing layer classes.
     """
     import descend.layers as layers_module
-    from descend.saving.object_registration import get_registered_object
+    from descend.registry.object_registration import get_registered_object
     from descend.saving.serialization import model_classes
 
     known = {name for name, obj in vars(layers_module).items() if isinstance(obj, type)}

@@ -48,11 +48,11 @@ def is_h5_weights(filepath: str) -> bool:
 # -------------------------------------------------------------------------- write
 def keras_members(model: Any, include_optimizer: bool = True) -> dict[str, bytes]:
     """The members of a ``.keras`` file for ``model``."""
-    import descend
+    from descend._version import __version__
 
     metadata = {"keras_version": KERAS_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
-                "descend_version": descend.__version__}
+                "descend_version": __version__}
     try:
         config = serialization.serialize_model(model)
     except TypeError as exc:
@@ -213,7 +213,7 @@ def load_keras(filepath: str, custom_objects: Mapping[str, Any] | None = None,
     source = f"'{filepath}'"
     config = keras_config.from_keras(raw, source)
     if isinstance(config, Mapping):
-        from descend.saving.object_registration import custom_object_scope
+        from descend.registry.object_registration import custom_object_scope
         from descend.saving.serialization import check_safe
         custom = dict(custom_objects or {})
         with custom_object_scope(custom):

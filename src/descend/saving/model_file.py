@@ -29,12 +29,12 @@ from descend.saving import serialization, weights
 
 def model_members(model: Any, training_state: str | None = None) -> dict[str, bytes]:
     """The members of a ``.descend`` file for ``model``, in writing order."""
-    import descend
+    from descend._version import __version__
 
     metadata = {
         "format": fmt.FORMAT_NAME,
         "format_version": fmt.FORMAT_VERSION,
-        "descend_version": descend.__version__,
+        "descend_version": __version__,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
     }
     try:

@@ -31,13 +31,13 @@ from typing import Any
 from descend import losses as losses_module
 from descend import metrics as metrics_module
 from descend import optimizers as optimizers_module
-from descend.saving.format import json_dumps, json_loads
-from descend.saving.object_registration import (
+from descend.registry.object_registration import (
     custom_object_scope,
     get_registered_name,
     get_registered_object,
     visible_custom_objects,
 )
+from descend.saving.format import json_dumps, json_loads
 
 #: Class names that stand for Python code (Keras's Lambda layers, serialized byte code).
 LAMBDA_CLASS_NAMES = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda"})
@@ -177,7 +177,7 @@ def deserialize_model(config: Any, custom_objects: Mapping[str, Any] | None = No
         initializers, regularizers, losses, metrics, optimizers. Everything is
         created inside ``custom_object_scope(custom_objects)``; the active scopes
         and registered objects are searched too (see
-        :mod:`descend.saving.object_registration`).
+        :mod:`descend.registry.object_registration`).
     compile : bool, default True
         Compile from ``"compile_config"`` when present.
     safe_mode : bool, default True

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from descend.saving.object_registration import (
+from descend.registry.object_registration import (
     custom_object_scope,
     function_config,
     retrieve_object,
@@ -158,7 +158,7 @@ def serialize_keras_object(obj: Any) -> Any:
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
         return function_config(obj)
     if hasattr(obj, "get_config") and not isinstance(obj, type):
-        from descend.saving.object_registration import object_config
+        from descend.registry.object_registration import object_config
 
         return object_config(obj)
     raise TypeError(f"serialize_keras_object: cannot serialise {obj!r} of type "

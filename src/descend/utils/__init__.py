@@ -2,7 +2,7 @@
 ``PyDataset`` (data sets that return whole batches).
 
 The custom-object helpers are also here, as in ``keras.utils`` (they live in
-:mod:`descend.saving.object_registration`).
+:mod:`descend.registry.object_registration`).
 """
 
 import importlib
@@ -14,7 +14,7 @@ from descend.config import (
     enable_interactive_logging,
     is_interactive_logging_enabled,
 )
-from descend.saving.object_registration import (
+from descend.registry.object_registration import (
     CustomObjectScope,
     custom_object_scope,
     get_custom_objects,

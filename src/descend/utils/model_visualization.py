@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from descend.explain.figures import pyplot
+from descend.utils.figures import pyplot
 
 __all__ = ["model_graph", "plot_model"]
 

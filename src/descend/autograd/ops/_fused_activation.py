@@ -77,7 +77,7 @@ def relu_(z: np.ndarray) -> np.ndarray:
     """``max(z, 0)`` in place; returns ``z`` (same shape and dtype).
 
     ``np.maximum(z, 0)`` against a scalar runs a slow broadcasting loop in
-    NumPy 2.x (measured 2-4x slower than against an array of zeros), so a
+    NumPy 2.x (slower than against an array of zeros: docs/benchmarks.md), so a
     C-contiguous float array is processed block by block against a cached
     block of zeros that stays in cache. NaN propagates as in ``np.maximum``.
 

@@ -126,7 +126,7 @@ class ConvTranspose(Function):
         )
         batch = x.shape[0]
         # one matrix product (rows, cin) @ (cin, K * F): every offset's contribution, side by
-        # side (a broadcast (K, cin, F) product with a transposed view is ~10x slower in NumPy)
+        # side (not a broadcast (K, cin, F) product with a transposed view: docs/benchmarks.md)
         parts = np.matmul(x.reshape(-1, cin), kernel.reshape(-1, cin).T)
         parts = parts.reshape(batch, *spatial, -1, filters)
         y = np.zeros((batch, *full, filters), parts.dtype)

@@ -12,6 +12,8 @@ with ``m`` the number of values averaged per feature,
 
     dx = gamma / sqrt(variance + epsilon) * (dy - sum(dy) / m - x_hat * sum(dy * x_hat) / m)
 
+(derived in ``docs/derivations.md``).
+
 When the batch is split among processes (data-parallel training), the sums above
 run over the whole global batch: ``global_sums(sums, m)`` (given by
 :mod:`descend.distribution`) turns this process's ``sum(dy)`` and

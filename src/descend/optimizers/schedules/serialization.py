@@ -23,7 +23,7 @@ from descend.optimizers.schedules.exponential_decay import ExponentialDecay
 from descend.optimizers.schedules.inverse_time_decay import InverseTimeDecay
 from descend.optimizers.schedules.piecewise_constant_decay import PiecewiseConstantDecay
 from descend.optimizers.schedules.polynomial_decay import PolynomialDecay
-from descend.saving.object_registration import get_registered_name, retrieve_object
+from descend.registry.object_registration import get_registered_name, retrieve_object
 
 MODULE = "descend.optimizers.schedules"
 

@@ -1,4 +1,4 @@
-"""Smooth activations: the ELU family, GELU (with its own erf), softplus and relatives."""
+"""Smooth activations: the ELU family, GELU, softplus and relatives."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from descend.autograd import Function, Tensor, ops
+from descend.autograd import Tensor, ops
 from descend.autograd.ops import as_tensor as _t
+from descend.autograd.ops.special import Gelu
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -91,52 +92,6 @@ def celu(x: Any, alpha: float = 1.0) -> Tensor:
     return ops.where(positive, x, _exp_minus_one_negative(x * (1.0 / alpha), positive) * alpha)
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    """Error function of a float64 array, accurate to about 1e-15.
-
-    For ``|x| < 2.5`` the everywhere-positive series
-    ``erf(a) = 2/sqrt(pi) * exp(-a^2) * sum_n 2^n a^(2n+1) / (2n+1)!!`` (36 terms);
-    beyond it, Laplace's continued fraction for ``erfc`` (24 levels).
-    """
-    a = np.abs(x)
-    out = np.empty_like(a)
-    small = a < 2.5
-    s = a[small]
-    z = s * s
-    total = np.full_like(s, _ERF_SERIES[-1])
-    for c in _ERF_SERIES[-2::-1]:
-        total *= z
-        total += c
-    out[small] = (2.0 / math.sqrt(math.pi)) * s * np.exp(-z) * total
-    big = a[~small]
-    frac = big.copy()
-    for k in range(24, 0, -1):
-        frac = big + (0.5 * k) / frac
-    out[~small] = 1.0 - np.exp(-big * big) / (math.sqrt(math.pi) * frac)
-    return np.copysign(out, x)
-
-
-_ERF_SERIES = [1.0]
-for _n in range(1, 36):
-    _ERF_SERIES.append(_ERF_SERIES[-1] * 2.0 / (2 * _n + 1))
-del _n
-
-
-class _GeluExact(Function):
-    """``x * Phi(x)`` with ``Phi(x) = (1 + erf(x / sqrt(2))) / 2``; d/dx = Phi + x * phi."""
-
-    def forward(self, x):
-        x64 = x.astype(np.float64, copy=False)
-        cdf = 0.5 * (1.0 + _erf(x64 * (1.0 / math.sqrt(2.0))))
-        if self.needs_grad is not None:
-            self.x64, self.cdf = x64, cdf
-        return (x64 * cdf).astype(x.dtype, copy=False)
-
-    def backward(self, grad):
-        pdf = np.exp(-0.5 * self.x64 * self.x64) * (1.0 / math.sqrt(2.0 * math.pi))
-        return ((grad * (self.cdf + self.x64 * pdf)).astype(grad.dtype, copy=False),)
-
-
 def gelu(x: Any, approximate: bool = False) -> Tensor:
     """Gaussian error linear unit ``x * Phi(x)``, ``Phi`` the standard normal CDF.
 
@@ -162,7 +117,7 @@ def gelu(x: Any, approximate: bool = False) -> Tensor:
     """
     x = _t(x)
     if not approximate:
-        return _GeluExact.apply(x)
+        return Gelu.apply(x)
     inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
     return x * 0.5 * (ops.tanh(inner) + 1.0)
 

@@ -50,7 +50,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from descend._registry import lookup
+from descend.registry.names import lookup
 
 __all__ = [
     "CustomObjectScope", "custom_object_scope", "function_config", "get_custom_objects",
