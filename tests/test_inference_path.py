@@ -1,4 +1,4 @@
-"""predict's array path (``Layer._infer`` / ``Model._infer_arrays``) equals the graph path.
+"""predict's array path (``ExecutionPlan.infer`` / ``Model._infer_arrays``) equals the graph path.
 
 ``predict``, ``predict_on_batch`` and the batched predict loop run each layer of
 a Sequential model on plain arrays, without Tensors or graph nodes. These tests
@@ -104,7 +104,7 @@ def test_predict_wrong_feature_count_names_the_layer():
 
 
 def test_dense_infer_rejects_a_mismatched_last_axis():
-    layer = layers.Dense(2, name="probe")
-    layer.build((None, 3))
-    with pytest.raises(ValueError, match="probe"):
-        layer._infer(np.ones((4, 5), np.float32))
+    model = Sequential([layers.Input((3,)), layers.Dense(2, name="probe"),
+                        layers.Dense(2, name="next")])
+    with no_grad(), pytest.raises(ValueError, match="probe"):
+        model._execution_plan().infer([np.ones((4, 5), np.float32)])

@@ -41,8 +41,9 @@ def _zeros_like_shape(shape: Any, dtype: str, fill: int) -> Any:
 def _run_on_zeros(layer: Any, input_shape: Any, fill: int) -> Any:
     """``call`` on zeros of ``input_shape`` (unknown sizes as ``fill``), no graph or losses."""
     from descend.autograd import no_grad
+    from descend.layers.hooks import silenced
 
-    with no_grad():
+    with no_grad(), silenced():
         try:
             return layer._invoke(_zeros_like_shape(input_shape, layer.dtype, fill), False)
         finally:

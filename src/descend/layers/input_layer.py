@@ -186,6 +186,7 @@ def symbolic_templated_call(layer: Layer, inputs: Any, args: tuple, kwargs: dict
     from descend.autograd import Tensor, no_grad
     from descend.layers._calling import _merge_shapes, _output_shapes
     from descend.layers._templates import _fill, _template
+    from descend.layers.hooks import silenced
 
     found: list[KerasTensor] = []
     template = (_template((inputs, *args), found), _template(dict(kwargs), found))
@@ -201,7 +202,7 @@ def symbolic_templated_call(layer: Layer, inputs: Any, args: tuple, kwargs: dict
         values = [Tensor._make(np.zeros([fill if s is None else s for s in t.shape], t.dtype),
                                False, None) for t in found]
         call_args, call_kwargs = _fill(template[0], values), _fill(template[1], values)
-        with no_grad(), np.errstate(all="ignore"):
+        with no_grad(), np.errstate(all="ignore"), silenced():
             try:
                 out = layer._invoke(call_args[0], False, *call_args[1:], **call_kwargs)
             finally:

@@ -21,6 +21,7 @@ from descend.layers.layer import Layer
 from descend.models import data_adapter as data
 from descend.models import data_sources, training
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
+from descend.models.plan import ExecutionPlan
 from descend.models.py_dataset_adapter import (
     evaluate_py_dataset,
     fit_py_dataset,
@@ -51,7 +52,7 @@ class Model(Trainer, Layer):
         The record of the last ``fit``.
     """
 
-    _TRACKING_EXEMPT = Layer._TRACKING_EXEMPT | {"_step_logs", "_compiled_for",
+    _TRACKING_EXEMPT = Layer._TRACKING_EXEMPT | {"_step_logs", "_compiled_for", "_plan",
                                                  "_compile_config", "history", "_input_keys"}
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
@@ -212,16 +213,48 @@ class Model(Trainer, Layer):
     def _infer_arrays(self, xs: list[np.ndarray]) -> list[np.ndarray]:
         """Outputs for one batch as arrays, every layer's input checked, no graph.
 
-        ``predict``, ``predict_on_batch`` and the predict loop go through here;
-        ``Sequential`` overrides it with a per-layer array path
-        (:meth:`descend.layers.Layer._infer`). An overridden ``predict_step``
-        takes its place.
+        ``predict``, ``predict_on_batch`` and the predict loop go through here:
+        the execution plan's array path (:meth:`ExecutionPlan.infer`), or a
+        subclassed model's own ``call``. An overridden ``predict_step`` takes
+        its place.
         """
         if _overrides(self, "predict_step"):
             return self._predict_arrays(xs)
         self._clear_losses()  # a layer's add_loss values of the last call are replaced
         with no_grad():
-            return [t.data for t in self._checked_forward(xs)]
+            plan = self._execution_plan()
+            if plan is None:
+                return [t.data for t in self._checked_forward(xs)]
+            return plan.infer(xs)
+
+    # ------------------------------------------------------- execution plan
+    def _plan_nodes(self) -> Any:
+        """``(nodes, n_inputs, n_slots, output_slots)`` for :class:`ExecutionPlan`, or None.
+
+        None for a subclassed model: its forward pass is its own ``call``.
+        """
+        return None
+
+    def _plan_key(self) -> Any:
+        """What the cached plan must match (Sequential: its number of layers)."""
+        return None
+
+    def _execution_plan(self) -> ExecutionPlan | None:
+        """The model's execution plan (:mod:`descend.models.plan`), made once and cached.
+
+        It is made again when the model is built or compiled, when its layers
+        change, when a hook is added or removed, a ``trainable`` flag changes,
+        or :func:`descend.config.set_fusion` is called.
+        """
+        plan = self.__dict__.get("_plan")
+        key = self._plan_key()
+        if plan is None or not plan.current(key):
+            parts = self._plan_nodes()
+            if parts is None:
+                return None
+            plan = ExecutionPlan(*parts, key=key)
+            object.__setattr__(self, "_plan", plan)
+        return plan
 
     # ------------------------------------------------------------------ fit
     def fit(

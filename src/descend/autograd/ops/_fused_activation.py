@@ -6,7 +6,7 @@ pre-activation is never kept. Its backward needs only the saved *output*: the
 derivative of each of these activations is a function of it (relu: ``out > 0``,
 sigmoid: ``out * (1 - out)``, tanh: ``1 - out**2``, softmax: its Jacobian-vector
 product). Both the dense and the convolution primitives use the functions here,
-and so does inference without a graph (``descend.layers.Layer._infer``).
+and so does inference on plain arrays (``descend.models.plan``).
 
 Examples
 --------
@@ -23,7 +23,10 @@ from __future__ import annotations
 import numpy as np
 
 FUSED_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
-"""Activations a fused primitive applies itself (anything else runs as its own node)."""
+"""Activations a fused primitive applies itself (anything else runs as its own node).
+
+The one list: dense and convolution primitives, the layers' fusion descriptions
+(:mod:`descend.layers.fusion`) and the tests read it from here."""
 
 _ZERO_BLOCK = 1 << 16
 _ZEROS: dict[np.dtype, np.ndarray] = {}
