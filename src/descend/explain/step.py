@@ -56,6 +56,7 @@ from descend.explain.loss_formulas import loss_formula, loss_function_name
 from descend.explain.probe import prepare_batch, require_compiled
 from descend.explain.taps import activation_name, tap_layers
 from descend.explain.update_rules import UpdateExplanation, explain_update, slots_of
+from descend.models.trainer import _flatten_outputs
 
 __all__ = ["LayerStep", "StepRecord", "WeightStep", "explain_seed", "step"]
 
@@ -202,12 +203,10 @@ def _run_train_step(model: Any, xs: list[np.ndarray], ys: list[np.ndarray],
     optimizer, tracker = model.optimizer, model._loss_tracker
     weights = list(model.trainable_weights)
     captured: dict[str, Any] = {}
-    forward, optimizer_step, track = model._forward, optimizer.step, tracker.update_state
+    optimizer_step, track = optimizer.step, tracker.update_state
 
-    def capture_forward(inputs: Any, training: bool) -> Any:
-        outputs = forward(inputs, training)
-        captured["outputs"] = [np.array(o.data, copy=True) for o in outputs]
-        return outputs
+    def capture_outputs(layer: Any, inputs: Any, outputs: Any) -> None:
+        captured["outputs"] = [np.array(o.data, copy=True) for o in _flatten_outputs(outputs)]
 
     def capture_gradients(*args: Any, **kwargs: Any) -> Any:
         captured["gradients"] = [np.zeros_like(w.data) if w.grad is None
@@ -218,14 +217,14 @@ def _run_train_step(model: Any, xs: list[np.ndarray], ys: list[np.ndarray],
         captured["loss"] = float(value)
         return track(value, *args, **kwargs)
 
-    model._forward, optimizer.step, tracker.update_state = (
-        capture_forward, capture_gradients, capture_loss)
+    optimizer.step, tracker.update_state = capture_gradients, capture_loss
     try:
-        with tap_layers(list(getattr(model, "layers", []))) as calls:
+        with model.register_forward_hook(capture_outputs), \
+                tap_layers(list(getattr(model, "layers", []))) as calls:
             train_step = model.make_train_function()
             train_step(xs, ys, sw)
     finally:
-        del model._forward, optimizer.step, tracker.update_state
+        del optimizer.step, tracker.update_state
     return captured["outputs"], captured["gradients"], captured["loss"], list(calls)
 
 

@@ -379,11 +379,11 @@ class Functional(Model):
         return self._structured(self._execution_plan().forward(items, bool(training), True))
 
     def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
-        return self._execution_plan().forward(xs, training)
+        return self._plan_forward(xs, training)
 
     def _checked_forward(self, xs: list[np.ndarray]) -> list[Tensor]:
         self._check_input(xs)
-        return self._execution_plan().forward(list(xs), False, checked=True)
+        return self._plan_forward(list(xs), False, checked=True)
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
         data.adjust_input_rank(xs, [tuple(t.shape) for t in self.inputs])  # as Keras

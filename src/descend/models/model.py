@@ -21,7 +21,7 @@ from descend.layers.layer import Layer
 from descend.models import data_adapter as data
 from descend.models import data_sources, training
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
-from descend.models.plan import ExecutionPlan
+from descend.models.plan import PlannedModel
 from descend.models.py_dataset_adapter import (
     evaluate_py_dataset,
     fit_py_dataset,
@@ -39,7 +39,7 @@ def _verbose(verbose: Any) -> int:
     return int(verbose)
 
 
-class Model(Trainer, Layer):
+class Model(Trainer, PlannedModel, Layer):
     """Base class of trainable models (see ``Sequential`` and the functional API).
 
     Attributes
@@ -222,39 +222,9 @@ class Model(Trainer, Layer):
             return self._predict_arrays(xs)
         self._clear_losses()  # a layer's add_loss values of the last call are replaced
         with no_grad():
-            plan = self._execution_plan()
-            if plan is None:
+            if self._execution_plan() is None:  # a subclassed model: its own call
                 return [t.data for t in self._checked_forward(xs)]
-            return plan.infer(xs)
-
-    # ------------------------------------------------------- execution plan
-    def _plan_nodes(self) -> Any:
-        """``(nodes, n_inputs, n_slots, output_slots)`` for :class:`ExecutionPlan`, or None.
-
-        None for a subclassed model: its forward pass is its own ``call``.
-        """
-        return None
-
-    def _plan_key(self) -> Any:
-        """What the cached plan must match (Sequential: its number of layers)."""
-        return None
-
-    def _execution_plan(self) -> ExecutionPlan | None:
-        """The model's execution plan (:mod:`descend.models.plan`), made once and cached.
-
-        It is made again when the model is built or compiled, when its layers
-        change, when a hook is added or removed, a ``trainable`` flag changes,
-        or :func:`descend.config.set_fusion` is called.
-        """
-        plan = self.__dict__.get("_plan")
-        key = self._plan_key()
-        if plan is None or not plan.current(key):
-            parts = self._plan_nodes()
-            if parts is None:
-                return None
-            plan = ExecutionPlan(*parts, key=key)
-            object.__setattr__(self, "_plan", plan)
-        return plan
+            return self._plan_infer(xs)
 
     # ------------------------------------------------------------------ fit
     def fit(

@@ -61,7 +61,7 @@ from descend.autograd.ops.nn import dense_forward
 from descend.layers import _masks, hooks
 from descend.layers._templates import _fill
 
-__all__ = ["ExecutionPlan", "Node"]
+__all__ = ["ExecutionPlan", "Node", "PlannedModel"]
 
 
 class Node:
@@ -358,3 +358,71 @@ class ExecutionPlan:
         for step in self.steps:
             step.infer(values)
         return [values[s] for s in self.output_slots]
+
+
+def _pack(items: list[Any]) -> Any:
+    """A model's inputs or outputs as its hooks see them: one Tensor, or a list."""
+    return items[0] if len(items) == 1 else list(items)
+
+
+def _unpack(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+class PlannedModel:
+    """What a model needs to run through a cached :class:`ExecutionPlan` (mixed into Model).
+
+    A model that returns nodes from :meth:`_plan_nodes` (Sequential, functional)
+    runs ``fit``/``evaluate`` through :meth:`_plan_forward` and ``predict``
+    through :meth:`_plan_infer`; both fire the model's own forward hooks around
+    the plan, as a direct call does.
+    """
+
+    def _plan_nodes(self) -> Any:
+        """``(nodes, n_inputs, n_slots, output_slots)`` for :class:`ExecutionPlan`, or None.
+
+        None for a subclassed model: its forward pass is its own ``call``.
+        """
+        return None
+
+    def _plan_key(self) -> Any:
+        """What the cached plan must match (Sequential: its number of layers)."""
+        return None
+
+    def _execution_plan(self) -> ExecutionPlan | None:
+        """The model's execution plan, made once and cached.
+
+        It is made again when the model is built or compiled, when its layers
+        change, when a hook is added or removed, a ``trainable`` flag changes,
+        or :func:`descend.config.set_fusion` is called.
+        """
+        plan = self.__dict__.get("_plan")
+        key = self._plan_key()
+        if plan is None or not plan.current(key):
+            parts = self._plan_nodes()
+            if parts is None:
+                return None
+            plan = ExecutionPlan(*parts, key=key)
+            object.__setattr__(self, "_plan", plan)
+        return plan
+
+    def _plan_forward(self, xs: list[Any], training: bool, checked: bool = False
+                      ) -> list[Tensor]:
+        """The plan's graph path, with the model's own hooks around it."""
+        plan = self._execution_plan()
+        hooked = self._hooks
+        if hooked is None:
+            return plan.forward(xs, training, checked)
+        inputs = hooked.before(self, _pack([_tensor(x) for x in xs]))
+        outputs = plan.forward(_unpack(inputs), training, checked)
+        return _unpack(hooked.after(self, inputs, _pack(outputs)))
+
+    def _plan_infer(self, xs: list[np.ndarray]) -> list[np.ndarray]:
+        """The plan's array path (caller holds ``no_grad``), with the model's own hooks."""
+        plan = self._execution_plan()
+        hooked = self._hooks
+        if hooked is None:
+            return plan.infer(xs)
+        inputs = hooked.before(self, _pack([_tensor(x) for x in xs]))
+        outputs = [_tensor(o) for o in plan.infer([_array(t) for t in _unpack(inputs)])]
+        return [_array(o) for o in _unpack(hooked.after(self, inputs, _pack(outputs)))]

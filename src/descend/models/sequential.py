@@ -294,7 +294,7 @@ class Sequential(Model):
         convolution followed by max pooling pools before its ReLU, the same
         numbers with less work (layer by layer with fusion off).
         """
-        return self._execution_plan().forward(xs, training)
+        return self._plan_forward(xs, training)
 
     # --------------------------------------------------------- serialisation
     def get_config(self) -> dict[str, Any]:
