@@ -96,3 +96,25 @@ def _merge_shapes(a: Any, b: Any) -> Any:
     if isinstance(a, list):
         return [_merge_shapes(x, y) for x, y in zip(a, b, strict=True)]
     return tuple(x if x == y else None for x, y in zip(a, b, strict=True))
+
+
+def convert_inputs(layer: Any, inputs: Any) -> Any:
+    """Arrays and numbers (also in lists, tuples and dicts) as tensors of ``layer``'s dtype.
+
+    Integer arrays stay integers for layers with ``_integer_inputs`` (Embedding's
+    ids); layers with ``_keeps_input_dtype`` get their raw values wrapped as they are.
+    """
+    if isinstance(inputs, Tensor):
+        return inputs
+    if layer._keeps_input_dtype and not isinstance(inputs, dict):
+        return Tensor._make(np.asarray(inputs), False, None)
+    if isinstance(inputs, (list, tuple)):
+        return [layer._convert_inputs(t) for t in inputs]
+    if isinstance(inputs, dict):
+        return {k: layer._convert_inputs(v) for k, v in inputs.items()}
+    if layer._integer_inputs:
+        array = np.asarray(inputs)
+        if array.dtype.kind in "iu":
+            return Tensor._make(array, False, None)
+    return Tensor(np.asarray(inputs, dtype=layer.dtype))
+

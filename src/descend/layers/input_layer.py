@@ -150,6 +150,18 @@ def call_attribute(layer: Layer, which: str) -> Any:
     return value
 
 
+def call_on_symbolic(layer: Layer, inputs: Any, args: tuple, kwargs: dict) -> Any:
+    """``layer(inputs, *args, **kwargs)`` where some argument is a symbolic tensor: record it."""
+    from descend.ops._dispatch import has_symbolic
+
+    try:
+        if args or has_symbolic(kwargs):
+            return symbolic_templated_call(layer, inputs, args, kwargs)
+        return symbolic_call(layer, inputs, **kwargs)
+    finally:
+        layer._clear_losses()  # shape inference runs call: its add_loss values are not real
+
+
 def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     """Record ``layer(inputs)`` on symbolic tensors and return the symbolic output(s)."""
     from descend.layers.input_spec import assert_input_compatibility

@@ -41,6 +41,7 @@ from descend.layers._calling import (
     _output_shapes,
     _run_on_zeros,
     _shapes_of,
+    convert_inputs,
 )
 from descend.layers.naming import (  # noqa: F401  (re-exported: their historical home)
     call_accepts_training,
@@ -157,19 +158,7 @@ class Layer:
 
     def _flatten_layers(self, include_self: bool = True) -> list[Layer]:
         """This layer (optionally) and every layer inside it, breadth first, each once."""
-        out: list[Layer] = [self] if include_self else []
-        seen = {id(self)}
-        queue = list(self._layers)
-        i = 0
-        while i < len(queue):
-            layer = queue[i]
-            i += 1
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            out.append(layer)
-            queue.extend(layer._layers)
-        return out
+        return tracking.flatten_layers(self, include_self)
 
     # --------------------------------------------------------------- weights
     def add_weight(
@@ -450,45 +439,21 @@ class Layer:
     def register_forward_pre_hook(self, hook: Any) -> hooks.HookHandle:
         """Call ``hook(layer, inputs)`` before every computation of this layer.
 
-        Parameters
-        ----------
-        hook : callable
-            Receives the layer and the first argument of ``call`` (a Tensor,
-            or a list of Tensors); a return value other than None replaces
-            the inputs. Fires on direct calls, in ``fit``/``evaluate`` and in
-            ``predict`` alike (see :mod:`descend.layers.hooks`).
-
-        Returns
-        -------
-        HookHandle
-            ``handle.remove()`` detaches the hook; also a context manager.
+        ``inputs`` is the first argument of ``call`` (a Tensor or a list of
+        them); a return value other than None replaces it. Returns a
+        :class:`~descend.layers.hooks.HookHandle` (``handle.remove()``). Hooks
+        fire in direct calls, ``fit``/``evaluate`` and ``predict`` alike; see
+        :mod:`descend.layers.hooks`.
         """
         return hooks.register(self, hook, "pre")
 
     def register_forward_hook(self, hook: Any) -> hooks.HookHandle:
         """Call ``hook(layer, inputs, outputs)`` after every computation of this layer.
 
-        Parameters
-        ----------
-        hook : callable
-            Receives the layer, its inputs and its outputs (Tensors); a
-            return value other than None replaces the outputs. A hooked
-            layer is never fused with its neighbours, so the hook sees its
-            own output.
-
-        Returns
-        -------
-        HookHandle
-            ``handle.remove()`` detaches the hook; also a context manager.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from descend.layers import Dense
-        >>> layer = Dense(2, name="hidden")
-        >>> with layer.register_forward_hook(lambda l, x, y: print(l.name, y.shape)):
-        ...     _ = layer(np.ones((3, 4), "float32"))
-        hidden (3, 2)
+        A return value other than None replaces the outputs. Returns a
+        :class:`~descend.layers.hooks.HookHandle` (``handle.remove()``, or a
+        ``with`` block). A hooked layer is never fused with its neighbours, so
+        the hook sees the layer's own output; see :mod:`descend.layers.hooks`.
         """
         return hooks.register(self, hook, "post")
 
@@ -559,19 +524,7 @@ class Layer:
 
     def _convert_inputs(self, inputs: Any) -> Any:
         """Arrays and numbers (also in lists, tuples and dicts) as tensors of the layer's dtype."""
-        if isinstance(inputs, Tensor):
-            return inputs
-        if self._keeps_input_dtype and not isinstance(inputs, dict):
-            return Tensor._make(np.asarray(inputs), False, None)
-        if isinstance(inputs, (list, tuple)):
-            return [self._convert_inputs(t) for t in inputs]
-        if isinstance(inputs, dict):
-            return {k: self._convert_inputs(v) for k, v in inputs.items()}
-        if self._integer_inputs:
-            array = np.asarray(inputs)
-            if array.dtype.kind in "iu":
-                return Tensor._make(array, False, None)
-        return Tensor(np.asarray(inputs, dtype=self.dtype))
+        return convert_inputs(self, inputs)
 
     #: keep integer array inputs as integers (``Embedding``'s ids) instead of
     #: converting them to the layer's float dtype
@@ -603,17 +556,9 @@ class Layer:
         return call_attribute(self, "output")
 
     def _call_symbolic(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        from descend.layers.input_layer import symbolic_call
-        from descend.ops._dispatch import has_symbolic
+        from descend.layers.input_layer import call_on_symbolic
 
-        try:
-            if args or has_symbolic(kwargs):
-                from descend.layers.input_layer import symbolic_templated_call
-
-                return symbolic_templated_call(self, inputs, args, kwargs)
-            return symbolic_call(self, inputs, **kwargs)
-        finally:
-            self._clear_losses()  # shape inference runs call: its add_loss values are not real
+        return call_on_symbolic(self, inputs, args, kwargs)
 
     # --------------------------------------------------------- serialisation
     def get_config(self) -> dict[str, Any]:
