@@ -77,6 +77,8 @@ def test_functional_model_predict_equals_call():
 def test_predict_builds_no_graph_and_leaves_weights_without_grad(monkeypatch):
     from descend.autograd.function import Function
 
+    monkeypatch.setattr(descend.config, "_FUSION", True)  # the fused plan's array path
+
     model = Sequential([layers.Input((3,)), layers.Dense(4, activation="relu"),
                         layers.Dense(2, activation="softmax")])
     x = np.ones((2, 3), np.float32)
