@@ -386,8 +386,12 @@ class Functional(Model):
         return self._plan_forward(list(xs), False, checked=True)
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
+        shapes = tuple(getattr(x, "shape", (None,))[1:] for x in xs)
+        if shapes == self.__dict__.get("_accepted"):
+            return  # the input shapes accepted last time (predict at batch 1 repeats this)
         data.adjust_input_rank(xs, [tuple(t.shape) for t in self.inputs])  # as Keras
         self._check_input(xs)
+        self.__dict__["_accepted"] = tuple(getattr(x, "shape", (None,))[1:] for x in xs)
 
     def build(self, input_shape: Any = None) -> None:
         """Nothing to do: a functional model is built when it is created."""

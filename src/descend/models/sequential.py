@@ -189,6 +189,7 @@ class Sequential(Model):
         self._build_shape = tuple(input_shape)
         self.built = True
         self.__dict__.pop("_plan", None)
+        self.__dict__.pop("_accepted", None)
         self._trace_symbolic()
 
     # ------------------------------------------------------- symbolic graph
@@ -241,6 +242,8 @@ class Sequential(Model):
         return list(self._symbolic_io()[1])
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
+        if len(xs) == 1 and self.built and xs[0].shape[1:] == self.__dict__.get("_accepted"):
+            return  # the input shape accepted last time (predict at batch 1 repeats this check)
         if not self._layers:
             raise ValueError(f"Sequential model '{self.name}' has no layers: add some first.")
         if len(xs) != 1:
@@ -262,6 +265,7 @@ class Sequential(Model):
                 )
         if not self.built:
             self.build((None, *xs[0].shape[1:]))
+        self.__dict__["_accepted"] = xs[0].shape[1:]
 
     # ----------------------------------------------------------------- call
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
