@@ -1,16 +1,14 @@
 """Listening in on a forward pass: what each layer received and returned.
 
-:func:`tap_layers` temporarily wraps the ``call`` method of some layers (on the
-instances, nothing global) so that every call is recorded as a
-:class:`LayerCall`. ``predict`` runs layers through their array path
-(``Layer._infer``), which some layers (``Dense``) compute without ``call``; while
-tapped, a layer's array path is the generic one, which goes through the wrapped
-``call``, so ``predict`` is seen as well as ``fit``. Nothing about the computation
-changes: the wrapped method returns exactly what the original returns, the graph is
-the same, and the
-wrappers are removed when the ``with`` block ends, even on an error. This is how
-``descend.explain`` sees the activations of the very forward pass that ``fit``'s
-train step runs.
+:func:`tap_layers` attaches a forward hook to some layers
+(:meth:`descend.layers.Layer.register_forward_hook`) so that every computation of
+them is recorded as a :class:`LayerCall`. Hooks fire on every path a model takes
+(``fit``'s graph, ``predict``'s arrays, direct calls), and a model's execution plan
+never fuses a hooked layer with its neighbours, so each record holds that layer's
+own input and output. Nothing about the computation changes: the hooks only copy
+values, and they are removed when the ``with`` block ends, even on an error. This
+is how ``descend.explain`` sees the activations of the very forward pass that
+``fit``'s train step runs.
 
 Examples
 --------
