@@ -219,3 +219,27 @@ def test_the_plan_is_cached_and_rebuilt_when_the_model_changes():
 def test_set_fusion_rejects_non_bool():
     with pytest.raises(TypeError, match="set_fusion"):
         descend.config.set_fusion("no")
+
+
+def test_a_layer_applied_twice_in_a_row_is_not_stacked_with_itself():
+    shared = layers.Dense(4, activation="tanh", name="shared")
+    inputs = layers.Input((4,))
+    model = Model(inputs, layers.Dense(2, name="head")(shared(shared(inputs))))
+    model.compile(descend.optimizers.SGD(0.1), "mse")
+    with fusion(True):
+        assert [repr(s) for s in model._execution_plan().steps] == [
+            "Call(shared)", "DenseChain(shared, head)"]
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((8, 4)).astype(np.float32)
+    y = rng.standard_normal((8, 2)).astype(np.float32)
+    initial = model.get_weights()
+    results = []
+    for on in (True, False):
+        with fusion(on):
+            model.set_weights(initial)
+            model.compile(descend.optimizers.SGD(0.1), "mse")
+            loss = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+            results.append((loss.history["loss"], model.get_weights()))
+    assert results[0][0] == results[1][0]
+    for a, b in zip(results[0][1], results[1][1], strict=True):
+        np.testing.assert_array_equal(a, b)

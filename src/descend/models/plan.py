@@ -311,10 +311,12 @@ class ExecutionPlan:
                 continue
             kind = specs[i].op if specs[i] is not None else None
             if kind == "dense":
-                chain = [i]
+                chain, members = [i], {id(node.layer)}
                 j = only_reader(node)
-                while j is not None and specs[j] is not None and specs[j].op == "dense":
+                while j is not None and specs[j] is not None and specs[j].op == "dense" \
+                        and id(nodes[j].layer) not in members:  # a shared layer: once per node
                     chain.append(j)
+                    members.add(id(nodes[j].layer))
                     j = only_reader(nodes[j])
                 if len(chain) >= 2:
                     done.update(chain)
