@@ -10,8 +10,8 @@ trained for a few steps
 * fused, by descend itself (``train_on_batch`` and ``fit(shuffle=False)``), and
 * unfused, by a forward pass composed from elementary primitives only (matmul,
   add, where, exp, sum, div, clip, getitem, log, mean, ...), gradients from
-  ``Tensor.backward()`` and a per-array NumPy Adam written here from the Keras
-  rule in the ``Adam`` docstring (epsilon-hat form),
+  ``Tensor.backward()`` and a per-array Adam (the rule of ``Adam.update_step``,
+  ``optimizers.adam.adam_update``, instead of the flat buffer),
 
 from the same initial weights on the same batches in the same order, and the
 per-step losses and the final weights must agree: to float32 rounding in
@@ -34,7 +34,6 @@ softmax`` on standard-normal inputs (batch 32). Both use
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 import pytest
@@ -46,6 +45,7 @@ from descend.autograd.ops import nn
 from descend.datasets import side_effects
 from descend.layers import Dense, Input
 from descend.optimizers import Adam
+from descend.optimizers.adam import adam_update
 
 LR = 1e-3
 
@@ -126,7 +126,7 @@ def unfused_loss(params, x, y, head):
 
 
 class ReferenceAdam:
-    """Keras's Adam, one array at a time, exactly as the ``Adam`` docstring states."""
+    """Keras's Adam, one array at a time: the rule of ``Adam.update_step`` (imported)."""
 
     def __init__(self, weights, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         self.lr, self.b1, self.b2, self.eps = learning_rate, beta_1, beta_2, epsilon
@@ -136,11 +136,8 @@ class ReferenceAdam:
 
     def step(self, weights, grads):
         self.t += 1
-        alpha = self.lr * math.sqrt(1 - self.b2**self.t) / (1 - self.b1**self.t)
         for w, g, m, v in zip(weights, grads, self.m, self.v, strict=True):
-            m += (g - m) * (1 - self.b1)
-            v += (g * g - v) * (1 - self.b2)
-            w -= alpha * m / (np.sqrt(v) + self.eps)
+            adam_update(w, g, m, v, self.t, self.lr, self.b1, self.b2, self.eps)
 
 
 def train_unfused(initial, data, head, learning_rate=LR):

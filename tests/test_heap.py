@@ -1,4 +1,4 @@
-"""descend.autograd.heap: glibc's malloc keeps freed memory for the next step."""
+"""descend.models.heap: glibc's malloc keeps freed memory for the next step."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import descend
-from descend.autograd import heap
+from descend.models import heap
 
 
 def _run(code: str, **env: str) -> str:
@@ -22,7 +22,7 @@ def _run(code: str, **env: str) -> str:
 
 _FIT = (
     "import numpy as np, descend\n"
-    "from descend.autograd import heap\n"
+    "from descend.models import heap\n"
     "{setup}"
     "m = descend.Sequential([descend.layers.Input((3,)), descend.layers.Dense(2)])\n"
     "m.compile('sgd', 'mse')\n"
@@ -38,13 +38,24 @@ def _is_glibc() -> bool:
 
 
 def test_import_alone_changes_nothing() -> None:
-    assert _run("import descend\nfrom descend.autograd import heap\n"
+    assert _run("import descend\nfrom descend.models import heap\n"
                 "print(heap.is_retaining())") == "False"
 
 
 @pytest.mark.skipif(not _is_glibc(), reason="glibc only")
 def test_fit_raises_the_thresholds_once() -> None:
     assert _run(_FIT.format(setup="")) == "True"
+
+
+@pytest.mark.skipif(not _is_glibc(), reason="glibc only")
+@pytest.mark.parametrize("call", [
+    "m.train_on_batch(np.zeros((4, 3)), np.zeros((4, 2)))",
+    "m.predict_on_batch(np.zeros((4, 3)))",
+])
+def test_batch_methods_raise_them_too(call: str) -> None:
+    code = _FIT.format(setup="").replace(
+        "m.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)", call)
+    assert _run(code) == "True"
 
 
 def test_config_turns_it_off() -> None:

@@ -25,7 +25,7 @@ KERAS_TOP_LEVEL = [
     "Optimizer", "Regularizer", "Sequential", "Variable", "activations", "backend", "callbacks",
     "config", "constraints", "datasets", "device", "initializers", "layers", "losses", "metrics",
     "models", "name_scope", "ops", "optimizers", "random", "regularizers", "saving", "tree",
-    "utils", "version",
+    "utils", "version", "wrappers",
 ]
 
 

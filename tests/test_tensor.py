@@ -442,11 +442,12 @@ def test_variable_trainable_switches_requires_grad() -> None:
     assert v.requires_grad
 
 
-def test_relocated_variable_accumulates_into_its_grad_buffer() -> None:
+def test_variable_in_shared_storage_accumulates_into_its_grad_sink() -> None:
     values = np.zeros(10, np.float32)
     grads = np.full(10, np.nan, np.float32)
     v = Variable(np.arange(6.0).reshape(2, 3))
-    v.relocate(values[2:8].reshape(2, 3), grads[2:8].reshape(2, 3))
+    v.use_storage(values[2:8].reshape(2, 3))
+    v.set_grad_sink(grads[2:8].reshape(2, 3))
     np.testing.assert_array_equal(values[2:8], np.arange(6.0))
     assert v.grad is None and np.shares_memory(v.data, values)
     v.assign(np.ones((2, 3)))
@@ -455,13 +456,50 @@ def test_relocated_variable_accumulates_into_its_grad_buffer() -> None:
     (v * 2.0).sum().backward()
     assert np.shares_memory(v.grad, grads)
     np.testing.assert_array_equal(grads[2:8], 2.0)
-    (v * v).sum().backward()  # the second backward adds into the buffer
+    (v * v).sum().backward()  # the second backward adds into the sink
     np.testing.assert_array_equal(grads[2:8], 4.0)
     assert np.isnan(grads[:2]).all() and np.isnan(grads[8:]).all()
     v.zero_grad()
-    (v * 3.0).sum().backward()  # after zero_grad the buffer is overwritten, not added to
+    (v * 3.0).sum().backward()  # after zero_grad the sink is overwritten, not added to
     np.testing.assert_array_equal(grads[2:8], 3.0)
     assert np.shares_memory(v.grad, grads)
+    v.set_grad_sink(None)  # no sink: a fresh array again
+    (v * 3.0).sum().backward()
+    assert not np.shares_memory(v.grad, grads)
+
+
+def test_a_plain_tensor_takes_a_sink_and_a_primitive_may_write_into_it() -> None:
+    sink = np.zeros((3, 2), np.float32)
+    w = Tensor(np.ones((3, 2)), requires_grad=True)
+    w.set_grad_sink(sink)
+    x = Tensor(np.arange(12.0).reshape(4, 3))
+    ops.dense(x, w, None, "linear").sum().backward()  # Dense's backward: matmul(out=sink)
+    assert w.grad is sink
+    np.testing.assert_array_equal(sink, x.data.T @ np.ones((4, 2)))
+
+
+def test_a_sink_is_not_handed_out_for_an_input_used_twice() -> None:
+    sink = np.zeros((2, 2), np.float32)
+    w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    w.set_grad_sink(sink)
+    ops.dense(w, w, None, "linear").sum().backward()  # w as input and as kernel
+    expected = np.ones((2, 2)) @ w.data.T + w.data.T @ np.ones((2, 2))
+    np.testing.assert_allclose(w.grad, expected)
+    assert w.grad is sink
+
+
+@pytest.mark.parametrize("bad", [np.zeros(3), np.zeros((3, 2)),
+                                 "not an array"])
+def test_storage_and_sink_must_fit(bad) -> None:
+    v = Variable(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="use_storage.*shape"):
+        v.use_storage(bad)
+    with pytest.raises(ValueError, match="set_grad_sink.*shape"):
+        v.set_grad_sink(bad)
+    frozen = np.zeros((2, 2))
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="writable"):
+        v.set_grad_sink(frozen)
 
 
 # ---------------------------------------------------------------------------- aliasing

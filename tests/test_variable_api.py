@@ -144,5 +144,5 @@ def test_optimizer_updates_keras_style_variables() -> None:
     loss.backward()
     SGD(learning_rate=0.5).apply_gradients([(v.grad, v)])
     np.testing.assert_allclose(v.numpy(), [0.5, 0.0, -0.5])
-    v.assign_add(np.ones(3))  # still writable after the optimizer relocated it
+    v.assign_add(np.ones(3))  # still writable after the optimizer moved it into its flat buffer
     np.testing.assert_allclose(v.numpy(), [1.5, 1.0, 0.5])

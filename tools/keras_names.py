@@ -42,14 +42,16 @@ MODULES = [
     ("keras.backend", "descend.backend"),
     ("keras.datasets", "descend.datasets"),
     ("keras.tree", "descend.tree"),
+    ("keras.wrappers", "descend.wrappers"),
+    ("keras.distribution", "descend.distribution"),
 ]
 
 # Out of scope: (module pattern, name pattern, reason). First match wins.
 OUT_OF_SCOPE = [
     (r"^keras$", r"^(applications|distillation|export|legacy|quantizers|visualization|"
-     r"wrappers|preprocessing|src)$",
+     r"preprocessing|src)$",
      "out of scope: a separate Keras product area (pretrained applications, export, "
-     "legacy Keras 2 API, quantization, plotting, scikit-learn wrappers, preprocessing)"),
+     "legacy Keras 2 API, quantization, plotting, preprocessing)"),
     (r"^keras$", r"^(Operation|Function)$",
      "not built: descend's ops are functions recorded by the autograd engine, not Operation "
      "objects; a functional Model plays the role of Function"),
@@ -58,6 +60,10 @@ OUT_OF_SCOPE = [
      "recurrent layers: planned (layers issue area)"),
     (r"^keras\.layers$", r"^(TorchModuleWrapper|JaxLayer|FlaxLayer|TFSMLayer)$",
      "out of scope: wraps another framework's modules"),
+    (r"^keras\.distribution$", r"^(DeviceMesh|LayoutMap|ModelParallel|TensorLayout|"
+     r"distribute_tensor|get_device_count)$",
+     "not built: device meshes and model parallelism (descend.distribution offers data "
+     "parallelism across processes on MPI, docs/distributed.md)"),
     (r".*", r"(?i)(distribut|tpu|jax|nnx|flash_attention|orbax|tensorboard|remote)",
      "out of scope: backend- or accelerator-specific (descend runs on NumPy on one CPU)"),
     (r".*", r"(?i)(dtype_?polic|mixed_precision|quantiz|LossScale|Float8|Int8|Int4|GPTQ|AWQ)",

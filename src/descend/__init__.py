@@ -43,9 +43,10 @@ def version() -> str:
 
 
 _SUBMODULES = {
-    "activations", "backend", "callbacks", "constraints", "datasets", "explain", "initializers",
+    "activations", "backend", "callbacks", "constraints", "datasets", "distribution", "explain",
+    "initializers",
     "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
-    "saving", "tree", "tune", "utils",
+    "saving", "tree", "tune", "utils", "wrappers",
 }
 # Keras's top-level classes and functions: name -> the descend module that defines it.
 _LAZY = {

@@ -4,7 +4,7 @@ Mirrors ``keras.config``: :func:`floatx` is the dtype new tensors and weights ge
 (``"float32"`` by default) and :func:`epsilon` is the small constant used to clip
 probabilities in losses (``1e-7``, Keras's ``backend.epsilon()``).
 :func:`heap_retention` (descend's own) says whether training keeps freed memory
-for the next step (see :mod:`descend.autograd.heap`).
+for the next step (see :mod:`descend.models.heap`).
 
 Examples
 --------
@@ -73,7 +73,7 @@ def set_epsilon(value: float) -> None:
 def heap_retention() -> bool:
     """Whether training keeps freed memory for the next step (default True).
 
-    See :mod:`descend.autograd.heap`: on Linux with glibc, the first ``fit``,
+    See :mod:`descend.models.heap`: on Linux with glibc, the first ``fit``,
     ``evaluate`` or ``predict`` raises ``malloc``'s trim and mmap thresholds so
     that each step reuses the pages of the step before instead of faulting in
     fresh ones.

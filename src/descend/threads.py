@@ -54,7 +54,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from descend import config
+from descend import _distributed, config
 
 __all__ = ["SMALL_PRODUCT", "BlasLibrary", "auto_threads", "blas_libraries", "blas_threads",
            "choose", "largest_product", "limit_blas_threads", "others_load", "refresh",
@@ -187,7 +187,15 @@ def limit_blas_threads(threads: int | None) -> Iterator[None]:
 
 # ------------------------------------------------------------------------- the auto rule
 def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity where known)."""
+    """Cores this process may run on (its CPU affinity where known).
+
+    In data-parallel training (:mod:`descend.distribution`) this is the process's
+    share: the machine's cores divided among its processes, unless the launcher
+    bound each process to its own cores.
+    """
+    share = _distributed.cores_per_process()
+    if share is not None:
+        return share
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):

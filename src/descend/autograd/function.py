@@ -13,9 +13,10 @@ with two methods:
 A gradient may come back with the *broadcast* shape of the output; the engine
 reduces it to the input's shape in exactly one place, :func:`unbroadcast`, when
 it reaches the parent. Backward methods must never write into ``grad``, and must
-return freshly computed arrays (or ``grad`` itself), never an array saved on
-``self``: a leaf may adopt a returned array as its ``.grad`` and later add
-into it in place.
+return freshly computed arrays (or ``grad`` itself, or an input's gradient sink
+they wrote into, see :meth:`Function.input_sink`), never an array saved on
+``self``: a leaf may keep a returned array as its ``.grad`` and later add
+into it in place (the rule is ``tensor._may_keep``).
 
 Examples
 --------
@@ -96,21 +97,23 @@ class Function:
     needs_grad: tuple[bool, ...] | None = None
     seq: int = 0
 
-    def grad_slot(self, index: int) -> np.ndarray | None:
-        """The optimizer-owned gradient buffer of input ``index``, if ``backward`` may fill it.
+    def input_sink(self, index: int) -> np.ndarray | None:
+        """The gradient sink of input ``index``, when ``backward`` may write into it directly.
 
-        A weight whose optimizer keeps all gradients in one flat buffer has a slot
-        there (``Variable._grad_buffer``). While the weight has no gradient yet in
-        this backward pass, a primitive may write its gradient for that input
-        straight into the slot (``np.matmul(..., out=slot)``) and return the slot:
-        the engine then copies nothing. Returns None otherwise (the input is no
-        weight, has no slot, or already holds a gradient to add to).
+        A leaf with a gradient sink (:meth:`Tensor.set_grad_sink`) that has no
+        gradient yet in this pass, and is input ``index`` only (not also another
+        input of this node), will receive its gradient in the sink anyway: a
+        primitive may compute it there (``np.matmul(..., out=sink)``) and return
+        the sink, which saves a copy. Returns None otherwise, and then the
+        primitive returns a fresh array as usual.
         """
         parent = self.parents[index]
-        slot = parent._grad_buffer
-        if slot is None or parent.grad is not None or parent._ctx is not None:
+        sink = parent.grad_sink
+        if sink is None or parent.grad is not None or parent._ctx is not None:
             return None
-        return slot
+        if sum(p is parent for p in self.parents) != 1:
+            return None
+        return sink
 
     def forward(self, *arrays: np.ndarray, **options: Any) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError

@@ -71,10 +71,12 @@ class Tensor:
         The values, shape ``shape``.
     grad : ndarray or None
         Gradient accumulated by ``backward`` (same shape and dtype as ``data``).
+    grad_sink : ndarray or None
+        Where ``backward`` writes this leaf's gradient (see :meth:`set_grad_sink`);
+        None: a fresh array, or one a primitive made, becomes ``grad``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "__weakref__")
-    _grad_buffer: np.ndarray | None = None  # a Variable's optimizer-owned gradient slot
+    __slots__ = ("data", "grad", "grad_sink", "requires_grad", "_ctx", "name", "__weakref__")
     __array_priority__ = 1000.0  # ndarray <op> Tensor defers to Tensor
     __array_ufunc__ = None  # make numpy binary operators return NotImplemented
 
@@ -87,6 +89,7 @@ class Tensor:
     ) -> None:
         self.data = _as_array(data, dtype)
         self.grad: np.ndarray | None = None
+        self.grad_sink: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._ctx: Function | None = None
         self.name = name
@@ -96,6 +99,7 @@ class Tensor:
         t = Tensor.__new__(Tensor)
         t.data = data
         t.grad = None
+        t.grad_sink = None
         t.requires_grad = requires_grad
         t._ctx = ctx
         t.name = None
@@ -156,24 +160,88 @@ class Tensor:
             return np.array(self.data, dtype=dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
+    # ----------------------------------------------------- storage and sink
+    def use_storage(self, storage: np.ndarray) -> None:
+        """Keep this tensor's values in ``storage`` from now on (copying them there).
+
+        ``storage`` is any writable array of the tensor's shape, typically a view
+        of a larger buffer that holds many tensors side by side, so that one
+        NumPy call can update them all. ``data`` becomes ``storage``.
+
+        Parameters
+        ----------
+        storage : ndarray
+            Writable, same shape as ``data``; values are cast to its dtype.
+
+        Raises
+        ------
+        ValueError
+            If the shape differs or ``storage`` is read-only.
+        """
+        _check_buffer("use_storage", "storage", storage, self.data.shape)
+        np.copyto(storage, self.data, casting="unsafe")
+        self.data = storage
+
+    def set_grad_sink(self, sink: np.ndarray | None) -> None:
+        """Give this leaf a gradient sink: the array ``backward`` writes its gradient into.
+
+        With a sink, the first gradient a ``backward`` pass delivers to the leaf
+        is written into ``sink`` (a primitive may even compute it there, see
+        :meth:`Function.input_sink`) and ``grad`` becomes ``sink``; further
+        contributions are added into it in place. ``zero_grad`` (``grad = None``)
+        makes the next pass overwrite it. ``None`` removes the sink. Clears
+        ``grad``.
+
+        Parameters
+        ----------
+        sink : ndarray or None
+            Writable, same shape as ``data``.
+
+        Raises
+        ------
+        ValueError
+            If the shape differs or ``sink`` is read-only.
+
+        Examples
+        --------
+        >>> buffer = np.zeros(5, dtype="float32")
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> w.set_grad_sink(buffer[1:3])
+        >>> (w * 3.0).sum().backward()
+        >>> buffer
+        array([0., 3., 3., 0., 0.], dtype=float32)
+        >>> w.grad.base is buffer
+        True
+        """
+        if sink is not None:
+            _check_buffer("set_grad_sink", "sink", sink, self.data.shape)
+        self.grad_sink = sink
+        self.grad = None
+
     # --------------------------------------------------------------- backward
-    def _accumulate(self, grad: np.ndarray, owned: bool) -> None:
-        """Add ``grad`` into ``self.grad`` (leaf tensors only)."""
-        if self.grad is None:
-            if owned and grad.dtype == self.data.dtype:
-                self.grad = grad
-            else:
-                self.grad = np.array(grad, dtype=self.data.dtype)
-        else:
+    def _receive(self, grad: np.ndarray, keep: bool) -> None:
+        """Accumulate ``grad`` into this leaf's ``grad``: through its sink, or by
+        keeping the array itself when the ownership rule allows (``keep``)."""
+        if self.grad is not None:
             np.add(self.grad, grad, out=self.grad, casting="unsafe")
+        elif self.grad_sink is not None:
+            if grad is not self.grad_sink:  # else a primitive already wrote it there
+                np.copyto(self.grad_sink, grad, casting="unsafe")
+            self.grad = self.grad_sink
+        elif keep and grad.dtype == self.data.dtype:
+            self.grad = grad
+        else:
+            self.grad = np.array(grad, dtype=self.data.dtype)
 
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
         """Backpropagate: accumulate d(self)/d(leaf) into every leaf's ``grad``.
 
-        The graph is walked iteratively in reverse topological order (no
-        recursion limit: a chain of thousands of operations works). Gradients of
-        intermediate tensors are freed as soon as they have been propagated,
-        and, unless ``retain_graph`` is true, so are the saved forward values.
+        Nodes are visited in reverse topological order; each receives its
+        complete gradient, calls its ``backward`` and passes one gradient to
+        each parent: a leaf accumulates it (into its sink, if it has one), an
+        inner node collects it until its own turn. Gradients of inner tensors
+        are freed once propagated and, unless ``retain_graph`` is true, so are
+        the saved forward values. No recursion: chains of any length work.
 
         Parameters
         ----------
@@ -192,6 +260,40 @@ class Tensor:
             If ``grad`` is omitted for a tensor with more than one element, or
             has the wrong shape.
         """
+        seed = self._seed(grad)
+        if self._ctx is None:
+            self._receive(seed, keep=False)
+            return
+        # Every node is created after its parents, so it has a larger creation number
+        # (``Function.seq``): popping the largest pending number first is a reverse
+        # topological order, found without sorting the graph.
+        owed = {id(self): seed}  # gradients collected for the pending inner nodes
+        pending = [(-self._ctx.seq, id(self), self)]
+        passed = {id(seed)}  # arrays handed on in this pass (see _may_keep)
+        while pending:
+            node = heappop(pending)[2]
+            g = owed.pop(id(node))
+            ctx = node._ctx
+            parent_grads = ctx.backward(g)
+            for parent, pg in zip(ctx.parents, parent_grads, strict=True):
+                if pg is None or not parent.requires_grad:
+                    continue
+                if pg.shape != parent.data.shape:
+                    pg = unbroadcast(pg, parent.data.shape)
+                keep = _may_keep(pg, g, parent_grads, passed)
+                pid = id(parent)
+                if parent._ctx is None:
+                    parent._receive(pg, keep)
+                elif pid in owed:
+                    owed[pid] = owed[pid] + pg
+                else:
+                    owed[pid] = pg
+                    heappush(pending, (-parent._ctx.seq, pid, parent))
+            if not retain_graph:
+                node._ctx = _FREED
+
+    def _seed(self, grad: Any) -> np.ndarray:
+        """The gradient ``backward`` starts from, checked."""
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad (no input of the computation "
@@ -204,64 +306,14 @@ class Tensor:
                     f"loss); this tensor has shape {self.shape}. Pass grad=ones_like or reduce "
                     "it with .sum() or .mean() first."
                 )
-            grad = np.array(1, dtype=self.data.dtype).reshape(self.data.shape)
-        else:
-            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, self.dtype)
-            if grad.shape != self.shape:
-                raise ValueError(
-                    f"backward: grad must have the tensor's shape {self.shape}, received "
-                    f"{grad.shape}."
-                )
-        if self._ctx is None:
-            self._accumulate(grad, owned=False)
-            return
-        # Reverse topological order without sorting the graph: every node is created
-        # after its parents, so it has a larger creation number (``Function.seq``).
-        # Popping the largest pending number first hands each node its complete
-        # gradient (all its children are numbered higher and were processed first).
-        grads: dict[int, np.ndarray] = {id(self): grad}
-        # ids of arrays already passed on: a leaf may adopt a gradient array as its
-        # ``.grad`` (and later add into it in place) only if nobody else holds it
-        handed_out: set[int] = {id(grad)}
-        pending = [(-self._ctx.seq, id(self), self)]
-        while pending:
-            node = heappop(pending)[2]
-            g = grads.pop(id(node))
-            ctx = node._ctx
-            parent_grads = ctx.backward(g)
-            for parent, pg in zip(ctx.parents, parent_grads, strict=True):
-                if pg is None or not parent.requires_grad:
-                    continue
-                if pg.shape != parent.data.shape:
-                    pg = unbroadcast(pg, parent.data.shape)
-                key = id(pg)
-                if parent._ctx is None:
-                    buffer = parent._grad_buffer
-                    if buffer is not None and parent.grad is None:
-                        # an optimizer-owned gradient slot: the backward may have written
-                        # into it already (``Function.grad_slot``); else copy in
-                        if pg is not buffer:
-                            np.copyto(buffer, pg, casting="unsafe")
-                        parent.grad = buffer
-                        continue
-                    owned = (
-                        key not in handed_out and pg is not g
-                        and type(pg) is np.ndarray and pg.flags.owndata and pg.flags.writeable
-                        and builtins.sum(q is pg for q in parent_grads) == 1
-                    )
-                    handed_out.add(key)
-                    parent._accumulate(pg, owned)
-                else:
-                    handed_out.add(key)
-                    pid = id(parent)
-                    previous = grads.get(pid)
-                    if previous is None:
-                        grads[pid] = pg
-                        heappush(pending, (-parent._ctx.seq, pid, parent))
-                    else:
-                        grads[pid] = previous + pg
-            if not retain_graph:
-                node._ctx = _FREED
+            return np.array(1, dtype=self.data.dtype).reshape(self.data.shape)
+        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, self.dtype)
+        if grad.shape != self.shape:
+            raise ValueError(
+                f"backward: grad must have the tensor's shape {self.shape}, received "
+                f"{grad.shape}."
+            )
+        return grad
 
     # ------------------------------------------------------------- operators
     def __add__(self, other: Any) -> Tensor:
@@ -470,6 +522,33 @@ class Tensor:
 
 def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
+
+
+def _may_keep(grad: Any, incoming: np.ndarray, siblings: tuple, passed: set[int]) -> bool:
+    """The ownership rule of ``backward``, the only place that decides it.
+
+    A gradient array handed to a parent may be *kept* by a leaf as its ``grad``
+    (and later added into in place) only if nothing else can see it: it is a
+    plain ndarray owning its writable memory (no view, no scalar), not the
+    gradient the node itself received (``incoming``, which its giver may hold),
+    not returned for two parents of the node (``siblings``), and not handed on
+    before in this pass (``passed``, updated here). Otherwise the leaf copies.
+    """
+    key = id(grad)
+    seen = key in passed
+    passed.add(key)
+    return (not seen and grad is not incoming and type(grad) is np.ndarray
+            and grad.flags.owndata and grad.flags.writeable
+            and builtins.sum(q is grad for q in siblings) == 1)
+
+
+def _check_buffer(what: str, name: str, array: Any, shape: tuple[int, ...]) -> None:
+    if not isinstance(array, np.ndarray) or array.shape != shape or not array.flags.writeable:
+        raise ValueError(
+            f"Tensor.{what}: `{name}` must be a writable ndarray of the tensor's shape {shape}; "
+            f"received {type(array).__name__}"
+            + (f" of shape {array.shape}" if isinstance(array, np.ndarray) else "") + "."
+        )
 
 
 class _FreedGraph(Function):

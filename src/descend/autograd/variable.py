@@ -1,12 +1,12 @@
-"""``Variable``: a model weight, a leaf tensor whose storage can be relocated.
+"""``Variable``: a model weight, a leaf tensor that is only ever changed in place.
 
 Layers create their weights as variables; custom layers and metrics written for
-Keras 3 create them directly (``keras.Variable`` has the same signature). An
-optimizer may move every variable it trains into one contiguous buffer
-(``Variable.data`` becomes a view into it) and give each a slice of a matching
-gradient buffer, so that one update is a handful of vectorised NumPy calls for
-the whole model. For that reason a variable is always changed in place
-(:meth:`Variable.assign`), never rebound.
+Keras 3 create them directly (``keras.Variable`` has the same signature). Whoever
+keeps many variables side by side in one buffer (an optimizer does, so that one
+update is a handful of vectorised NumPy calls for the whole model) moves a
+variable's values there with :meth:`Tensor.use_storage` and may give it a
+gradient sink (:meth:`Tensor.set_grad_sink`). For that reason a variable is
+always changed in place (:meth:`Variable.assign`), never rebound.
 
 A variable is a :class:`~descend.autograd.Tensor`: it takes part in arithmetic
 (``v * 2``, ``x @ v``), in ``descend.ops`` functions and in NumPy
@@ -120,7 +120,7 @@ class Variable(Tensor):
         the value.
     """
 
-    __slots__ = ("_trainable", "_declared_trainable", "_grad_buffer", "path", "_initializer",
+    __slots__ = ("_trainable", "_declared_trainable", "path", "_initializer",
                  "aggregation", "synchronization", "autocast")
 
     def __init__(
@@ -149,7 +149,6 @@ class Variable(Tensor):
                          dtype=value.dtype, name=name or "variable")
         self._trainable = bool(trainable)
         self._declared_trainable = bool(trainable)
-        self._grad_buffer: np.ndarray | None = None
         self._initializer = initializer if callable(initializer) or isinstance(
             initializer, str) else None
         self.aggregation = aggregation
@@ -227,23 +226,6 @@ class Variable(Tensor):
     def initializer(self) -> Any:
         """The initializer the variable was created with (None when created from a value)."""
         return self._initializer
-
-    def relocate(self, data: np.ndarray, grad: np.ndarray | None) -> None:
-        """Move the value into ``data`` (a view of the same shape) and set the grad buffer.
-
-        Used by optimizers that keep all variables in one flat buffer.
-        """
-        np.copyto(data, self.data)
-        self.data = data
-        self._grad_buffer = grad
-        self.grad = None
-
-    def _accumulate(self, grad: np.ndarray, owned: bool) -> None:
-        if self.grad is None and self._grad_buffer is not None:
-            np.copyto(self._grad_buffer, grad, casting="unsafe")
-            self.grad = self._grad_buffer
-        else:
-            super()._accumulate(grad, owned)
 
     __hash__ = Tensor.__hash__  # compared elementwise (Tensor.__eq__), hashed by identity
 

@@ -72,6 +72,8 @@ class BackupAndRestore(Callback):
     False
     """
 
+    process_zero_only = True  # data-parallel: process 0 alone prints/writes
+
     def __init__(self, backup_dir: Any, save_freq: Any = "epoch", double_checkpoint: bool = False,
                  delete_checkpoint: bool = True) -> None:
         super().__init__()

@@ -49,6 +49,11 @@ class Callback:
         The model being trained (set by :meth:`set_model`; read-only property).
     params : dict or None
         Run parameters set by :meth:`set_params`, e.g. ``{"verbose": 1, "epochs": 10, "steps": 5}``.
+    process_zero_only : bool
+        Class attribute, default False. True for callbacks that print or write files
+        (progress bar, checkpoints, CSV and TensorBoard logs, backups): in data-parallel
+        training (:mod:`descend.distribution`) they run on process 0 only. Callbacks that
+        decide (``EarlyStopping``...) run on every process, on identical logs.
 
     Notes
     -----
@@ -70,6 +75,7 @@ class Callback:
     # Class-level defaults so that subclasses which forget ``super().__init__()`` still work.
     params: dict[str, Any] | None = None
     _model: Any = None
+    process_zero_only: bool = False
 
     def __init__(self) -> None:
         self.params = None

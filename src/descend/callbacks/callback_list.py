@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import _distributed
 from descend.callbacks.callback import Callback
 from descend.callbacks.history import History
 from descend.callbacks.progbar_logger import ProgbarLogger
@@ -151,6 +152,7 @@ class CallbackList(Callback):
         self._add_default_callbacks(add_history, add_progbar)
         self.needs_batch_logs = False
         self._batch_callbacks: list[Callback] = []
+        self._mine: list[Callback] = self.callbacks
         if model is not None:
             self.set_model(model)
         if params:
@@ -171,9 +173,15 @@ class CallbackList(Callback):
             self.callbacks.append(self._progbar)
 
     def _refresh_batch_callbacks(self) -> None:
+        # Data-parallel training: callbacks that print or write files (process_zero_only)
+        # run on process 0 alone, while needs_batch_logs stays that of every callback, so
+        # that all processes read the logs (a collective operation) at the same steps.
+        everyone = self.callbacks
+        self._mine = everyone if _distributed.is_process_zero() else [
+            c for c in everyone if not c.process_zero_only]
         # Callbacks that do not override a batch hook would do nothing there: skip them.
-        self._batch_callbacks = [c for c in self.callbacks if c._needs_batch_logs()]
-        self.needs_batch_logs = bool(self._batch_callbacks)
+        self._batch_callbacks = [c for c in self._mine if c._needs_batch_logs()]
+        self.needs_batch_logs = any(c._needs_batch_logs() for c in everyone)
 
     def _needs_batch_logs(self) -> bool:
         return self.needs_batch_logs
@@ -260,47 +268,47 @@ class CallbackList(Callback):
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Forward to every callback's ``on_epoch_begin``."""
         logs = pythonify_logs(logs)
-        for callback in self.callbacks:
+        for callback in self._mine:
             callback.on_epoch_begin(epoch, logs)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Forward to every callback's ``on_epoch_end`` (one shared, converted ``logs`` dict)."""
         logs = pythonify_logs(logs)
-        for callback in self.callbacks:
+        for callback in self._mine:
             callback.on_epoch_end(epoch, logs)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         """Forward to every callback's ``on_train_begin``."""
         logs = pythonify_logs(logs)
-        for callback in self.callbacks:
+        for callback in self._mine:
             callback.on_train_begin(logs)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         """Forward to every callback's ``on_train_end``."""
         logs = pythonify_logs(logs)
-        for callback in self.callbacks:
+        for callback in self._mine:
             callback.on_train_end(logs)
 
     def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         """Forward to every callback's ``on_test_begin``."""
         logs = pythonify_logs(logs)
-        for callback in self.callbacks:
+        for callback in self._mine:
             callback.on_test_begin(logs)
 
     def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
         """Forward to every callback's ``on_test_end``."""
         logs = pythonify_logs(logs)
-        for callback in self.callbacks:
+        for callback in self._mine:
             callback.on_test_end(logs)
 
     def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
         """Forward to every callback's ``on_predict_begin``."""
         logs = pythonify_logs(logs)
-        for callback in self.callbacks:
+        for callback in self._mine:
             callback.on_predict_begin(logs)
 
     def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
         """Forward to every callback's ``on_predict_end``."""
         logs = pythonify_logs(logs)
-        for callback in self.callbacks:
+        for callback in self._mine:
             callback.on_predict_end(logs)

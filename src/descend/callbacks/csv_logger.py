@@ -60,6 +60,8 @@ class CSVLogger(Callback):
     0,0.5,0.625
     """
 
+    process_zero_only = True  # data-parallel: process 0 alone prints/writes
+
     def __init__(
         self, filename: str | os.PathLike[str], separator: str = ",", append: bool = False
     ) -> None:

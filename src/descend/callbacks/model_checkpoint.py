@@ -71,6 +71,8 @@ class ModelCheckpoint(MonitorCallback):
     2
     """
 
+    process_zero_only = True  # data-parallel: process 0 alone prints/writes
+
     def __init__(
         self,
         filepath: Any,

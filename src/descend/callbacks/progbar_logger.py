@@ -39,6 +39,8 @@ class ProgbarLogger(Callback):
     5/5 - 0s - ...s/step - accuracy: 0.7500 - loss: 0.5000
     """
 
+    process_zero_only = True  # data-parallel: process 0 alone prints/writes
+
     def __init__(self) -> None:
         super().__init__()
         self.seen = 0

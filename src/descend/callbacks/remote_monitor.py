@@ -46,6 +46,8 @@ class RemoteMonitor(Callback):
     'http://localhost:9000/publish/epoch/end/'
     """
 
+    process_zero_only = True  # data-parallel: process 0 alone prints/writes
+
     def __init__(self, root: str = "http://localhost:9000", path: str = "/publish/epoch/end/",
                  field: str = "data", headers: Mapping[str, str] | None = None,
                  send_as_json: bool = False, timeout: float = 10.0) -> None:

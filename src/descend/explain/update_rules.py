@@ -2,11 +2,12 @@
 
 :func:`explain_update` takes one weight before a step, its gradient and the
 optimizer's state for it (Adam's ``m`` and ``v``...), and returns the rule in
-words, the value the rule gives (computed again in float64, independently of
-the optimizer's in-place code) and, for any entry, the arithmetic with the
-actual numbers. ``descend.explain.step`` prints these next to what the optimizer
-really did, so a learner can check the course's ``new weight = old weight -
-learning rate * gradient`` by hand.
+words, the value the rule gives (computed again in float64 by the optimizer's
+own per-variable ``update_step`` on copies, apart from the flat fast path the
+training step runs) and, for any entry, the arithmetic with the actual numbers.
+``descend.explain.step`` prints these next to what the optimizer really did, so
+a learner can check ``new weight = old weight - learning rate * gradient`` by
+hand.
 
 Known rules: SGD (plain, momentum, Nesterov), Adam / AdamW (with AMSGrad),
 RMSprop (plain, momentum, centred) and Adagrad, with Keras's gradient
@@ -36,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from descend.autograd import Variable
 from descend.explain.formatting import num, operand
 
 __all__ = ["UpdateExplanation", "explain_update", "slots_of"]
@@ -93,6 +95,26 @@ def slots_of(optimizer: Any, variable: Any) -> dict[str, np.ndarray]:
         return {}
     return {name: np.array(segment.slot(name), dtype=np.float64)
             for name in segment.group.slots}
+
+
+def _run_rule(opt: Any, variable: Any, w: np.ndarray, g: np.ndarray,
+              state: dict[str, np.ndarray], lr: float,
+              step: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The optimizer's own rule (``update_step``) on float64 copies of one weight.
+
+    A fresh optimizer with the same configuration is built on a float64 copy of
+    the weight, given ``state`` and the step number; the real optimizer is not
+    touched. Returns the weight after the rule and the state after it.
+    """
+    clone = type(opt).from_config(opt.get_config())
+    copy = Variable(np.array(w, dtype=np.float64), name=getattr(variable, "name", None) or "w")
+    clone.build([copy])
+    for name, value in state.items():
+        np.copyto(clone._slot(copy, name), value)
+    clone.iterations = step - 1
+    clone.update_step(np.array(g, dtype=np.float64), copy, lr)
+    slots = clone._layout.groups[0].slots
+    return copy.numpy(), {name: clone._slot(copy, name).copy() for name in slots}
 
 
 def _preprocess(optimizer: Any, g: np.ndarray, global_norm: float | None) -> tuple[np.ndarray,
@@ -168,8 +190,9 @@ def explain_update(optimizer: Any, variable: Any, before: np.ndarray, gradient: 
         return UpdateExplanation(
             f"w <- w + delta   ({type(optimizer).__name__}'s own rule; delta is the change "
             "it applied)", None, {}, g, None)
-    explanation = rule(optimizer, w, g, {k: np.asarray(v, np.float64) for k, v in state.items()},
-                       lr, step)
+    state = {k: np.asarray(v, np.float64) for k, v in state.items()}
+    after, state_after = _run_rule(optimizer, variable, w, g, state, lr, step)
+    explanation = rule(optimizer, w, g, state, after, state_after, lr, step)
     explanation.gradient = g
     if notes:
         explanation.rule = "\n".join(notes + [explanation.rule])
@@ -186,18 +209,16 @@ def explain_update(optimizer: Any, variable: Any, before: np.ndarray, gradient: 
     return explanation
 
 
-def _sgd(opt: Any, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float,
+def _sgd(opt: Any, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
+         after: np.ndarray, state_after: dict[str, np.ndarray], lr: float,
          step: int) -> UpdateExplanation:
     mu = float(opt.momentum)
     if mu == 0:
-        after = w - lr * g
         return UpdateExplanation(
             f"w <- w - learning_rate * g   (learning_rate = {num(lr)})", after, {}, g,
             lambda i: f"w = {num(w[i])} - {operand(lr)} * {operand(g[i])} = {num(after[i])}")
-    m0 = state.get("momentum", np.zeros_like(w))
-    m1 = mu * m0 - lr * g
+    m0, m1 = state.get("momentum", np.zeros_like(w)), state_after["momentum"]
     if opt.nesterov:
-        after = w + mu * m1 - lr * g
         rule = (f"m <- momentum * m - learning_rate * g;  w <- w + momentum * m - learning_rate"
                 f" * g   (learning_rate = {num(lr)}, momentum = {num(mu)}, Nesterov)")
 
@@ -206,30 +227,24 @@ def _sgd(opt: Any, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], l
             return (f"{m_text} = {num(m1[i])}; w = {num(w[i])} + {operand(mu)} * "
                     f"{operand(m1[i])} - {operand(lr)} * {operand(g[i])} = {num(after[i])}")
     else:
-        after = w + m1
         rule = (f"m <- momentum * m - learning_rate * g;  w <- w + m   (learning_rate = "
                 f"{num(lr)}, momentum = {num(mu)})")
 
         def entry(i: tuple[int, ...]) -> str:
             m_text = f"m = {num(mu)} * {operand(m0[i])} - {operand(lr)} * {operand(g[i])}"
             return f"{m_text} = {num(m1[i])}; w = {num(w[i])} + {operand(m1[i])} = {num(after[i])}"
-    return UpdateExplanation(rule, after, {"momentum": m1}, g, entry)
+    return UpdateExplanation(rule, after, state_after, g, entry)
 
 
-def _adam(opt: Any, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float,
+def _adam(opt: Any, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
+          after: np.ndarray, state_after: dict[str, np.ndarray], lr: float,
           step: int) -> UpdateExplanation:
     b1, b2, eps = float(opt.beta_1), float(opt.beta_2), float(opt.epsilon)
-    alpha = lr * math.sqrt(1.0 - b2**step) / (1.0 - b1**step)
+    alpha = lr * math.sqrt(1.0 - b2**step) / (1.0 - b1**step)  # for the text only
     m0 = state.get("momentum", np.zeros_like(w))
     v0 = state.get("velocity", np.zeros_like(w))
-    m1 = m0 + (g - m0) * (1.0 - b1)
-    v1 = v0 + (g * g - v0) * (1.0 - b2)
-    new_state = {"momentum": m1, "velocity": v1}
-    v_used = v1
-    if opt.amsgrad:
-        v_used = np.maximum(state.get("velocity_hat", np.zeros_like(w)), v1)
-        new_state["velocity_hat"] = v_used
-    after = w - alpha * m1 / (np.sqrt(v_used) + eps)
+    m1, v1 = state_after["momentum"], state_after["velocity"]
+    v_used = state_after["velocity_hat"] if opt.amsgrad else v1
     rule = (
         "m <- beta_1 * m + (1 - beta_1) * g\n"
         "v <- beta_2 * v + (1 - beta_2) * g^2\n"
@@ -249,47 +264,36 @@ def _adam(opt: Any, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], 
                   f"{num(v_used[i])}) + {operand(eps)})")
         return f"{m_text} = {num(m1[i])}; {v_text} = {num(v1[i])}; {w_text} = {num(after[i])}"
 
-    return UpdateExplanation(rule, after, new_state, g, entry)
+    return UpdateExplanation(rule, after, state_after, g, entry)
 
 
-def _rmsprop(opt: Any, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float,
+def _rmsprop(opt: Any, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
+             after: np.ndarray, state_after: dict[str, np.ndarray], lr: float,
              step: int) -> UpdateExplanation:
     rho, eps, mu = float(opt.rho), float(opt.epsilon), float(opt.momentum)
-    v1 = rho * state.get("velocity", np.zeros_like(w)) + (1.0 - rho) * g * g
-    new_state = {"velocity": v1}
+    v1 = state_after["velocity"]
     if opt.centered:
-        a1 = rho * state.get("average_gradient", np.zeros_like(w)) + (1.0 - rho) * g
-        new_state["average_gradient"] = a1
-        denominator = np.sqrt(v1 - a1 * a1 + eps)
         rule = ("v <- rho * v + (1 - rho) * g^2;  a <- rho * a + (1 - rho) * g;  increment = "
                 "learning_rate * g / sqrt(v - a^2 + epsilon)")
     else:
-        denominator = np.sqrt(v1 + eps)
         rule = "v <- rho * v + (1 - rho) * g^2;  increment = learning_rate * g / sqrt(v + epsilon)"
-    increment = lr * g / denominator
-    if mu > 0:
-        b1 = mu * state.get("momentum", np.zeros_like(w)) + increment
-        new_state["momentum"] = b1
-        after = w - b1
-        rule += ";  b <- momentum * b + increment;  w <- w - b"
-    else:
-        after = w - increment
-        rule += ";  w <- w - increment"
+    rule += (";  b <- momentum * b + increment;  w <- w - b" if mu > 0
+             else ";  w <- w - increment")
     rule += f"   (learning_rate = {num(lr)}, rho = {num(rho)}, epsilon = {num(eps)})"
     return UpdateExplanation(
-        rule, after, new_state, g,
+        rule, after, state_after, g,
         lambda i: (f"v = {num(v1[i])}; w = {num(w[i])} - {operand(w[i] - after[i])} = "
                    f"{num(after[i])}"))
 
 
-def _adagrad(opt: Any, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float,
+def _adagrad(opt: Any, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
+             after: np.ndarray, state_after: dict[str, np.ndarray], lr: float,
              step: int) -> UpdateExplanation:
     eps = float(opt.epsilon)
-    a1 = state.get("accumulator", np.zeros_like(w)) + g * g
-    after = w - lr * g / np.sqrt(a1 + eps)
+    a1 = state_after["accumulator"]
     rule = (f"a <- a + g^2;  w <- w - learning_rate * g / sqrt(a + epsilon)   (learning_rate = "
             f"{num(lr)}, epsilon = {num(eps)})")
     return UpdateExplanation(
-        rule, after, {"accumulator": a1}, g,
+        rule, after, state_after, g,
         lambda i: (f"a = {num(a1[i])}; w = {num(w[i])} - {operand(lr)} * {operand(g[i])} / sqrt("
                    f"{num(a1[i])} + {operand(eps)}) = {num(after[i])}"))

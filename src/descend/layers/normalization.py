@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from descend import constraints, initializers, regularizers
+from descend import _distributed, constraints, initializers, regularizers
 from descend.autograd import Tensor
 from descend.autograd.ops import normalization as _norm
 from descend.layers._spatial import describe
@@ -73,7 +73,9 @@ class BatchNormalization(Layer):
     renorm : bool, default False
         Batch renormalisation is not supported (True raises an error).
     synchronized : bool, default False
-        Accepted for compatibility; descend runs on one device, so it changes nothing.
+        Accepted for compatibility. Under data-parallel training
+        (:mod:`descend.distribution`) the statistics are always those of the
+        whole global batch, as if ``synchronized=True`` (``docs/distributed.md``).
     **kwargs
         Base-layer arguments.
 
@@ -204,13 +206,20 @@ class BatchNormalization(Layer):
         gamma = self.gamma if self.gamma is not None else self._ones
         beta = self.beta if self.beta is not None else self._zeros
         if training and self.trainable:
-            mean, variance = _norm.moments(inputs, self.axis)
+            replicas = _distributed.replicas()  # data-parallel: global-batch statistics
+            synchronized = None if replicas is None else replicas.batch_norm
+            if synchronized is None:
+                mean, variance = _norm.moments(inputs, self.axis)
+            else:
+                mean, variance = synchronized.moments(inputs, self.axis)
             momentum = self.momentum
             self.moving_mean.assign(self.moving_mean.data * momentum + mean * (1 - momentum))
             self.moving_variance.assign(
                 self.moving_variance.data * momentum + variance * (1 - momentum))
-            return _norm.batch_norm(inputs, gamma, beta, mean, variance, axis=self.axis,
-                                    epsilon=self.epsilon, batch_statistics=True)
+            return _norm.batch_norm(
+                inputs, gamma, beta, mean, variance, axis=self.axis, epsilon=self.epsilon,
+                batch_statistics=True,
+                global_sums=None if synchronized is None else synchronized.global_sums)
         return _norm.batch_norm(inputs, gamma, beta, self.moving_mean.data,
                                 self.moving_variance.data, axis=self.axis,
                                 epsilon=self.epsilon)

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import _distributed
 from descend.autograd import no_grad
 from descend.callbacks import CallbackList
 from descend.models import data_adapter as data
@@ -108,6 +109,9 @@ def fit(model: Any, source: Any, *, epochs: int, initial_epoch: int, callbacks: 
     model.stop_training = False
     logs: dict[str, float] = {}
     cbs.on_train_begin()
+    replicas = _distributed.replicas()
+    if replicas is not None:  # data-parallel (not sharded here): process 0's weights for all
+        replicas.begin_fit(model)
     for epoch in range(initial_epoch, epochs):
         if batches.exhausted:
             warnings.warn("fit: your input ran out of data; interrupting training. Pass "

@@ -19,7 +19,7 @@ from descend.callbacks import CallbackList
 from descend.layers import tracking
 from descend.layers.layer import Layer
 from descend.models import data_adapter as data
-from descend.models import data_sources, training
+from descend.models import data_sources, heap, training
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
 from descend.models.plan import PlannedModel
 from descend.models.py_dataset_adapter import (
@@ -490,6 +490,7 @@ class Model(Trainer, PlannedModel, Layer):
         n = data.check_lengths(xs, ys)
         sw = self._sample_weights(ys, n, sample_weight, class_weight)
         self._prepare(xs, ys, training=True)
+        heap.retain_freed_memory()
         threads.use_for(self, n)
         self.make_train_function()(xs, ys, sw)
         return self._batch_result(return_dict)
@@ -503,6 +504,7 @@ class Model(Trainer, PlannedModel, Layer):
         sw = None if sample_weight is None else data.prepare_sample_weight(sample_weight, n)
         self._prepare(xs, ys, training=False)
         self.reset_metrics()
+        heap.retain_freed_memory()
         threads.use_for(self, n)
         self.make_test_function()(xs, ys, sw)
         return self._batch_result(return_dict)
@@ -511,6 +513,7 @@ class Model(Trainer, PlannedModel, Layer):
         """Outputs for one batch, as NumPy arrays (no batching, no callbacks)."""
         xs = self._prepare_x(x)
         self._ensure_built(xs)
+        heap.retain_freed_memory()
         threads.use_for(self, len(xs[0]))
         outs = self._infer_arrays(xs)
         return outs[0] if len(outs) == 1 else outs

@@ -15,19 +15,27 @@ early stopping and checkpoints are callbacks on this loop, not branches in it.
 The loops slice arrays into batches, or, given ``batches`` (a
 :class:`~descend.models.py_dataset_adapter.PyDatasetBatches`), take the batches a
 ``PyDataset`` returns.
+
+Under data-parallel training (:mod:`descend.distribution`) the loops consult the
+active replicas (:func:`descend._distributed.replicas`, None on one process) at
+a few marked places: checks and broadcast at the start, one shuffled order, this
+process's part of every batch, the logs of the global batch, the predictions
+gathered; an error on one process stops all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
 import numpy as np
 
+from descend import _distributed, threads
 from descend import random as descend_random
-from descend import threads
-from descend.autograd import heap, no_grad
+from descend.autograd import no_grad
 from descend.callbacks import CallbackList
+from descend.models import heap
 
 
 def batch_slices(n: int, batch_size: int) -> list[slice]:
@@ -49,6 +57,19 @@ def epoch_order(n: int, shuffle: Any, batch_size: int) -> np.ndarray | None:
     return rng.permutation(n)
 
 
+def _guarded() -> Any:
+    """Data-parallel: a context in which an error on this process alone stops every process."""
+    replicas = _distributed.replicas()
+    return contextlib.nullcontext() if replicas is None else replicas.guard()
+
+
+def _logs_reader(model: Any, replicas: Any) -> Any:
+    """``model._current_logs``, or, data-parallel, the logs of the whole global batch."""
+    if replicas is None:
+        return model._current_logs
+    return lambda: replicas.global_logs(model)
+
+
 def _take(arrays: list[np.ndarray] | None, index: Any) -> list[np.ndarray] | None:
     if arrays is None:
         return None
@@ -62,7 +83,8 @@ def fit_loop(model: Any, *args: Any, batch_size: int, **kwargs: Any) -> Any:
     with the ``"adaptive"`` setting again every epoch).
     """
     threads.use_for(model, batch_size, check=True)
-    return _fit_loop(model, *args, batch_size=batch_size, **kwargs)
+    with _guarded():
+        return _fit_loop(model, *args, batch_size=batch_size, **kwargs)
 
 
 def _fit_loop(
@@ -96,6 +118,14 @@ def _fit_loop(
     else:
         n_steps = len(batches) if steps_per_epoch is None else min(steps_per_epoch,
                                                                       len(batches))
+    replicas = _distributed.replicas()
+    if replicas is not None:  # data-parallel: every process has the same model and data
+        replicas.begin(model, "fit", {
+            "samples": None if batches is not None else n, "steps per epoch": n_steps,
+            "batch size": batch_size if batches is None else None, "epochs": epochs,
+            "initial epoch": initial_epoch, "shuffle": shuffle,
+            "validation samples": _samples(validation)})
+    current_logs = _logs_reader(model, replicas)
     cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                        verbose=verbose, epochs=epochs, steps=n_steps)
     train_step = model.make_train_function()
@@ -103,6 +133,8 @@ def _fit_loop(
     model._initial_epoch = None
     logs: dict[str, float] = {}
     cbs.on_train_begin()
+    if replicas is not None:  # process 0's weights, optimizer state and epoch for all
+        replicas.begin_fit(model)
     if model._initial_epoch is not None:  # set by a callback (BackupAndRestore) to resume
         initial_epoch = int(model._initial_epoch)
         model._initial_epoch = None
@@ -114,23 +146,28 @@ def _fit_loop(
         batch_hooks = cbs.needs_batch_logs
         if batches is None:
             order = epoch_order(n, shuffle, batch_size)
+            if replicas is not None:  # process 0's order; each process takes its part
+                order = replicas.same_order(order)
+            local = (lambda index: index) if replicas is None else replicas.shard
             epoch_batches = (
                 ([x[index] for x in xs], _take(ys, index),
                  None if sample_weight is None else sample_weight[index])
-                for index in (s if order is None else order[s] for s in slices)
+                for index in (local(s if order is None else order[s]) for s in slices)
             )
-        else:
+        elif replicas is None:
             epoch_batches = iter(batches)
+        else:
+            epoch_batches = map(replicas.shard_batch, batches)
         for step, (bx, by, bsw) in enumerate(epoch_batches):
             if batch_hooks:
                 cbs.on_train_batch_begin(step)
             train_step(bx, by, bsw)
             if batch_hooks:
-                cbs.on_train_batch_end(step, model._current_logs())
+                cbs.on_train_batch_end(step, current_logs())
             if model.stop_training or step + 1 >= n_steps:
                 break
         del epoch_batches  # a PyDataset's on_epoch_end runs here, before validation
-        logs = model._current_logs()
+        logs = current_logs()
         if validation is not None and should_validate(epoch, validation_freq):
             val_batches = validation if not isinstance(validation, tuple) else None
             val_arrays = validation if val_batches is None else (None, None, None)
@@ -148,6 +185,11 @@ def _fit_loop(
     return model.history
 
 
+def _samples(validation: Any) -> int | None:
+    """Samples of array validation data (None for none or a data set)."""
+    return len(validation[0][0]) if isinstance(validation, tuple) else None
+
+
 def should_validate(epoch: int, validation_freq: Any) -> bool:
     """Keras's rule: every ``validation_freq`` epochs, or at the listed 1-based epochs."""
     if isinstance(validation_freq, int):
@@ -158,7 +200,8 @@ def should_validate(epoch: int, validation_freq: Any) -> bool:
 def evaluate_loop(model: Any, *args: Any, batch_size: int, **kwargs: Any) -> dict[str, float]:
     """Loss and metrics over the data in batches, with BLAS threads chosen for the model."""
     threads.use_for(model, batch_size, check=True)
-    return _evaluate_loop(model, *args, batch_size=batch_size, **kwargs)
+    with _guarded():
+        return _evaluate_loop(model, *args, batch_size=batch_size, **kwargs)
 
 
 def _evaluate_loop(
@@ -176,10 +219,20 @@ def _evaluate_loop(
     With ``batches`` (a ``PyDatasetBatches``), ``xs``, ``ys`` and ``sample_weight``
     are None and the data set's batches are used."""
     heap.retain_freed_memory()
+    replicas = _distributed.replicas()
+    if replicas is not None:  # data-parallel: each process evaluates its part of each batch
+        replicas.begin(model, "evaluate", {
+            "samples": None if xs is None else len(xs[0]),
+            "batch size": None if xs is None else batch_size,
+            "batches": len(batches) if batches is not None else None})
+    current_logs = _logs_reader(model, replicas)
     if batches is None:
+        local = (lambda index: index) if replicas is None else replicas.shard
         batches = ((_take(xs, s), _take(ys, s),
                     None if sample_weight is None else sample_weight[s])
-                   for s in batch_slices(len(xs[0]), batch_size))
+                   for s in map(local, batch_slices(len(xs[0]), batch_size)))
+    elif replicas is not None:
+        batches = map(replicas.shard_batch, batches)
     test_step = model.make_test_function()
     model.reset_metrics()
     callbacks.on_test_begin()
@@ -189,8 +242,8 @@ def _evaluate_loop(
             callbacks.on_test_batch_begin(step)
         test_step(bx, by, bsw)
         if batch_hooks:
-            callbacks.on_test_batch_end(step, model._current_logs())
-    logs = model._current_logs()
+            callbacks.on_test_batch_end(step, current_logs())
+    logs = current_logs()
     callbacks.on_test_end(logs)
     return logs
 
@@ -199,8 +252,9 @@ def predict_loop(model: Any, xs: list[np.ndarray] | None, *, batch_size: int,
                  callbacks: CallbackList | None, batches: Any = None) -> list[np.ndarray]:
     """Outputs over the data in batches, with BLAS threads chosen for the model."""
     threads.use_for(model, batch_size, check=True)
-    return _predict_loop(model, xs, batch_size=batch_size, callbacks=callbacks,
-                         batches=batches)
+    with _guarded():
+        return _predict_loop(model, xs, batch_size=batch_size, callbacks=callbacks,
+                             batches=batches)
 
 
 def _predict_loop(
@@ -212,10 +266,20 @@ def _predict_loop(
     With ``batches`` (a ``PyDatasetBatches``, ``xs`` None) the inputs of the data
     set's batches are used and any targets they carry are ignored."""
     heap.retain_freed_memory()
+    replicas = _distributed.replicas()
+    sizes: list[int] = []  # data-parallel: the global batches' sizes, to gather the outputs
+    if replicas is not None:
+        replicas.begin(model, "predict", {
+            "samples": None if xs is None else len(xs[0]),
+            "batch size": None if xs is None else batch_size,
+            "batches": len(batches) if batches is not None else None}, metrics=False)
     if batches is None:
         inputs = (_take(xs, s) for s in batch_slices(len(xs[0]), batch_size))
     else:
         inputs = (bx for bx, _, _ in batches)
+    if replicas is not None:
+        inputs = (sizes.append(len(bx[0])) or replicas.shard_batch((bx, None, None))[0]
+                  for bx in inputs)
     chunks: list[list[np.ndarray]] = []
     if callbacks is not None:
         callbacks.on_predict_begin()
@@ -229,6 +293,8 @@ def _predict_loop(
                 callbacks.on_predict_batch_end(step, {"outputs": out})
     if callbacks is not None:
         callbacks.on_predict_end()
+    if replicas is not None:
+        return replicas.gather(chunks, sizes)
     return [np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
 
 

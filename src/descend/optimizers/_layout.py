@@ -2,11 +2,11 @@
 
 An optimizer moves the variables it trains into a single 1-D array per dtype
 (``Group.values``); each variable's ``data`` becomes a view of its slice
-(``Variable.relocate``), and its gradient is written by ``backward`` straight into
-the matching slice of ``Group.grads``. The optimizer's state (Adam's moments and
-so on) is kept in flat arrays of the same layout (``Group.slots``). One update
-of the whole model is then a handful of vectorised NumPy calls on these flat
-arrays, whatever the number of variables.
+(``Tensor.use_storage``), and the matching slice of ``Group.grads`` is its
+gradient sink (``Tensor.set_grad_sink``), which ``backward`` writes into. The
+optimizer's state (Adam's moments and so on) is kept in flat arrays of the same
+layout (``Group.slots``). One update of the whole model is then a handful of
+vectorised NumPy calls on these flat arrays, whatever the number of variables.
 
 Examples
 --------
@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from descend.autograd import Tensor
+
 
 class Segment:
     """One variable's place in its group: ``[start, stop)`` of the flat arrays."""
@@ -48,15 +50,10 @@ class Segment:
         return self.group.slots[name][self.start:self.stop].reshape(self.shape)
 
     def adopt(self) -> None:
-        """Move the variable (back) into this segment, copying its current value."""
-        variable = self.variable
-        relocate = getattr(variable, "relocate", None)
-        if relocate is not None:
-            relocate(self.value, self.grad)
-        else:  # a plain Tensor: no grad buffer, the optimizer copies its grad
-            np.copyto(self.value, variable.data, casting="unsafe")
-            variable.data = self.value
-            variable.grad = None
+        """Move the variable (back) into this segment, copying its current value;
+        its gradient sink is the segment's slice of the gradient buffer."""
+        self.variable.use_storage(self.value)
+        self.variable.set_grad_sink(self.grad)
 
 
 class Group:
@@ -127,7 +124,7 @@ class FlatLayout:
         unique: dict[int, Any] = {}
         for v in variables:
             data = getattr(v, "data", None)
-            if not isinstance(data, np.ndarray) or not hasattr(v, "grad"):
+            if not isinstance(v, Tensor) or not isinstance(data, np.ndarray):
                 raise TypeError(
                     f"Optimizer.build: expected descend Variables, received {v!r} of type "
                     f"{type(v).__name__}. Pass model.trainable_weights."
@@ -183,8 +180,5 @@ class FlatLayout:
         for segment in self.segments:
             v = segment.variable
             if (keep is None or id(v) not in keep) and v.data is segment.value:
-                relocate = getattr(v, "relocate", None)
-                if relocate is not None:
-                    relocate(segment.value.copy(), None)
-                else:
-                    v.data = segment.value.copy()
+                v.use_storage(np.empty_like(segment.value))
+                v.set_grad_sink(None)

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import _distributed
 from descend.optimizers._layout import Group, Segment
 
 FLUSH_INTERVAL = 16
@@ -99,24 +100,55 @@ class UpdatePipeline:
         raise NotImplementedError
 
     # ----------------------------------------------------------- the protocol
-    def _prepare_step(self, step: int) -> None:
-        """Update optimizer-wide state once per update, before ``_update_flat``."""
+    flat_update: bool = True
+    """Whether ``step`` runs the rule on the flat buffers at once (``_update_flat``, the
+    fast path) or one variable at a time through :meth:`update_step` (the reference);
+    both give the same result up to float rounding."""
 
-    def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
-        """Apply the update rule to one dtype group, in place.
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """Apply the update rule to one variable, in place (Keras's ``update_step``).
+
+        The rule as written in the paper and in Keras, one line per formula; the
+        pipeline (loss scaling, clipping, weight decay, EMA) runs around it.
+        ``self.iterations + 1`` is the step number ``t``; the optimizer's state
+        for the variable is :meth:`_slot`.
 
         Parameters
         ----------
-        group : Group
-            ``group.values`` (the weights), ``group.grads`` (the processed
-            gradients, free to be overwritten) and ``group.slots``.
+        gradient : ndarray
+            The processed gradient, the variable's shape (may be overwritten).
+        variable : Variable
+            A variable this optimizer was built on; its ``data`` is updated.
         learning_rate : float
-        step : int
-            ``iterations + 1`` (Keras's ``local_step``).
+            The rate in force for this step.
         """
         raise NotImplementedError(
-            f"{type(self).__name__} must implement _update_flat(group, learning_rate, step)."
+            f"{type(self).__name__} must implement update_step(gradient, variable, "
+            "learning_rate)."
         )
+
+    def _slot(self, variable: Any, name: str) -> np.ndarray:
+        """The state array ``name`` of ``variable`` (a live view, shaped like it)."""
+        return self._layout.index[id(variable)].slot(name)
+
+    def _prepare_step(self, step: int) -> None:
+        """Update optimizer-wide state once per update, before the variables are updated."""
+
+    def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
+        """Apply the update rule to one dtype group, in place: the fast path.
+
+        ``group.values`` (the weights), ``group.grads`` (the processed gradients,
+        free to be overwritten) and ``group.slots``; ``step`` is ``iterations + 1``
+        (Keras's ``local_step``). By default, :meth:`update_step` for each
+        variable; optimizers whose rule is elementwise override it with a few
+        NumPy calls over the whole group, tested equal to :meth:`update_step`.
+        """
+        self._update_each_variable(group, learning_rate, step)
+
+    def _update_each_variable(self, group: Group, learning_rate: float, step: int) -> None:
+        """The reference path: :meth:`update_step` for each variable of ``group``."""
+        for segment in group.segments:
+            self.update_step(segment.grad, segment.variable, learning_rate)
 
     def _flush_tiny(self, group: Group, step: int) -> None:
         """Zero state entries too small to matter (see the module docstring)."""
@@ -279,6 +311,9 @@ class UpdatePipeline:
                 )
             for segment in skipped:
                 segment.grad.fill(0)
+        replicas = _distributed.replicas()
+        if replicas is not None:  # data-parallel: the whole global batch's gradients
+            replicas.reduce_gradients([group.grads for group in groups])
         if self.loss_scale_factor is not None:
             for group in groups:
                 np.divide(group.grads, self.loss_scale_factor, out=group.grads)
@@ -302,8 +337,9 @@ class UpdatePipeline:
                     view *= factor
             step = self.iterations + 1
             self._prepare_step(step)
+            update = self._update_flat if self.flat_update else self._update_each_variable
             for group in groups:
-                self._update_flat(group, learning_rate, step)
+                update(group, learning_rate, step)
             if saved:
                 self._restore(saved)
             if (self._iterations + 1) % FLUSH_INTERVAL == 0:

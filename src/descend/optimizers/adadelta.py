@@ -67,6 +67,16 @@ class Adadelta(Optimizer):
     def _slot_groups(self) -> list[tuple[str, ...]]:
         return [("accumulated_grad",), ("accumulated_delta_var",)]
 
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's Adadelta update, in place (see :meth:`Optimizer.update_step`)."""
+        g, w, rho, eps = gradient, variable.data, self.rho, self.epsilon
+        big_g = self._slot(variable, "accumulated_grad")
+        big_d = self._slot(variable, "accumulated_delta_var")
+        big_g[...] = rho * big_g + (1 - rho) * (g * g)  # G <- rho G + (1 - rho) g^2
+        delta = -np.sqrt(big_d + eps) * g / np.sqrt(big_g + eps)  # -sqrt(D + eps) g / sqrt(G + eps)
+        big_d[...] = rho * big_d + (1 - rho) * (delta * delta)  # D <- rho D + (1 - rho) d^2
+        w += learning_rate * delta  # w <- w + lr d
+
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
         w, g = group.values, group.grads
         work, work2 = group.scratch(0), group.scratch(1)

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from descend.optimizers._checks import check_bool, check_real
-from descend.optimizers._layout import Group, Segment
 from descend.optimizers.base import Optimizer
 
 
@@ -95,38 +94,42 @@ class Adafactor(Optimizer):
     def _slot_groups(self) -> list[tuple[str, ...]]:
         return [("velocity_row", "velocity_col", "velocity")]
 
-    def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
-        if self.relative_step and type(self._learning_rate) is float:
-            learning_rate = min(learning_rate, 1.0 / math.sqrt(step))
-        rho = min(learning_rate, 1.0 / math.sqrt(step))
-        beta = 1.0 - step ** self.beta_2_decay
-        for segment in group.segments:
-            self._update_variable(segment, rho, beta)
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's Adafactor update, in place (see :meth:`Optimizer.update_step`).
 
-    def _update_variable(self, segment: Segment, rho: float, beta: float) -> None:
-        """One variable's Adafactor step (the rule needs per-variable means and norms)."""
-        w, g = segment.value, segment.grad
-        v = segment.slot("velocity")
-        squared = np.square(g) + self.epsilon_1
+        A matrix (or a batch of them: rank >= 2) keeps only row and column means
+        of the squared gradients; other variables keep the full average.
+        """
+        g, w, t = gradient, variable.data, self.iterations + 1
+        if self.relative_step and type(self._learning_rate) is float:
+            learning_rate = min(learning_rate, 1.0 / math.sqrt(t))  # relative step size
+        rho = min(learning_rate, 1.0 / math.sqrt(t))  # rho_t = min(lr, 1 / sqrt(t))
+        beta = 1.0 - t**self.beta_2_decay  # beta_t = 1 - t^beta_2_decay
+        v = self._slot(variable, "velocity")
+        squared = np.square(g) + self.epsilon_1  # g^2 + eps_1
         if w.ndim >= 2:
-            shape = w.shape
-            row_shape, col_shape = shape[:-1], shape[:-2] + shape[-1:]
-            group = segment.group
-            rows = group.slots["velocity_row"][segment.start:segment.start + math.prod(row_shape)]
-            cols = group.slots["velocity_col"][segment.start:segment.start + math.prod(col_shape)]
-            r, c = rows.reshape(row_shape), cols.reshape(col_shape)
-            r *= beta
-            r += (1.0 - beta) * squared.mean(axis=-1)
-            c *= beta
-            c += (1.0 - beta) * squared.mean(axis=-2)
+            r, c = self._factored_slots(variable)
+            r[...] = beta * r + (1 - beta) * squared.mean(axis=-1)  # r <- beta r + (1-beta) rows
+            c[...] = beta * c + (1 - beta) * squared.mean(axis=-2)  # c <- beta c + (1-beta) cols
             v[...] = (r / r.mean(axis=-1, keepdims=True))[..., None] * c[..., None, :]
+            #        v = r c^T / mean(r)
         else:
-            v *= beta
-            v += (1.0 - beta) * squared
-        alpha = max(self.epsilon_2, _rms(w)) * rho
-        u = g / np.sqrt(v)
-        u /= max(1.0, _rms(u) / self.clip_threshold)
-        w -= alpha * u
+            v[...] = beta * v + (1 - beta) * squared  # v <- beta v + (1 - beta)(g^2 + eps_1)
+        alpha = max(self.epsilon_2, _rms(w)) * rho  # alpha = max(eps_2, rms(w)) rho_t
+        u = g / np.sqrt(v)  # u = g / sqrt(v)
+        u /= max(1.0, _rms(u) / self.clip_threshold)  # u <- u / max(1, rms(u) / d)
+        w -= alpha * u  # w <- w - alpha u
+
+    def _factored_slots(self, variable: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The row and column averages of a variable of rank >= 2 (at the start of its
+        segment of the ``velocity_row`` and ``velocity_col`` slots)."""
+        segment = self._layout.index[id(variable)]
+        shape = segment.shape
+        row_shape, col_shape = shape[:-1], shape[:-2] + shape[-1:]
+        slots, start = segment.group.slots, segment.start
+        rows = slots["velocity_row"][start:start + math.prod(row_shape)]
+        cols = slots["velocity_col"][start:start + math.prod(col_shape)]
+        return rows.reshape(row_shape), cols.reshape(col_shape)
 
     def get_config(self) -> dict[str, Any]:
         """Return the constructor arguments."""

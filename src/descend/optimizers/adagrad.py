@@ -70,6 +70,13 @@ class Adagrad(Optimizer):
     def _slot_initial_value(self, name: str) -> float:
         return self.initial_accumulator_value if name == "accumulator" else 0.0
 
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's Adagrad update, in place (see :meth:`Optimizer.update_step`)."""
+        g, w = gradient, variable.data
+        a = self._slot(variable, "accumulator")
+        a += g * g  # a <- a + g^2
+        w -= learning_rate * g / np.sqrt(a + self.epsilon)  # w <- w - lr g / sqrt(a + eps)
+
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
         w, g, work = group.values, group.grads, group.scratch(0)
         accumulator = group.slots["accumulator"]

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from descend.optimizers import _kernels
 from descend.optimizers._checks import check_bool, check_real
 from descend.optimizers._layout import Group
 from descend.optimizers._update_pipeline import flush_below
@@ -41,6 +42,33 @@ def tiny_moment_thresholds(epsilon: float) -> tuple[float, float]:
     With ``epsilon = 0`` nothing is flushed (0 / 0 would appear).
     """
     return 1e-23 * epsilon, (epsilon * 2.0**-25) ** 2
+
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def adam_update(w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, t: int,
+                learning_rate: float, beta_1: float, beta_2: float, epsilon: float,
+                v_hat: np.ndarray | None = None) -> None:
+    """Keras's Adam rule on one array, in place: the rule written once.
+
+    Parameters
+    ----------
+    w, g, m, v : ndarray, one shape
+        Weights, gradient, first and second moments (``w``, ``m``, ``v`` are updated).
+    t : int
+        The step number, from 1.
+    learning_rate, beta_1, beta_2, epsilon : float
+    v_hat : ndarray, optional
+        AMSGrad's running maximum of ``v`` (updated, and used in place of ``v``).
+    """
+    alpha = learning_rate * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)  # lr sqrt(1-b2^t)/(1-b1^t)
+    m += (g - m) * (1 - beta_1)  # m <- m + (g - m)(1 - b1) = b1 m + (1 - b1) g
+    v += (g * g - v) * (1 - beta_2)  # v <- v + (g^2 - v)(1 - b2) = b2 v + (1 - b2) g^2
+    if v_hat is not None:
+        np.maximum(v_hat, v, out=v_hat)  # v_hat <- max(v_hat, v)   (AMSGrad)
+        v = v_hat
+    w -= alpha * m / (np.sqrt(v) + epsilon)  # w <- w - alpha m / (sqrt(v) + eps)
 
 
 class Adam(Optimizer):
@@ -105,16 +133,33 @@ class Adam(Optimizer):
             groups.append(("velocity_hat",))
         return groups
 
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's Adam update, in place (see :meth:`Optimizer.update_step`)."""
+        adam_update(variable.data, gradient, self._slot(variable, "momentum"),
+                    self._slot(variable, "velocity"), self.iterations + 1, learning_rate,
+                    self.beta_1, self.beta_2, self.epsilon,
+                    self._slot(variable, "velocity_hat") if self.amsgrad else None)
+
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
-        w, g, work = group.values, group.grads, group.scratch(0)
+        # update_step's rule over the whole group: one compiled pass when numba is
+        # installed (optimizers/_kernels.py, bit-identical), else twelve NumPy passes
+        w, g = group.values, group.grads
         m, v = group.slots["momentum"], group.slots["velocity"]
+        c1, c2 = 1.0 - self.beta_1, 1.0 - self.beta_2
         alpha = learning_rate * math.sqrt(1.0 - self.beta_2**step) / (1.0 - self.beta_1**step)
+        kernel = _kernels.adam(self.amsgrad) if w.dtype in _KERNEL_DTYPES else None
+        if kernel is not None:
+            scalar = w.dtype.type
+            hat = (group.slots["velocity_hat"],) if self.amsgrad else ()
+            kernel(w, g, m, v, *hat, scalar(c1), scalar(c2), scalar(self.epsilon), scalar(alpha))
+            return
+        work = group.scratch(0)
         np.subtract(g, m, out=work)  # m += (g - m) * (1 - beta_1)
-        work *= 1.0 - self.beta_1
+        work *= c1
         m += work
         np.multiply(g, g, out=g)  # v += (g^2 - v) * (1 - beta_2); g is free from here on
         g -= v
-        g *= 1.0 - self.beta_2
+        g *= c2
         v += g
         if self.amsgrad:
             v_hat = group.slots["velocity_hat"]

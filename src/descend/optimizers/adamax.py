@@ -73,6 +73,15 @@ class Adamax(Optimizer):
     def _slot_groups(self) -> list[tuple[str, ...]]:
         return [("momentum", "norm")]
 
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's Adamax update, in place (see :meth:`Optimizer.update_step`)."""
+        g, w, t = gradient, variable.data, self.iterations + 1
+        m, u = self._slot(variable, "momentum"), self._slot(variable, "norm")
+        m += (g - m) * (1 - self.beta_1)  # m <- b1 m + (1 - b1) g
+        np.maximum(self.beta_2 * u, np.abs(g), out=u)  # u <- max(b2 u, |g|)
+        w -= learning_rate * m / ((1 - self.beta_1**t) * (u + self.epsilon))
+        #    w <- w - lr m / ((1 - b1^t)(u + eps))
+
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
         w, g, work = group.values, group.grads, group.scratch(0)
         m, u = group.slots["momentum"], group.slots["norm"]

@@ -9,13 +9,17 @@ updates the whole model with a handful of in-place NumPy calls, in Keras's order
 1. divide the gradients by ``loss_scale_factor``; gradient accumulation;
 2. clip (``clipnorm`` per variable, else ``global_clipnorm``, else ``clipvalue``);
 3. decoupled weight decay ``w -= w * weight_decay * learning_rate``;
-4. the optimizer's update rule (``_update_flat``);
+4. the optimizer's update rule (``update_step`` per variable, or its flat fast path
+   ``_update_flat`` over the whole buffer, see ``flat_update``);
 5. the exponential moving average of the weights (``use_ema``);
 6. ``iterations += 1``; every variable's ``grad`` is reset to ``None``.
 
 Writing a new optimizer means implementing ``_slot_groups`` (the names of the
-per-parameter state arrays) and ``_update_flat(group, learning_rate, step)``,
-which updates ``group.values`` from ``group.grads`` and ``group.slots`` in place.
+per-parameter state arrays) and ``update_step(gradient, variable, learning_rate)``
+(Keras's method: the rule for one variable, its state from ``self._slot``). An
+elementwise rule may add a fast path, ``_update_flat(group, learning_rate, step)``,
+which updates ``group.values`` from ``group.grads`` and ``group.slots`` in place and
+must match ``update_step`` (``tests/test_update_step.py`` checks every optimizer).
 
 Examples
 --------

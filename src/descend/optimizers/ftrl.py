@@ -85,6 +85,20 @@ class Ftrl(Optimizer):
     def _slot_initial_value(self, name: str) -> float:
         return self.initial_accumulator_value if name == "accumulator" else 0.0
 
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's FTRL-proximal update, in place (see :meth:`Optimizer.update_step`)."""
+        g, w, lr = gradient, variable.data, learning_rate
+        n, z = self._slot(variable, "accumulator"), self._slot(variable, "linear")
+        p = -self.learning_rate_power  # p = -learning_rate_power (1/2 by default)
+        l1 = self.l1_regularization_strength
+        l2 = self.l2_regularization_strength + self.beta / (2 * lr)  # l2 + beta / (2 lr)
+        n_new = n + g * g  # n' = n + g^2
+        z += g + 2 * self.l2_shrinkage_regularization_strength * w - (n_new**p - n**p) / lr * w
+        #    z <- z + g + 2 l2_shrinkage w - (n'^p - n^p) / lr w
+        n[...] = n_new
+        quadratic = n_new**p / lr + 2 * l2  # n'^p / lr + 2 l2
+        w[...] = (np.clip(z, -l1, l1) - z) / quadratic  # w = (clip(z, -l1, l1) - z) / quadratic
+
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
         w, g = group.values, group.grads
         n, z = group.slots["accumulator"], group.slots["linear"]

@@ -64,6 +64,20 @@ class Lamb(Optimizer):
     def _slot_groups(self) -> list[tuple[str, ...]]:
         return [("momentum", "velocity")]
 
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's Lamb update, in place (see :meth:`Optimizer.update_step`)."""
+        g, w, t = gradient, variable.data, self.iterations + 1
+        b1, b2 = self.beta_1, self.beta_2
+        m, v = self._slot(variable, "momentum"), self._slot(variable, "velocity")
+        m += (g - m) * (1 - b1)  # m <- b1 m + (1 - b1) g
+        v += (g * g - v) * (1 - b2)  # v <- b2 v + (1 - b2) g^2
+        u = (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + self.epsilon)
+        #   u = m_hat / (sqrt(v_hat) + eps), m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t)
+        w_norm = math.sqrt(float(np.sum(w * w)))  # ||w||
+        u_norm = math.sqrt(float(np.sum(u * u)))  # ||u||
+        ratio = w_norm / u_norm if w_norm > 0 and u_norm > 0 else 1.0  # trust ratio
+        w -= ratio * learning_rate * u  # w <- w - ratio lr u
+
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
         w, g, u = group.values, group.grads, group.scratch(0)
         m, v = group.slots["momentum"], group.slots["velocity"]

@@ -61,6 +61,13 @@ class Lion(Optimizer):
     def _slot_groups(self) -> list[tuple[str, ...]]:
         return [("momentum",)]
 
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's Lion update, in place (see :meth:`Optimizer.update_step`)."""
+        g, w, b1, b2 = gradient, variable.data, self.beta_1, self.beta_2
+        m = self._slot(variable, "momentum")
+        w -= learning_rate * np.sign(b1 * m + (1 - b1) * g)  # w <- w - lr sign(b1 m + (1 - b1) g)
+        m[...] = b2 * m + (1 - b2) * g  # m <- b2 m + (1 - b2) g
+
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
         w, g, work = group.values, group.grads, group.scratch(0)
         m = group.slots["momentum"]

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import _distributed
 from descend.optimizers._checks import check_int, check_real
 from descend.optimizers.base import Optimizer
 
@@ -36,6 +37,15 @@ _BASE_DEFAULTS = {
     "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
     "loss_scale_factor": None, "gradient_accumulation_steps": None,
 }
+
+
+def _finite_everywhere(finite: bool) -> bool:
+    """Whether the gradients are finite on every process (data-parallel training decides
+    together whether to skip the step, so that every process reduces the same steps)."""
+    replicas = _distributed.replicas()
+    if replicas is None:
+        return finite
+    return bool(replicas.allreduce(np.array([0.0 if finite else 1.0]))[0] == 0.0)
 
 
 class LossScaleOptimizer(Optimizer):
@@ -180,7 +190,7 @@ class LossScaleOptimizer(Optimizer):
         layout = self._require_layout("step")
         variables = [segment.variable for segment in layout.segments]
         grads = [v.grad for v in variables if v.grad is not None]
-        if all(np.all(np.isfinite(getattr(g, "data", g))) for g in grads):
+        if _finite_everywhere(all(np.all(np.isfinite(getattr(g, "data", g))) for g in grads)):
             for variable in variables:
                 if variable.grad is not None:
                     grad = getattr(variable.grad, "data", variable.grad)
@@ -201,7 +211,7 @@ class LossScaleOptimizer(Optimizer):
         arrays = [None if g is None else np.asarray(getattr(g, "data", g)) for g in grads]
         if trainable_variables is not None and not self.built:
             self.build(trainable_variables)
-        if all(np.all(np.isfinite(a)) for a in arrays if a is not None):
+        if _finite_everywhere(all(np.all(np.isfinite(a)) for a in arrays if a is not None)):
             self.inner_optimizer.apply(
                 [None if a is None else a / self.dynamic_scale for a in arrays],
                 trainable_variables)

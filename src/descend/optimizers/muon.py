@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from descend.optimizers._checks import check_bool, check_int, check_real
-from descend.optimizers._layout import Group, Segment
+from descend.optimizers.adam import adam_update
 from descend.optimizers.base import Optimizer
 
 
@@ -155,36 +155,28 @@ class Muon(Optimizer):
         # weight decay depends on the kind of variable: applied in _update_flat
         self._decay_views = []
 
-    def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
-        for segment in group.segments:
-            adamw = self.should_use_adamw(segment.variable)
-            decay = self.adam_weight_decay if adamw else self.weight_decay
-            if decay and self._uses_weight_decay(segment.variable):
-                segment.value *= 1.0 - decay * learning_rate
-            if adamw:
-                self._adamw_step(segment, learning_rate * self.adam_lr_ratio, step)
-            else:
-                self._muon_step(segment, learning_rate)
-
-    def _muon_step(self, segment: Segment, learning_rate: float) -> None:
-        w, g, m = segment.value, segment.grad, segment.slot("momentum")
-        m *= self.momentum  # m = momentum * m + g
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's update, in place (see :meth:`Optimizer.update_step`): Muon for
+        a matrix, AdamW (:func:`~descend.optimizers.adam.adam_update`) for the others."""
+        g, w = gradient, variable.data
+        adamw = self.should_use_adamw(variable)
+        decay = self.adam_weight_decay if adamw else self.weight_decay
+        if decay and self._uses_weight_decay(variable):
+            w *= 1.0 - decay * learning_rate  # w <- w (1 - decay lr)
+        if adamw:
+            adam_update(w, g, self._slot(variable, "momentum"), self._slot(variable, "velocity"),
+                        self.iterations + 1, learning_rate * self.adam_lr_ratio,
+                        self.adam_beta_1, self.adam_beta_2, self.epsilon)
+            return
+        m = self._slot(variable, "momentum")
+        m *= self.momentum  # m <- mu m + g
         m += g
-        direction = g + self.momentum * m if self.nesterov else m
+        direction = g + self.momentum * m if self.nesterov else m  # Nesterov: g + mu m
         update = newton_schulz5(direction, self.ns_steps, self.muon_a, self.muon_b, self.muon_c)
-        scale = learning_rate
+        scale = learning_rate  # lr, or lr sqrt(max(rows, cols)) rms_rate
         if self.rms_rate is not None:
             scale *= math.sqrt(max(w.shape[0], w.shape[1])) * self.rms_rate
-        w -= (update * scale).astype(w.dtype, copy=False)
-
-    def _adamw_step(self, segment: Segment, learning_rate: float, step: int) -> None:
-        w, g = segment.value, segment.grad
-        m, v = segment.slot("momentum"), segment.slot("velocity")
-        b1, b2 = self.adam_beta_1, self.adam_beta_2
-        alpha = learning_rate * math.sqrt(1.0 - b2**step) / (1.0 - b1**step)
-        m += (g - m) * (1.0 - b1)
-        v += (np.square(g) - v) * (1.0 - b2)
-        w -= m * alpha / (np.sqrt(v) + self.epsilon)
+        w -= (update * scale).astype(w.dtype, copy=False)  # w <- w - scale NS5(direction)
 
     def get_config(self) -> dict[str, Any]:
         """Return the constructor arguments."""

@@ -92,6 +92,23 @@ class Nadam(Optimizer):
     def _prepare_step(self, step: int) -> None:
         self._u_product *= self._mu(step)
 
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's Nadam update, in place (see :meth:`Optimizer.update_step`).
+
+        ``_u_product`` is already ``prod_{i <= t} mu_i`` (``_prepare_step`` runs once
+        per update, before the variables).
+        """
+        g, w, t = gradient, variable.data, self.iterations + 1
+        b1, b2, product = self.beta_1, self.beta_2, self._u_product
+        m, v = self._slot(variable, "momentum"), self._slot(variable, "velocity")
+        mu_t, mu_next = self._mu(t), self._mu(t + 1)  # mu_t = b1 (1 - 0.5 * 0.96^t)
+        m += (g - m) * (1 - b1)  # m <- b1 m + (1 - b1) g
+        v += (g * g - v) * (1 - b2)  # v <- b2 v + (1 - b2) g^2
+        m_hat = mu_next * m / (1 - product * mu_next) + (1 - mu_t) * g / (1 - product)
+        #       m_hat = mu_{t+1} m / (1 - P mu_{t+1}) + (1 - mu_t) g / (1 - P)
+        v_hat = v / (1 - b2**t)  # v_hat = v / (1 - b2^t)
+        w -= learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)  # lr m_hat/(sqrt(v_hat)+eps)
+
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
         w, g = group.values, group.grads
         work, work2 = group.scratch(0), group.scratch(1)

@@ -85,6 +85,25 @@ class RMSprop(Optimizer):
             groups.append(("average_gradient",))
         return groups
 
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's RMSprop update, in place (see :meth:`Optimizer.update_step`)."""
+        g, w, rho = gradient, variable.data, self.rho
+        v = self._slot(variable, "velocity")
+        v[...] = rho * v + (1 - rho) * (g * g)  # v <- rho v + (1 - rho) g^2
+        if self.centered:
+            a = self._slot(variable, "average_gradient")
+            a[...] = rho * a + (1 - rho) * g  # a <- rho a + (1 - rho) g
+            denominator = np.sqrt(v - a * a + self.epsilon)  # sqrt(v - a^2 + eps)
+        else:
+            denominator = np.sqrt(v + self.epsilon)  # sqrt(v + eps)
+        increment = learning_rate * g / denominator  # delta = lr g / denominator
+        if self.momentum > 0:
+            b = self._slot(variable, "momentum")
+            b[...] = self.momentum * b + increment  # b <- mu b + delta
+            w -= b  # w <- w - b
+        else:
+            w -= increment  # w <- w - delta
+
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
         w, g, work = group.values, group.grads, group.scratch(0)
         rho = self.rho

@@ -90,6 +90,22 @@ class ScheduleFreeAdamW(Optimizer):
             if previous is None or id(segment.variable) not in previous.index:
                 np.copyto(segment.slot("momentum"), segment.value)
 
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's schedule-free AdamW update, in place (see
+        :meth:`Optimizer.update_step`). ``variable`` holds ``y``; ``z`` is kept in the
+        ``momentum`` slot, ``x`` is recovered from both."""
+        g, y, t = gradient, variable.data, self.iterations + 1
+        b1, b2 = self.beta_1, self.beta_2
+        z, v = self._slot(variable, "momentum"), self._slot(variable, "velocity")
+        if self.warmup_steps:
+            learning_rate *= min(t / self.warmup_steps, 1.0)  # linear warm-up
+        x = (y - (1 - b1) * z) / b1  # x = (y - (1 - b1) z) / b1, before z moves
+        v += (g * g - v) * (1 - b2)  # v <- b2 v + (1 - b2) g^2
+        z -= learning_rate * g / (np.sqrt(v / (1 - b2**t)) + self.epsilon)
+        #    z <- z - lr g / (sqrt(v / (1 - b2^t)) + eps)
+        x = (1 - 1 / t) * x + z / t  # x <- (1 - 1/t) x + z / t
+        y[...] = (1 - b1) * z + b1 * x  # y = (1 - b1) z + b1 x
+
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
         y, g = group.values, group.grads
         z, v = group.slots["momentum"], group.slots["velocity"]

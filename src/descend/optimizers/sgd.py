@@ -71,6 +71,19 @@ class SGD(Optimizer):
     def _slot_groups(self) -> list[tuple[str, ...]]:
         return [("momentum",)] if self.momentum != 0 else []
 
+    def update_step(self, gradient: np.ndarray, variable: Any, learning_rate: float) -> None:
+        """One variable's SGD update, in place (see :meth:`Optimizer.update_step`)."""
+        g, w = gradient, variable.data
+        if self.momentum == 0:
+            w -= learning_rate * g  # w <- w - lr g
+            return
+        m = self._slot(variable, "momentum")
+        m[...] = self.momentum * m - learning_rate * g  # m <- mu m - lr g
+        if self.nesterov:
+            w += self.momentum * m - learning_rate * g  # w <- w + mu m - lr g
+        else:
+            w += m  # w <- w + m
+
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
         w, g = group.values, group.grads
         g *= learning_rate  # g <- lr * g

@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable
 from typing import IO
 
+from descend import _distributed
+
 try:
     import fcntl
 except ImportError:  # Windows: stale temporaries are recognised by their age only
@@ -63,8 +65,12 @@ def atomic_write(filepath: str, write: Callable[[IO[bytes]], None], overwrite: b
     Notes
     -----
     If ``write`` (or anything after it) fails, the temporary file is removed and an
-    existing ``filepath`` is left exactly as it was.
+    existing ``filepath`` is left exactly as it was. In data-parallel training
+    (:mod:`descend.distribution`) only process 0 writes: on the others this returns
+    without writing (every process holds the same model).
     """
+    if not _distributed.is_process_zero():
+        return
     if not overwrite and os.path.exists(filepath):
         raise _exists_error(filepath)
     directory = os.path.dirname(os.path.abspath(filepath))

@@ -116,7 +116,7 @@ def _dense_backward(fn: Function, grad: np.ndarray, x: np.ndarray, kernel: np.nd
 
     The activation's derivative comes from the saved output; the kernel and bias
     gradients are skipped where ``fn.needs_grad`` says so and otherwise written
-    straight into the optimizer's buffer when it has one (:meth:`Function.grad_slot`);
+    straight into the weight's gradient sink when it has one (:meth:`Function.input_sink`);
     the input gradient is computed only if ``input_grad``.
     """
     needs = fn.needs_grad
@@ -125,9 +125,9 @@ def _dense_backward(fn: Function, grad: np.ndarray, x: np.ndarray, kernel: np.nd
     gk = gb = None
     if needs[kernel_index]:
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        gk = np.matmul(x2.T, dz2, out=fn.grad_slot(kernel_index))
+        gk = np.matmul(x2.T, dz2, out=fn.input_sink(kernel_index))
     if bias_index is not None and needs[bias_index]:
-        gb = np.add.reduce(dz2, axis=0, out=fn.grad_slot(bias_index))
+        gb = np.add.reduce(dz2, axis=0, out=fn.input_sink(bias_index))
     gx = np.matmul(dz, kernel.T) if input_grad else None
     return gx, gk, gb
 
@@ -166,8 +166,8 @@ class DenseStack(Function):
     node instead of one per layer saves the engine's per-node work (recording,
     ordering, handing gradients on), which dominates small networks. Backward
     walks the layers in reverse: the activation's derivative from the saved
-    output, the weight gradients (straight into the optimizer's buffer where it
-    has one, :meth:`Function.grad_slot`), and the input gradient of each layer,
+    output, the weight gradients (straight into a weight's gradient sink where it
+    has one, :meth:`Function.input_sink`), and the input gradient of each layer,
     skipped for the first when ``x`` needs none.
     """
 

@@ -12,6 +12,11 @@ with ``m`` the number of values averaged per feature,
 
     dx = gamma / sqrt(variance + epsilon) * (dy - sum(dy) / m - x_hat * sum(dy * x_hat) / m)
 
+When the batch is split among processes (data-parallel training), the sums above
+run over the whole global batch: ``global_sums(sums, m)`` (given by
+:mod:`descend.distribution`) turns this process's ``sum(dy)`` and
+``sum(dy * x_hat)`` and its ``m`` into the global ones.
+
 In inference mode they are constants (the moving averages) and
 ``dx = dy * gamma / sqrt(variance + epsilon)``. In both, ``d beta = sum(dy)`` and
 ``d gamma = sum(dy * x_hat)`` over every axis but ``axis``.
@@ -97,11 +102,12 @@ class BatchNorm(Function):
 
     Inputs ``x``, ``gamma`` and ``beta`` (the latter two of the feature shape);
     options ``mean`` and ``variance`` (arrays of the feature shape), ``epsilon``,
-    ``axis`` and ``batch_statistics``.
+    ``axis``, ``batch_statistics`` and ``global_sums``.
     """
 
     def forward(self, x, gamma, beta, mean: Any = None, variance: Any = None,
-                epsilon: float = 1e-3, axis: Any = -1, batch_statistics: bool = False):
+                epsilon: float = 1e-3, axis: Any = -1, batch_statistics: bool = False,
+                global_sums: Any = None):
         reduced, broadcast = _layout(x.shape, axis)
         dtype = x.dtype
         inv_std = 1.0 / np.sqrt(np.asarray(variance, dtype).reshape(broadcast) + dtype.type(
@@ -113,6 +119,7 @@ class BatchNorm(Function):
         if self.needs_grad is not None:
             self.x_hat, self.inv_std, self.gamma = x_hat, inv_std, gamma
             self.reduced, self.broadcast, self.batch = reduced, broadcast, batch_statistics
+            self.global_sums = global_sums
         return y
 
     def backward(self, grad):
@@ -126,8 +133,12 @@ class BatchNorm(Function):
             scale = self.gamma.reshape(broadcast) * self.inv_std
             if self.batch:
                 count = grad.size // int(np.prod(broadcast))
-                gx = grad - g_beta / count
-                gx -= x_hat * (g_gamma / count)
+                sum_beta, sum_gamma = g_beta, g_gamma
+                if self.global_sums is not None:  # the whole global batch's sums
+                    both, count = self.global_sums(np.stack([g_beta, g_gamma]), count)
+                    sum_beta, sum_gamma = both[0], both[1]
+                gx = grad - sum_beta / count
+                gx -= x_hat * (sum_gamma / count)
                 gx *= scale
             else:
                 gx = grad * scale
@@ -139,7 +150,8 @@ class BatchNorm(Function):
 
 
 def batch_norm(x: Any, gamma: Any, beta: Any, mean: Any, variance: Any, axis: Any = -1,
-               epsilon: float = 1e-3, batch_statistics: bool = False) -> Tensor:
+               epsilon: float = 1e-3, batch_statistics: bool = False,
+               global_sums: Any = None) -> Tensor:
     """Fused batch normalisation ``gamma * (x - mean) / sqrt(variance + epsilon) + beta``.
 
     Parameters
@@ -155,6 +167,11 @@ def batch_norm(x: Any, gamma: Any, beta: Any, mean: Any, variance: Any, axis: An
     batch_statistics : bool, default False
         True when ``mean``/``variance`` are ``moments(x, axis)`` (training mode):
         the backward then differentiates through them.
+    global_sums : callable, optional
+        Data-parallel training with global-batch statistics:
+        ``global_sums(sums, count) -> (sums, count)`` maps this process's
+        ``[sum(dy), sum(dy * x_hat)]`` (shape ``(2, *broadcast)``) and count to
+        those of the global batch (see the module docstring).
 
     Returns
     -------
@@ -180,4 +197,5 @@ def batch_norm(x: Any, gamma: Any, beta: Any, mean: Any, variance: Any, axis: An
                 f"input, {shape}, received {tuple(value.shape)}."
             )
     return BatchNorm.apply(x, gamma, beta, mean=mean, variance=variance, epsilon=epsilon,
-                           axis=axis, batch_statistics=batch_statistics)
+                           axis=axis, batch_statistics=batch_statistics,
+                           global_sums=global_sums)

@@ -43,9 +43,9 @@ class EmbeddingLookup(Function):
     """Rows of a table: ``out[...] = table[ids[...]]``.
 
     The gradient with respect to the table is a scatter-add of the output
-    gradient into the rows that were used. When the table's gradient lives in
-    an optimizer's flat buffer (``Function.grad_slot``) it is written there
-    directly: no dense ``(input_dim, output_dim)`` temporary is made.
+    gradient into the rows that were used. When the table has a gradient sink
+    (``Function.input_sink``: a flat buffer holding many gradients, say) it is
+    written there directly: no dense ``(input_dim, output_dim)`` temporary is made.
 
     Parameters (forward)
     --------------------
@@ -65,8 +65,8 @@ class EmbeddingLookup(Function):
     def backward(self, grad):
         flat_ids = self.ids.reshape(-1)
         rows = grad.reshape(-1, self.shape[1])
-        slot = self.grad_slot(0)
-        out = slot if slot is not None else np.empty(self.shape, grad.dtype)
+        sink = self.input_sink(0)
+        out = sink if sink is not None else np.empty(self.shape, grad.dtype)
         out.fill(0)
         np.add.at(out, flat_ids, rows)
         return (out,)

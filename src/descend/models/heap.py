@@ -10,18 +10,19 @@ activation costs about as much to fault in as to compute. Measured on a 2-core
 machine, this alone took 30% of a training step of a 784-256-128-10 MLP at batch
 1024 and 35% of a small CNN's step.
 
-:func:`retain_freed_memory` raises both thresholds once, when ``fit``,
-``evaluate`` or ``predict`` first runs, so that freed blocks stay with the
-process and are reused by the next step. Results are bit-identical; the cost is
-that up to ``TRIM_THRESHOLD`` bytes of freed memory stay mapped after training
-instead of going back to the system. Turn it off with
+:func:`retain_freed_memory` raises both thresholds once, when a model first
+trains or predicts (``fit``, ``evaluate``, ``predict`` and the ``*_on_batch``
+methods call it; so should any other code that runs a model step after step),
+so that freed blocks stay with the process and are reused by the next step.
+Results are bit-identical; the cost is that up to ``TRIM_THRESHOLD`` bytes of
+freed memory stay mapped after training instead of going back to the system. Turn it off with
 ``descend.config.set_heap_retention(False)`` before training, or by setting the
 environment variable ``DESCEND_HEAP_RETENTION=0``. Elsewhere than glibc it does
 nothing.
 
 Examples
 --------
->>> from descend.autograd import heap
+>>> from descend.models import heap
 >>> heap.retain_freed_memory() in (True, False)
 True
 """
