@@ -3,8 +3,7 @@
 Checks its gradients against central differences in float64 (every fused
 activation, with and without bias, rank-3 input, input gradient on or off), that
 it equals a chain of Dense nodes exactly, that gradients land in the
-optimizer's flat buffer, and that Sequential training with the stack gives the
-same weights, bit for bit, as training the same model layer by layer.
+optimizer's flat buffer (models training with the stack: tests/test_execution_plan.py).
 """
 
 from __future__ import annotations
@@ -14,13 +13,11 @@ import itertools
 import numpy as np
 import pytest
 
-import descend
-from descend import layers, ops
+from descend import ops
 from descend.autograd import Tensor, Variable, gradcheck
-from descend.autograd.ops import nn as _nn
-from descend.models import Sequential
+from descend.layers.fusion import FUSED_ACTIVATIONS
 
-ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax"]
+ACTIVATIONS = list(FUSED_ACTIVATIONS)
 
 
 def _params(rng, sizes, biases):
@@ -96,41 +93,3 @@ def test_bad_arguments_are_named():
         ops.dense_stack(x, [(Tensor(np.ones((3, 2))), None, "elu")])
     with pytest.raises(ValueError, match="at least one"):
         ops.dense_stack(x, [])
-
-
-def _mlp(seed, plain: bool):
-    """784-style MLP; ``plain=False`` uses a Dense subclass, which is never stacked."""
-    dense = layers.Dense if plain else type("UnstackedDense", (layers.Dense,), {})
-    descend.utils.set_random_seed(seed)
-    model = Sequential([layers.Input((12,)), dense(16, activation="relu"),
-                        dense(8, activation="tanh"), layers.Dropout(0.25),
-                        dense(6, activation="relu"), dense(3, activation="softmax")])
-    model.compile(descend.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
-    return model
-
-
-def test_sequential_stacks_dense_runs_and_trains_identically():
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal((64, 12)).astype(np.float32)
-    y = rng.integers(0, 3, 64)
-    stacked, plain = _mlp(7, plain=True), _mlp(7, plain=False)
-    out = stacked._forward([x], True)[0]
-    assert isinstance(out._ctx, _nn.DenseStack)  # the last run (two Dense) is one node
-    assert not isinstance(plain._forward([x], True)[0]._ctx, _nn.DenseStack)
-    descend.utils.set_random_seed(11)
-    h1 = stacked.fit(x, y, batch_size=16, epochs=3, verbose=0)
-    descend.utils.set_random_seed(11)
-    h2 = plain.fit(x, y, batch_size=16, epochs=3, verbose=0)
-    assert h1.history["loss"] == h2.history["loss"]
-    for a, b in zip(stacked.get_weights(), plain.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
-
-
-def test_tapped_layers_are_not_stacked():
-    from descend.explain.taps import tap_layers
-
-    model = _mlp(0, plain=True)
-    x = np.zeros((2, 12), np.float32)
-    with tap_layers(model.layers) as calls:
-        model._forward([x], True)
-    assert len(calls) == len(model.layers)

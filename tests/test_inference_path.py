@@ -1,4 +1,4 @@
-"""predict's array path (``Layer._infer`` / ``Model._infer_arrays``) equals the graph path.
+"""predict's array path (``ExecutionPlan.infer`` / ``Model._infer_arrays``) equals the graph path.
 
 ``predict``, ``predict_on_batch`` and the batched predict loop run each layer of
 a Sequential model on plain arrays, without Tensors or graph nodes. These tests
@@ -77,6 +77,8 @@ def test_functional_model_predict_equals_call():
 def test_predict_builds_no_graph_and_leaves_weights_without_grad(monkeypatch):
     from descend.autograd.function import Function
 
+    monkeypatch.setattr(descend.config, "_FUSION", True)  # the fused plan's array path
+
     model = Sequential([layers.Input((3,)), layers.Dense(4, activation="relu"),
                         layers.Dense(2, activation="softmax")])
     x = np.ones((2, 3), np.float32)
@@ -104,7 +106,7 @@ def test_predict_wrong_feature_count_names_the_layer():
 
 
 def test_dense_infer_rejects_a_mismatched_last_axis():
-    layer = layers.Dense(2, name="probe")
-    layer.build((None, 3))
-    with pytest.raises(ValueError, match="probe"):
-        layer._infer(np.ones((4, 5), np.float32))
+    model = Sequential([layers.Input((3,)), layers.Dense(2, name="probe"),
+                        layers.Dense(2, name="next")])
+    with no_grad(), pytest.raises(ValueError, match="probe"):
+        model._execution_plan().infer([np.ones((4, 5), np.float32)])

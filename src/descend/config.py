@@ -96,6 +96,50 @@ def set_heap_retention(value: bool) -> None:
     _HEAP_RETENTION = value
 
 
+FUSION_ENV = "DESCEND_FUSION"
+"""Environment variable read at import: ``0``/``off``/``false`` start with fusion off."""
+
+_FUSION = os.environ.get(FUSION_ENV, "1").strip().lower() not in ("0", "off", "false", "no")
+
+
+def fusion() -> bool:
+    """Whether models run their fused execution plans (default True).
+
+    With fusion on, a model's execution plan (:mod:`descend.models.plan`) runs
+    chains of ``Dense`` layers as one graph node, pools before a ReLU,
+    and computes ``predict`` on plain arrays; the numbers are the same as on
+    the reference path. With fusion off every layer runs through its own
+    ``call``, one by one, on Tensors: the reference path. The environment
+    variable ``DESCEND_FUSION=0``, set before descend is imported, starts a
+    process with fusion off (e.g. to run the whole test suite on the
+    reference path).
+
+    Examples
+    --------
+    >>> import descend
+    >>> previous = descend.config.fusion()
+    >>> descend.config.set_fusion(False)
+    >>> descend.config.fusion()
+    False
+    >>> descend.config.set_fusion(previous)
+    """
+    return _FUSION
+
+
+def set_fusion(value: bool) -> None:
+    """Turn the fused execution plans on (True, the default) or off (the reference path).
+
+    Parameters
+    ----------
+    value : bool
+        Takes effect at the next step of every model: plans are rebuilt.
+    """
+    global _FUSION
+    if not isinstance(value, bool):
+        raise TypeError(f"set_fusion: expected True or False, received {value!r}.")
+    _FUSION = value
+
+
 def backend() -> str:
     """The name of the backend: ``"numpy"`` (``keras.config.backend()``'s counterpart)."""
     return "numpy"

@@ -57,6 +57,7 @@ from descend.explain.probe import prepare_batch, require_compiled
 from descend.explain.taps import activation_name, tap_layers
 from descend.explain.update_rules import UpdateExplanation, explain_update, slots_of
 from descend.layers._masks import get_mask, set_mask
+from descend.models.trainer import _flatten_outputs
 
 __all__ = ["LayerStep", "StepRecord", "WeightStep", "explain_seed", "step"]
 
@@ -208,13 +209,12 @@ def _run_train_step(model: Any, xs: list[np.ndarray], ys: list[np.ndarray],
     optimizer, tracker = model.optimizer, model._loss_tracker
     weights = list(model.trainable_weights)
     captured: dict[str, Any] = {}
-    forward, optimizer_step, track = model._forward, optimizer.step, tracker.update_state
+    optimizer_step, track = optimizer.step, tracker.update_state
 
-    def capture_forward(inputs: Any, training: bool) -> Any:
-        outputs = forward(inputs, training)
-        captured["outputs"] = [np.array(o.data, copy=True) for o in outputs]
-        captured["masks"] = [get_mask(o) for o in outputs]
-        return outputs
+    def capture_outputs(layer: Any, inputs: Any, outputs: Any) -> None:
+        flat = _flatten_outputs(outputs)
+        captured["outputs"] = [np.array(o.data, copy=True) for o in flat]
+        captured["masks"] = [get_mask(o) for o in flat]
 
     def capture_gradients(*args: Any, **kwargs: Any) -> Any:
         captured["gradients"] = [np.zeros_like(w.data) if w.grad is None
@@ -225,14 +225,14 @@ def _run_train_step(model: Any, xs: list[np.ndarray], ys: list[np.ndarray],
         captured["loss"] = float(value)
         return track(value, *args, **kwargs)
 
-    model._forward, optimizer.step, tracker.update_state = (
-        capture_forward, capture_gradients, capture_loss)
+    optimizer.step, tracker.update_state = capture_gradients, capture_loss
     try:
-        with tap_layers(list(getattr(model, "layers", []))) as calls:
+        with model.register_forward_hook(capture_outputs), \
+                tap_layers(list(getattr(model, "layers", []))) as calls:
             train_step = model.make_train_function()
             train_step(xs, ys, sw)
     finally:
-        del model._forward, optimizer.step, tracker.update_state
+        del optimizer.step, tracker.update_state
     return captured["outputs"], captured["gradients"], captured["loss"], list(calls), \
         captured["masks"]
 

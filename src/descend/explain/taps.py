@@ -1,16 +1,14 @@
 """Listening in on a forward pass: what each layer received and returned.
 
-:func:`tap_layers` temporarily wraps the ``call`` method of some layers (on the
-instances, nothing global) so that every call is recorded as a
-:class:`LayerCall`. ``predict`` runs layers through their array path
-(``Layer._infer``), which some layers (``Dense``) compute without ``call``; while
-tapped, a layer's array path is the generic one, which goes through the wrapped
-``call``, so ``predict`` is seen as well as ``fit``. Nothing about the computation
-changes: the wrapped method returns exactly what the original returns, the graph is
-the same, and the
-wrappers are removed when the ``with`` block ends, even on an error. This is how
-``descend.explain`` sees the activations of the very forward pass that ``fit``'s
-train step runs.
+:func:`tap_layers` attaches a forward hook to some layers
+(:meth:`descend.layers.Layer.register_forward_hook`) so that every computation of
+them is recorded as a :class:`LayerCall`. Hooks fire on every path a model takes
+(``fit``'s graph, ``predict``'s arrays, direct calls), and a model's execution plan
+never fuses a hooked layer with its neighbours, so each record holds that layer's
+own input and output. Nothing about the computation changes: the hooks only copy
+values, and they are removed when the ``with`` block ends, even on an error. This
+is how ``descend.explain`` sees the activations of the very forward pass that
+``fit``'s train step runs.
 
 Examples
 --------
@@ -65,49 +63,32 @@ def _copy(value: Any) -> Any:
 
 @contextmanager
 def tap_layers(layers: Sequence[Any]) -> Iterator[list[LayerCall]]:
-    """Record every call of ``layers`` made inside the block.
+    """Record every computation of ``layers`` made inside the block.
 
     Parameters
     ----------
     layers : sequence of Layer
-        Usually ``model.layers``. Each layer's ``call`` is wrapped on the
-        instance for the duration of the block, and its array path ``_infer``
-        (used by ``predict``) is set to the generic one that calls ``call``.
+        Usually ``model.layers``. Each gets a forward hook for the duration
+        of the block.
 
     Yields
     ------
     list of LayerCall
         Filled in call order as the forward pass runs.
     """
-    from descend.layers.layer import Layer
-
     calls: list[LayerCall] = []
-    patched: list[tuple[Any, dict[str, Any]]] = []
+
+    def record(layer: Any, inputs: Any, outputs: Any) -> None:
+        calls.append(LayerCall(layer, _copy(inputs), _copy(outputs)))
+
+    handles = []
     try:
         for layer in layers:
-            previous = {name: layer.__dict__[name] for name in ("call", "_infer")
-                        if name in layer.__dict__}
-            original = layer.call
-
-            def wrapper(inputs: Any, *args: Any, _layer: Any = layer, _original: Any = original,
-                        **kwargs: Any) -> Any:
-                out = _original(inputs, *args, **kwargs)
-                calls.append(LayerCall(_layer, _copy(inputs), _copy(out)))
-                return out
-
-            patched.append((layer, previous))
-            layer.call = wrapper
-            # predict's array path: a layer's own fast ``_infer`` (Dense) skips ``call``;
-            # the generic one builds, checks and runs ``call`` -- the wrapper above
-            layer._infer = Layer._infer.__get__(layer)
+            handles.append(layer.register_forward_hook(record))
         yield calls
     finally:
-        for layer, previous in reversed(patched):
-            for name in ("call", "_infer"):
-                if name in previous:
-                    setattr(layer, name, previous[name])
-                else:
-                    layer.__dict__.pop(name, None)
+        for handle in reversed(handles):
+            handle.remove()
 
 
 def activation_name(layer: Any) -> str | None:

@@ -41,8 +41,9 @@ def _zeros_like_shape(shape: Any, dtype: str, fill: int) -> Any:
 def _run_on_zeros(layer: Any, input_shape: Any, fill: int) -> Any:
     """``call`` on zeros of ``input_shape`` (unknown sizes as ``fill``), no graph or losses."""
     from descend.autograd import no_grad
+    from descend.layers.hooks import silenced
 
-    with no_grad():
+    with no_grad(), silenced():
         try:
             return layer._invoke(_zeros_like_shape(input_shape, layer.dtype, fill), False)
         finally:
@@ -95,3 +96,31 @@ def _merge_shapes(a: Any, b: Any) -> Any:
     if isinstance(a, list):
         return [_merge_shapes(x, y) for x, y in zip(a, b, strict=True)]
     return tuple(x if x == y else None for x, y in zip(a, b, strict=True))
+
+
+def convert_inputs(layer: Any, inputs: Any) -> Any:
+    """Arrays and numbers (also in lists, tuples and dicts) as tensors of ``layer``'s dtype.
+
+    Integer arrays stay integers for layers with ``_integer_inputs`` (Embedding's
+    ids); layers with ``_keeps_input_dtype`` get their raw values wrapped as they are.
+    """
+    if isinstance(inputs, Tensor):
+        return inputs
+    if layer._keeps_input_dtype and not isinstance(inputs, dict):
+        return Tensor._make(np.asarray(inputs), False, None)
+    if isinstance(inputs, (list, tuple)):
+        return [layer._convert_inputs(t) for t in inputs]
+    if isinstance(inputs, dict):
+        return {k: layer._convert_inputs(v) for k, v in inputs.items()}
+    if layer._integer_inputs:
+        array = np.asarray(inputs)
+        if array.dtype.kind in "iu":
+            return Tensor._make(array, False, None)
+        if array.dtype.kind not in "fb":
+            raise TypeError(
+                f"Layer '{layer.name}' ({type(layer).__name__}) expects integer ids, received "
+                f"an array of dtype {array.dtype}. Map the tokens to ids first (e.g. with "
+                "TextVectorization or StringLookup)."
+            )
+    return Tensor(np.asarray(inputs, dtype=layer.dtype))
+

@@ -47,7 +47,7 @@ from descend.layers._spatial import (
     normalize_tuple,
     spatial_names,
 )
-from descend.layers.core import _fused_name
+from descend.layers.fusion import FusionSpec, fused_activation_name
 from descend.layers.layer import Layer
 
 __all__ = ["Conv1D", "Conv2D", "Conv3D"]
@@ -121,7 +121,7 @@ class BaseConv(Layer):
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self._fused = _fused_name(self.activation)
+        self._fused = fused_activation_name(self.activation)
         self.kernel: Any = None
         self.bias: Any = None
 
@@ -213,6 +213,13 @@ class BaseConv(Layer):
         if self.activity_regularizer is not None:
             self._activity_loss = self.activity_regularizer(out)
         return out
+
+    def fusion_spec(self) -> FusionSpec | None:
+        """``FusionSpec("conv", activation)`` when the plan may fuse this layer, else None."""
+        if self._fused is None or self.activity_regularizer is not None or \
+                type(self).call is not BaseConv.call:
+            return None
+        return FusionSpec("conv", self._fused)
 
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments, Keras's keys."""

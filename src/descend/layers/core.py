@@ -27,21 +27,14 @@ from typing import Any
 import numpy as np
 
 from descend import activations, constraints, initializers, regularizers
-from descend.autograd import Tensor, ops
+from descend.autograd import Tensor
 from descend.autograd.ops import nn as _nn
 from descend.layers.dropout import Dropout
 from descend.layers.flatten import Flatten
+from descend.layers.fusion import FusionSpec, fused_activation_name
 from descend.layers.layer import Layer
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten"]
-
-
-def _fused_name(fn: Any) -> str | None:
-    """The fused-primitive name of a built-in activation, or None."""
-    name = getattr(fn, "__name__", None)
-    if name in _nn.FUSED_ACTIVATIONS and getattr(fn, "__module__", "") == activations.__name__:
-        return name
-    return None
 
 
 class Dense(Layer):
@@ -109,7 +102,7 @@ class Dense(Layer):
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self._fused = _fused_name(self.activation)
+        self._fused = fused_activation_name(self.activation)
         self.kernel: Any = None
         self.bias: Any = None
 
@@ -155,25 +148,16 @@ class Dense(Layer):
             self._activity_loss = self.activity_regularizer(out)
         return out
 
-    def _stackable(self) -> bool:
-        """Whether this layer may run inside a :class:`~descend.autograd.ops.nn.DenseStack`.
+    def fusion_spec(self) -> FusionSpec | None:
+        """``FusionSpec("dense", activation)`` when the plan may fuse this layer, else None.
 
-        True for a built, plain ``Dense`` (not a subclass) with a fused activation,
-        no activity regularizer and no ``call`` replaced on the instance (as
-        :mod:`descend.explain.taps` does to watch each layer).
+        None for an activation outside the fused list, an activity regularizer,
+        or a subclass that overrides ``call`` (see :mod:`descend.layers.fusion`).
         """
-        return (type(self) is Dense and self._fused is not None and self.built
-                and self.activity_regularizer is None and "call" not in self.__dict__)
-
-    def _infer(self, x: np.ndarray) -> np.ndarray:
-        """Inference on an array: the fused dense forward without a graph node."""
-        fused = self._fused
-        if fused is None or not self.built:
-            return super()._infer(x)
-        kernel = self.kernel.data
-        if x.ndim < 2 or x.shape[-1] != kernel.shape[0]:
-            self._check_input(x)
-        return _nn.dense_forward(x, kernel, None if self.bias is None else self.bias.data, fused)
+        if self._fused is None or self.activity_regularizer is not None or \
+                type(self).call is not Dense.call:
+            return None
+        return FusionSpec("dense", self._fused)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """``(*input_shape[:-1], units)``."""
@@ -232,22 +216,3 @@ class Activation(Layer):
         config = super().get_config()
         config["activation"] = activations.serialize(self.activation)
         return config
-
-
-def dense_chain(inputs: Tensor, layers: list[Dense]) -> Tensor:
-    """Run consecutive stackable ``Dense`` layers as one ``DenseStack`` node.
-
-    Parameters
-    ----------
-    inputs : Tensor, shape (..., in)
-    layers : list of Dense
-        Each with ``_stackable()`` true, in order.
-
-    Returns
-    -------
-    Tensor
-        Equal, operation for operation, to calling the layers one after another.
-    """
-    if inputs.shape[-1] != layers[0].kernel.shape[0]:
-        layers[0]._check_input(inputs)
-    return ops.dense_stack(inputs, [(layer.kernel, layer.bias, layer._fused) for layer in layers])

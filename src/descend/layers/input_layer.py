@@ -161,6 +161,18 @@ def _output_shape(layer: Layer, shapes: Any, kwargs: dict) -> Any:
     return layer.compute_output_shape(shapes)
 
 
+def call_on_symbolic(layer: Layer, inputs: Any, args: tuple, kwargs: dict) -> Any:
+    """``layer(inputs, *args, **kwargs)`` where some argument is a symbolic tensor: record it."""
+    from descend.ops._dispatch import has_symbolic
+
+    try:
+        if args or has_symbolic(kwargs):
+            return symbolic_templated_call(layer, inputs, args, kwargs)
+        return symbolic_call(layer, inputs, **kwargs)
+    finally:
+        layer._clear_losses()  # shape inference runs call: its add_loss values are not real
+
+
 def symbolic_call(layer: Layer, inputs: Any, **kwargs: Any) -> Any:
     """Record ``layer(inputs)`` on symbolic tensors and return the symbolic output(s)."""
     from descend.layers.input_spec import assert_input_compatibility
@@ -220,6 +232,7 @@ def symbolic_templated_call(layer: Layer, inputs: Any, args: tuple, kwargs: dict
     from descend.autograd import Tensor, no_grad
     from descend.layers._calling import _merge_shapes, _output_shapes
     from descend.layers._templates import _fill, _template
+    from descend.layers.hooks import silenced
 
     found: list[KerasTensor] = []
     template = (_template((inputs, *args), found), _template(dict(kwargs), found))
@@ -235,7 +248,7 @@ def symbolic_templated_call(layer: Layer, inputs: Any, args: tuple, kwargs: dict
         values = [Tensor._make(np.zeros([fill if s is None else s for s in t.shape], t.dtype),
                                False, None) for t in found]
         call_args, call_kwargs = _fill(template[0], values), _fill(template[1], values)
-        with no_grad(), np.errstate(all="ignore"):
+        with no_grad(), np.errstate(all="ignore"), silenced():
             try:
                 out = layer._invoke(call_args[0], False, *call_args[1:], **call_kwargs)
             finally:

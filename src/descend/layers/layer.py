@@ -25,17 +25,14 @@ Examples
 
 from __future__ import annotations
 
-import inspect
-import re
 import weakref
-from collections import defaultdict
 from typing import Any
 
 import numpy as np
 
 from descend import config
 from descend.autograd import Tensor, Variable
-from descend.layers import _masks, auto_config, call_context, tracking
+from descend.layers import _masks, auto_config, call_context, hooks, tracking
 from descend.layers._calling import (
     _adopt_if_untracked,
     _as_shape,
@@ -44,61 +41,18 @@ from descend.layers._calling import (
     _output_shapes,
     _run_on_zeros,
     _shapes_of,
+    convert_inputs,
+)
+from descend.layers.naming import (  # noqa: F401  (re-exported: their historical home)
+    call_accepts_training,
+    reset_names,
+    shape_tuple,
+    to_snake_case,
+    unique_name,
 )
 
-_NAME_COUNTS: defaultdict[str, int] = defaultdict(int)
 _HOLDING_LOSSES: weakref.WeakSet = weakref.WeakSet()
 """Layers whose ``add_loss`` values are not cleared yet (clearing is free when it is empty)."""
-_TAKES_TRAINING: dict[type, bool] = {}
-
-
-def call_accepts_training(layer: Any) -> bool:
-    """Whether ``layer.call`` takes a ``training`` argument (cached per class).
-
-    Keras lets a layer define ``call(self, inputs)`` without it.
-    """
-    cls = type(layer)
-    known = _TAKES_TRAINING.get(cls)
-    if known is None:
-        try:
-            params = inspect.signature(cls.call).parameters
-            known = "training" in params or any(p.kind is p.VAR_KEYWORD
-                                                for p in params.values())
-        except (TypeError, ValueError):
-            known = True
-        _TAKES_TRAINING[cls] = known
-    return known
-
-
-def to_snake_case(name: str) -> str:
-    """``"MaxPooling2D"`` -> ``"max_pooling2d"``."""
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
-
-
-def unique_name(base: str) -> str:
-    """Return ``base``, then ``base_1``, ``base_2``... (Keras's automatic names)."""
-    count = _NAME_COUNTS[base]
-    _NAME_COUNTS[base] += 1
-    return base if count == 0 else f"{base}_{count}"
-
-
-def reset_names() -> None:
-    """Forget the automatic-name counters (``dense``, ``dense_1`` start again)."""
-    _NAME_COUNTS.clear()
-
-
-def shape_tuple(shape: Any, what: str) -> tuple[int | None, ...]:
-    """Validate a shape given by a user (ints or None) and return it as a tuple."""
-    if isinstance(shape, (int, np.integer)):
-        shape = (int(shape),)
-    try:
-        out = tuple(None if s is None else int(s) for s in shape)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what}: expected a tuple of ints, received {shape!r}.") from None
-    if any(s is not None and s <= 0 for s in out):
-        raise ValueError(f"{what}: dimensions must be positive, received {shape!r}.")
-    return out
 
 
 class Layer:
@@ -204,19 +158,7 @@ class Layer:
 
     def _flatten_layers(self, include_self: bool = True) -> list[Layer]:
         """This layer (optionally) and every layer inside it, breadth first, each once."""
-        out: list[Layer] = [self] if include_self else []
-        seen = {id(self)}
-        queue = list(self._layers)
-        i = 0
-        while i < len(queue):
-            layer = queue[i]
-            i += 1
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            out.append(layer)
-            queue.extend(layer._layers)
-        return out
+        return tracking.flatten_layers(self, include_self)
 
     # --------------------------------------------------------------- weights
     def add_weight(
@@ -278,6 +220,7 @@ class Layer:
     @trainable.setter
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
+        hooks.changed()  # execution plans rebuild
         for w in self._weights:
             w.trainable = bool(value) and w._declared_trainable
         for layer in self._layers:
@@ -468,6 +411,9 @@ class Layer:
             context.training.pop()
 
     def _run_call(self, inputs: Any, training: bool, args: tuple, kwargs: dict) -> Any:
+        hooked = self._hooks
+        if hooked is not None:
+            inputs = hooked.before(self, inputs)
         if call_accepts_training(self):
             kwargs["training"] = training
         if not _masks.is_mask_aware(self):
@@ -475,7 +421,41 @@ class Layer:
         else:
             out = _masks.call_with_masks(self, inputs, self.call, kwargs, args)
         self._called = True
+        if hooked is not None:
+            out = hooked.after(self, inputs, out)
         return out
+
+    def fusion_spec(self) -> Any:
+        """What a model's execution plan may fuse this layer into; None: run ``call``.
+
+        See :mod:`descend.layers.fusion` (``Dense``, the convolutions and max
+        pooling describe themselves; every other layer answers None).
+        """
+        return None
+
+    #: the layer's forward hooks (:mod:`descend.layers.hooks`); None while it has none
+    _hooks: Any = None
+
+    def register_forward_pre_hook(self, hook: Any) -> hooks.HookHandle:
+        """Call ``hook(layer, inputs)`` before every computation of this layer.
+
+        ``inputs`` is the first argument of ``call`` (a Tensor or a list of
+        them); a return value other than None replaces it. Returns a
+        :class:`~descend.layers.hooks.HookHandle` (``handle.remove()``). Hooks
+        fire in direct calls, ``fit``/``evaluate`` and ``predict`` alike; see
+        :mod:`descend.layers.hooks`.
+        """
+        return hooks.register(self, hook, "pre")
+
+    def register_forward_hook(self, hook: Any) -> hooks.HookHandle:
+        """Call ``hook(layer, inputs, outputs)`` after every computation of this layer.
+
+        A return value other than None replaces the outputs. Returns a
+        :class:`~descend.layers.hooks.HookHandle` (``handle.remove()``, or a
+        ``with`` block). A hooked layer is never fused with its neighbours, so
+        the hook sees the layer's own output; see :mod:`descend.layers.hooks`.
+        """
+        return hooks.register(self, hook, "post")
 
     #: Keras's flag: the layer passes the mask of its input on to its output
     #: (``compute_mask``); see :mod:`descend.layers._masks`
@@ -544,25 +524,7 @@ class Layer:
 
     def _convert_inputs(self, inputs: Any) -> Any:
         """Arrays and numbers (also in lists, tuples and dicts) as tensors of the layer's dtype."""
-        if isinstance(inputs, Tensor):
-            return inputs
-        if self._keeps_input_dtype and not isinstance(inputs, dict):
-            return Tensor._make(np.asarray(inputs), False, None)
-        if isinstance(inputs, (list, tuple)):
-            return [self._convert_inputs(t) for t in inputs]
-        if isinstance(inputs, dict):
-            return {k: self._convert_inputs(v) for k, v in inputs.items()}
-        if self._integer_inputs:
-            array = np.asarray(inputs)
-            if array.dtype.kind in "iu":
-                return Tensor._make(array, False, None)
-            if array.dtype.kind not in "fb":
-                raise TypeError(
-                    f"Layer '{self.name}' ({type(self).__name__}) expects integer ids, received "
-                    f"an array of dtype {array.dtype}. Map the tokens to ids first (e.g. with "
-                    "TextVectorization or StringLookup)."
-                )
-        return Tensor(np.asarray(inputs, dtype=self.dtype))
+        return convert_inputs(self, inputs)
 
     #: keep integer array inputs as integers (``Embedding``'s ids) instead of
     #: converting them to the layer's float dtype
@@ -593,39 +555,10 @@ class Layer:
 
         return call_attribute(self, "output")
 
-    def _infer(self, x: np.ndarray) -> np.ndarray:
-        """Inference on one array: ``call(x, training=False)``, no graph, an array back.
-
-        The caller runs it under ``no_grad``. Layers with a cheaper array path
-        (``Dense``) override it; the result must equal ``call``'s exactly.
-
-        Parameters
-        ----------
-        x : ndarray, shape (batch, ...)
-
-        Returns
-        -------
-        ndarray
-            The layer's output.
-        """
-        inputs = Tensor._make(x, False, None)
-        if not self.built:
-            self._maybe_build(x.shape)
-        self._check_input(inputs)
-        return self._invoke(inputs, False).data
-
     def _call_symbolic(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        from descend.layers.input_layer import symbolic_call
-        from descend.ops._dispatch import has_symbolic
+        from descend.layers.input_layer import call_on_symbolic
 
-        try:
-            if args or has_symbolic(kwargs):
-                from descend.layers.input_layer import symbolic_templated_call
-
-                return symbolic_templated_call(self, inputs, args, kwargs)
-            return symbolic_call(self, inputs, **kwargs)
-        finally:
-            self._clear_losses()  # shape inference runs call: its add_loss values are not real
+        return call_on_symbolic(self, inputs, args, kwargs)
 
     # --------------------------------------------------------- serialisation
     def get_config(self) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from descend.layers._spatial import (
     normalize_tuple,
     spatial_names,
 )
+from descend.layers.fusion import FusionSpec
 from descend.layers.layer import Layer
 
 __all__ = [
@@ -110,6 +111,12 @@ class BasePooling(Layer):
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         """Pool every window."""
         return type(self)._operation(inputs, self.pool_size, self.strides, self.padding)
+
+    def fusion_spec(self) -> FusionSpec | None:
+        """``FusionSpec("max_pool")`` for max pooling (the plan may pool before a ReLU)."""
+        if type(self)._operation is _pool.max_pool and type(self).call is BasePooling.call:
+            return FusionSpec("max_pool")
+        return None
 
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments, Keras's keys."""

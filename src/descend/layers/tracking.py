@@ -212,3 +212,20 @@ class TrackedDict(dict):
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         return (dict, (dict(self),))
+
+
+def flatten_layers(layer: Any, include_self: bool = True) -> list[Any]:
+    """``layer`` (optionally) and every layer inside it, breadth first, each once."""
+    out: list[Any] = [layer] if include_self else []
+    seen = {id(layer)}
+    queue = list(layer._layers)
+    i = 0
+    while i < len(queue):
+        inner = queue[i]
+        i += 1
+        if id(inner) in seen:
+            continue
+        seen.add(id(inner))
+        out.append(inner)
+        queue.extend(inner._layers)
+    return out

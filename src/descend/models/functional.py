@@ -29,18 +29,16 @@ Examples
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import numpy as np
 
 from descend.autograd import Tensor
-from descend.layers import _masks
-from descend.layers._templates import _fill
 from descend.layers.input_layer import InputLayer, KerasTensor
-from descend.layers.layer import Layer, call_accepts_training
+from descend.layers.layer import Layer
 from descend.models import data_adapter as data
 from descend.models.model import Model
+from descend.models.plan import Node
 from descend.models.py_dataset_adapter import is_py_dataset
 
 _TENSOR_TAG = "__keras_tensor__"
@@ -103,16 +101,6 @@ def _flatten(structure: Any, what: str) -> tuple[list[KerasTensor], list[str] | 
     return items, keys, kind
 
 
-def _accepts_training(layer: Layer) -> bool:
-    if "call" not in getattr(layer, "__dict__", {}):  # the class's call: answer cached per class
-        return call_accepts_training(layer)
-    try:
-        params = inspect.signature(layer.call).parameters
-    except (TypeError, ValueError):
-        return True
-    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-
-
 def _shape_ok(expected: tuple, got: tuple) -> bool:
     return len(expected) == len(got) and all(
         e is None or e == g for e, g in zip(expected[1:], got[1:], strict=True))
@@ -150,7 +138,7 @@ class Functional(Model):
     """
 
     _TRACKING_EXEMPT = Model._TRACKING_EXEMPT | {
-        "_plan", "_nodes", "inputs", "outputs", "_inputs_struct", "_outputs_struct"}
+        "_plan", "_nodes", "_plan_parts", "inputs", "outputs", "_inputs_struct", "_outputs_struct"}
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None,
                  trainable: bool = True, **kwargs: Any) -> None:
@@ -171,7 +159,7 @@ class Functional(Model):
                                  "twice in `inputs`; list each Input once.")
             seen.add(id(tensor))
         self._map_graph()
-        self._make_plan()
+        self._make_plan_nodes()
         self._build_shape = None
         self.built = True
 
@@ -256,10 +244,10 @@ class Functional(Model):
         ranked = sorted(layers, key=lambda k: (-layer_depth[k], layer_index[k]))
         return [layers[k] for k in ranked], node_depth
 
-    def _make_plan(self) -> None:
-        """Turn the nodes into a list of calls reading and writing numbered slots."""
+    def _make_plan_nodes(self) -> None:
+        """The recorded calls as plan nodes reading and writing numbered slots."""
         slots: dict[int, int] = {id(t): i for i, t in enumerate(self.inputs)}
-        plan = []
+        nodes = []
         for node in self._nodes:
             if not node.inputs:
                 continue
@@ -268,55 +256,13 @@ class Functional(Model):
             for tensor in node.outputs:
                 slots[id(tensor)] = len(slots)
                 out_slots.append((tensor.index, slots[id(tensor)]))
-            layer = node.layer
-            plan.append((layer, in_slots, len(node.inputs) > 1, node.kwargs, out_slots,
-                         isinstance(layer, Model), _accepts_training(layer), node.template))
-        self._plan = plan
-        self._n_slots = len(slots)
-        self._output_slots = [slots[id(t)] for t in self.outputs]
+            nodes.append(Node(node.layer, in_slots, len(node.inputs) > 1, out_slots,
+                              node.kwargs, node.template))
+        self._plan_parts = (nodes, len(self.inputs), len(slots),
+                            [slots[id(t)] for t in self.outputs])
 
-    def _run(self, xs: list[Any], training: bool, checked: bool = False) -> list[Tensor]:
-        values: list[Any] = [None] * self._n_slots
-        for i, x in enumerate(xs):
-            values[i] = x if isinstance(x, Tensor) else Tensor._make(x, False, None)
-        for layer, in_slots, many, kwargs, out_slots, is_model, takes_training, template \
-                in self._plan:
-            args = [values[s] for s in in_slots]
-            if template is not None:  # tensors in several arguments: fill the call's slots
-                call_args, call_kwargs = _fill(template[0], args), _fill(template[1], args)
-                if takes_training:
-                    call_kwargs["training"] = training
-                if call_args and _masks.is_mask_aware(layer):
-                    out = _masks.call_with_masks(layer, call_args[0], layer.call, call_kwargs,
-                                                 tuple(call_args[1:]))
-                else:
-                    out = layer.call(*call_args, **call_kwargs)
-            elif is_model:
-                if checked:
-                    layer._ensure_built([a.data for a in args])
-                out = layer._forward(args, training)
-            else:
-                arg = args if many else args[0]
-                if checked:
-                    layer._check_input(arg)
-                if _masks.is_mask_aware(layer):
-                    if takes_training:
-                        out = _masks.call_with_masks(layer, arg, layer.call,
-                                                     {**kwargs, "training": training})
-                    else:
-                        out = _masks.call_with_masks(layer, arg, layer.call, dict(kwargs))
-                elif takes_training:
-                    out = layer.call(arg, training=training, **kwargs)
-                else:
-                    out = layer.call(arg, **kwargs)
-            if isinstance(out, (list, tuple)):
-                if any(isinstance(o, list) for o in out):  # nested (states per cell): flat
-                    out = _flat_outputs(out)
-                for index, slot in out_slots:
-                    values[slot] = out[index]
-            else:
-                values[out_slots[0][1]] = out
-        return [values[s] for s in self._output_slots]
+    def _plan_nodes(self) -> tuple:
+        return self._plan_parts
 
     # ------------------------------------------------------------ structure
     @property
@@ -441,18 +387,22 @@ class Functional(Model):
         inputs = self._flat_data(inputs, "inputs", self.input_names)
         items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         self._check_input(items)
-        return self._structured(self._run(items, bool(training), checked=True))
+        return self._structured(self._execution_plan().forward(items, bool(training), True))
 
     def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
-        return self._run(xs, training)
+        return self._plan_forward(xs, training)
 
     def _checked_forward(self, xs: list[np.ndarray]) -> list[Tensor]:
         self._check_input(xs)
-        return self._run(list(xs), False, checked=True)
+        return self._plan_forward(list(xs), False, checked=True)
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
+        shapes = tuple(getattr(x, "shape", (None,))[1:] for x in xs)
+        if shapes == self.__dict__.get("_accepted"):
+            return  # the input shapes accepted last time (predict at batch 1 repeats this)
         data.adjust_input_rank(xs, [tuple(t.shape) for t in self.inputs])  # as Keras
         self._check_input(xs)
+        self.__dict__["_accepted"] = tuple(getattr(x, "shape", (None,))[1:] for x in xs)
 
     def build(self, input_shape: Any = None) -> None:
         """Nothing to do: a functional model is built when it is created."""

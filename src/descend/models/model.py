@@ -22,6 +22,7 @@ from descend.models import data_adapter as data
 from descend.models import data_sources, heap, training
 from descend.models._stateful import kept_states as _kept_states
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
+from descend.models.plan import PlannedModel
 from descend.models.py_dataset_adapter import (
     evaluate_py_dataset,
     fit_py_dataset,
@@ -39,7 +40,7 @@ def _verbose(verbose: Any) -> int:
     return int(verbose)
 
 
-class Model(Trainer, Layer):
+class Model(Trainer, PlannedModel, Layer):
     """Base class of trainable models (see ``Sequential`` and the functional API).
 
     Attributes
@@ -52,7 +53,7 @@ class Model(Trainer, Layer):
         The record of the last ``fit``.
     """
 
-    _TRACKING_EXEMPT = Layer._TRACKING_EXEMPT | {"_step_logs", "_compiled_for",
+    _TRACKING_EXEMPT = Layer._TRACKING_EXEMPT | {"_step_logs", "_compiled_for", "_plan",
                                                  "_compile_config", "history", "_input_keys"}
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
@@ -213,16 +214,18 @@ class Model(Trainer, Layer):
     def _infer_arrays(self, xs: list[np.ndarray]) -> list[np.ndarray]:
         """Outputs for one batch as arrays, every layer's input checked, no graph.
 
-        ``predict``, ``predict_on_batch`` and the predict loop go through here;
-        ``Sequential`` overrides it with a per-layer array path
-        (:meth:`descend.layers.Layer._infer`). An overridden ``predict_step``
-        takes its place.
+        ``predict``, ``predict_on_batch`` and the predict loop go through here:
+        the execution plan's array path (:meth:`ExecutionPlan.infer`), or a
+        subclassed model's own ``call``. An overridden ``predict_step`` takes
+        its place.
         """
         if _overrides(self, "predict_step"):
             return self._predict_arrays(xs)
         self._clear_losses()  # a layer's add_loss values of the last call are replaced
         with no_grad():
-            return [t.data for t in self._checked_forward(xs)]
+            if self._execution_plan() is None:  # a subclassed model: its own call
+                return [t.data for t in self._checked_forward(xs)]
+            return self._plan_infer(xs)
 
     # ------------------------------------------------------------------ fit
     def fit(

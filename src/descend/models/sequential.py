@@ -27,13 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from descend.autograd import Tensor, no_grad
-from descend.layers import _masks
+from descend.autograd import Tensor
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer
-from descend.models import _fusion
 from descend.models import data_adapter as data
 from descend.models.model import Model
+from descend.models.plan import Node
 
 
 class Sequential(Model):
@@ -113,6 +112,7 @@ class Sequential(Model):
                 self._note_name(self._input_layer.name, +1)
             self._layers.append(layer)
             self._note_name(layer.name, +1)
+            self.__dict__.pop("_plan", None)
         if rebuild:
             self._maybe_build_from_input()
 
@@ -124,6 +124,7 @@ class Sequential(Model):
         layer = self._layers.pop()
         self._note_name(layer.name, -1)
         self.built = False
+        self.__dict__.pop("_plan", None)
         if rebuild:
             self._maybe_build_from_input()
         return layer
@@ -187,6 +188,8 @@ class Sequential(Model):
             shape = tuple(layer.compute_output_shape(shape))
         self._build_shape = tuple(input_shape)
         self.built = True
+        self.__dict__.pop("_plan", None)
+        self.__dict__.pop("_accepted", None)
         self._trace_symbolic()
 
     # ------------------------------------------------------- symbolic graph
@@ -239,6 +242,8 @@ class Sequential(Model):
         return list(self._symbolic_io()[1])
 
     def _ensure_built(self, xs: list[np.ndarray]) -> None:
+        if len(xs) == 1 and self.built and xs[0].shape[1:] == self.__dict__.get("_accepted"):
+            return  # the input shape accepted last time (predict at batch 1 repeats this check)
         if not self._layers:
             raise ValueError(f"Sequential model '{self.name}' has no layers: add some first.")
         if len(xs) != 1:
@@ -260,6 +265,7 @@ class Sequential(Model):
                 )
         if not self.built:
             self.build((None, *xs[0].shape[1:]))
+        self.__dict__["_accepted"] = xs[0].shape[1:]
 
     # ----------------------------------------------------------------- call
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
@@ -276,34 +282,23 @@ class Sequential(Model):
             shape = tuple(layer.compute_output_shape(shape))
         return shape
 
-    def _infer_arrays(self, xs: list[np.ndarray]) -> list[np.ndarray]:
-        """Outputs for one batch: each layer's array path in turn (no graph, no Tensors)."""
-        self._clear_losses()
-        out = xs[0]
-        with no_grad():
-            if _masks.any_mask_aware(self._layers):  # masks travel with tensors only
-                return [_fusion.forward(self._layers, Tensor._make(out, False, None), False).data]
-            for layer in self._layers:
-                out = layer._infer(out)
-        return [out]
+    def _plan_nodes(self) -> tuple:
+        """The chain ``slot i -> layer i -> slot i + 1`` (see :mod:`descend.models.plan`)."""
+        nodes = [Node(layer, [i], False, [(0, i + 1)]) for i, layer in enumerate(self._layers)]
+        return nodes, 1, len(nodes) + 1, [len(nodes)]
 
-    def _infer(self, x: np.ndarray) -> np.ndarray:
-        """A Sequential used as a layer infers through its layers' array paths too."""
-        if not self.built:
-            self.build((None, *x.shape[1:]))
-        return self._infer_arrays([x])[0]
+    def _plan_key(self) -> Any:
+        return len(self._layers)  # ``_layers`` edited in place: plan again
 
     def _forward(self, xs: list[Any], training: bool) -> list[Tensor]:
         """The training/evaluation forward pass (layers already checked and built).
 
-        Runs of plain fused Dense layers become one ``DenseStack`` node and a
-        ReLU convolution followed by max pooling pools before its ReLU
-        (:mod:`descend.models._fusion`): the same numbers with less work.
+        Follows the model's execution plan (:mod:`descend.models.plan`): runs
+        of plain Dense layers become one ``DenseStack`` node and a ReLU
+        convolution followed by max pooling pools before its ReLU, the same
+        numbers with less work (layer by layer with fusion off).
         """
-        out = xs[0]
-        if not isinstance(out, Tensor):
-            out = Tensor._make(out, False, None)
-        return [_fusion.forward(self._layers, out, training)]
+        return self._plan_forward(xs, training)
 
     # --------------------------------------------------------- serialisation
     def get_config(self) -> dict[str, Any]:

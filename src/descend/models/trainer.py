@@ -192,6 +192,7 @@ class Trainer:
         self.compiled_loss = None if loss is None else CompiledLoss(loss, loss_weights)
         self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
         self._is_compiled = True
+        self.__dict__.pop("_plan", None)  # the execution plan is made again on first use
         self._compiled_for: tuple | None = None
         self._compile_config = {
             "optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,

@@ -70,15 +70,16 @@ _INTERNAL: set[str] = set()
 def _internal_names() -> set[str]:
     """descend's own attribute names on layers and models (never walked, as Keras's skip set)."""
     if not _INTERNAL:
-        from descend.layers import layer as layer_module
+        from descend.layers import naming
+        from descend.layers.layer import Layer
         from descend.models import Model
 
-        counts = dict(layer_module._NAME_COUNTS)
+        counts = dict(naming._NAME_COUNTS)
         try:  # two throwaway instances; automatic names must not move on
-            _INTERNAL.update(vars(layer_module.Layer()), vars(Model()))
+            _INTERNAL.update(vars(Layer()), vars(Model()))
         finally:
-            layer_module._NAME_COUNTS.clear()
-            layer_module._NAME_COUNTS.update(counts)
+            naming._NAME_COUNTS.clear()
+            naming._NAME_COUNTS.update(counts)
     return _INTERNAL
 
 

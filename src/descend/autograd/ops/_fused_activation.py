@@ -6,7 +6,7 @@ pre-activation is never kept. Its backward needs only the saved *output*: the
 derivative of each of these activations is a function of it (relu: ``out > 0``,
 sigmoid: ``out * (1 - out)``, tanh: ``1 - out**2``, softmax: its Jacobian-vector
 product). Both the dense and the convolution primitives use the functions here,
-and so does inference without a graph (``descend.layers.Layer._infer``).
+and so does inference on plain arrays (``descend.models.plan``).
 
 Examples
 --------
@@ -23,9 +23,14 @@ from __future__ import annotations
 import numpy as np
 
 FUSED_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
-"""Activations a fused primitive applies itself (anything else runs as its own node)."""
+"""Activations a fused primitive applies itself (anything else runs as its own node).
+
+The one list: dense and convolution primitives, the layers' fusion descriptions
+(:mod:`descend.layers.fusion`) and the tests read it from here."""
 
 _ZERO_BLOCK = 1 << 16
+_SMALL = 2048
+"""Up to this size the scalar form is faster (measured crossover about 4096 float32)."""
 _ZEROS: dict[np.dtype, np.ndarray] = {}
 """Read-only blocks of ``_ZERO_BLOCK`` zeros, one per dtype, shared by every in-place ReLU."""
 
@@ -51,8 +56,8 @@ def _zeros(dtype: np.dtype) -> np.ndarray:
 
 def _relu_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``max(x, 0)`` into ``out`` (``x`` itself or a new C-contiguous array like it)."""
-    if not x.flags.c_contiguous or x.dtype.kind != "f":
-        return np.maximum(x, 0, out=out)
+    if x.size <= _SMALL or not x.flags.c_contiguous or x.dtype.kind != "f":
+        return np.maximum(x, 0, out=out)  # small arrays: the fixed cost decides
     zeros = _zeros(x.dtype)
     flat, dest = x.reshape(-1), out.reshape(-1)
     size = flat.size

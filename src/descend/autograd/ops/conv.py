@@ -71,15 +71,18 @@ from numpy.lib.stride_tricks import as_strided
 
 from descend.autograd.function import Function
 from descend.autograd.ops._convert import as_tensor
-from descend.autograd.ops._fused_activation import activate_, activation_backward
+from descend.autograd.ops._fused_activation import (
+    FUSED_ACTIVATIONS,
+    activate_,
+    activation_backward,
+)
 from descend.autograd.tensor import Tensor
 
 __all__ = [
-    "CONV_ACTIVATIONS", "Conv", "Pad", "conv", "input_gradient", "input_gradient_method",
-    "output_size", "pad", "padding_amounts",
+    "Conv", "Pad", "conv", "input_gradient", "input_gradient_method", "output_size", "pad",
+    "padding_amounts",
 ]
 
-CONV_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
 PADDINGS = ("valid", "same", "causal")
 
 
@@ -248,7 +251,7 @@ class Conv(Function):
     in_channels, filters)`` and optionally ``bias`` ``(filters,)``. Options:
     ``strides`` and ``dilation`` (one int per spatial axis), ``pads`` (one
     ``(before, after)`` pair per spatial axis) and ``activation`` (one of
-    ``CONV_ACTIVATIONS``). Output ``(batch, *out, filters)``.
+    ``FUSED_ACTIVATIONS``). Output ``(batch, *out, filters)``.
     """
 
     def forward(self, x, kernel, bias=None, strides: Any = None, dilation: Any = None,
@@ -462,9 +465,9 @@ def conv(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: str =
             f"(*kernel_size, channels, filters) with as many spatial axes, received x "
             f"{x.shape} and kernel {kernel.shape}."
         )
-    if activation not in CONV_ACTIVATIONS:
+    if activation not in FUSED_ACTIVATIONS:
         raise ValueError(
-            f"conv: activation must be one of {CONV_ACTIVATIONS}, received {activation!r}."
+            f"conv: activation must be one of {FUSED_ACTIVATIONS}, received {activation!r}."
         )
     padding = str(padding).lower()
     if padding not in PADDINGS:
