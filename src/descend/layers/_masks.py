@@ -108,6 +108,14 @@ def _passes_through(layer: Any) -> bool:
     return not known[0] and not known[1]
 
 
+def makes_or_reads_masks(layer: Any) -> bool:
+    """Whether ``layer`` reads or computes masks itself (more than handing its input's
+    mask on): a model made only of other layers carries no mask, so it can run on plain
+    arrays."""
+    return is_mask_aware(layer) and not (layer.supports_masking is True
+                                         and _passes_through(layer))
+
+
 def call_with_masks(layer: Any, inputs: Any, call: Any, kwargs: dict, args: tuple = ()) -> Any:
     """Run ``call(inputs, *args, **kwargs)`` applying the mask rule of the module docstring."""
     takes, supports = mask_aware(layer)

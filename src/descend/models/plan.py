@@ -297,7 +297,8 @@ class ExecutionPlan:
         self.key = key
         self.n_inputs, self.n_slots, self.output_slots = n_inputs, n_slots, output_slots
         # the array path: with fusion on, unless masks must travel with Tensors
-        self.arrays = self.fused and not any(_masks.is_mask_aware(n.layer) for n in nodes)
+        self.arrays = self.fused and not any(_masks.makes_or_reads_masks(n.layer)
+                                                   for n in nodes)
         self.steps = self._cut(nodes) if self.fused else [_Call(n, False) for n in nodes]
 
     def __repr__(self) -> str:
