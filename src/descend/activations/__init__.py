@@ -27,67 +27,23 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from descend.autograd import Tensor
-from descend.autograd.activations.core import (
-    exponential,
-    leaky_relu,
-    linear,
-    log_softmax,
-    relu,
-    relu6,
-    sigmoid,
-    softmax,
-    tanh,
-    threshold,
-)
-from descend.autograd.activations.piecewise import (
-    hard_shrink,
-    hard_sigmoid,
-    hard_silu,
-    hard_swish,
-    hard_tanh,
-    soft_shrink,
-    sparse_plus,
-    sparse_sigmoid,
-)
-from descend.autograd.activations.smooth import (
-    celu,
-    elu,
-    gelu,
-    log_sigmoid,
-    mish,
-    selu,
-    silu,
-    softplus,
-    softsign,
-    squareplus,
-    swish,
-    tanh_shrink,
-)
-from descend.autograd.activations.structured import glu, sparsemax
+from descend.autograd import activations as _formulas
+from descend.autograd.activations import *  # noqa: F403  (every formula, by its Keras name)
 from descend.registry import Family
 
-__all__ = [
-    "celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink",
-    "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear",
-    "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "sigmoid",
-    "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid",
-    "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink", "threshold",
-]
+__all__ = sorted([*_formulas.__all__, "deserialize", "get", "serialize"])
 
-_ALL = [
-    celu, elu, exponential, gelu, glu, hard_shrink, hard_sigmoid, hard_silu, hard_tanh,
-    leaky_relu, linear, log_sigmoid, log_softmax, mish, relu, relu6, selu, sigmoid, silu,
-    soft_shrink, softmax, softplus, softsign, sparse_plus, sparse_sigmoid, sparsemax,
-    squareplus, tanh, tanh_shrink, threshold,
-]
+_ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}  # Keras serializes the other name
+_ALL = [getattr(_formulas, name) for name in _formulas.__all__ if name not in _ALIASES]
 for _fn in _ALL:  # the public home of every activation, as in ``descend.activations.relu``
     _fn.__module__ = __name__
 del _fn
 
 _TABLE: dict[str, Callable[..., Tensor]] = {fn.__name__: fn for fn in _ALL}
-_TABLE.update({"swish": silu, "hard_swish": hard_silu})
+_TABLE.update({alias: _TABLE[name] for alias, name in _ALIASES.items()})
 _FAMILY = Family(
-    "activation", _TABLE, base=None, identifier_kind="activation function", default=linear,
+    "activation", _TABLE, base=None, identifier_kind="activation function",
+    default=_formulas.linear,
     hint="Pass a name such as 'relu', a callable or None.",
     cannot_name="pass a named function (def my_activation(x): ...) or one of "
                 "descend.activations.",
