@@ -1,4 +1,5 @@
-"""Helpers of ``Layer.__call__``: shapes of nested inputs, runs on zeros, adopting sublayers."""
+"""Helpers of ``Layer.__call__``: shapes of nested inputs, runs on zeros, adopting sublayers,
+activity penalties."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import tree
 from descend.autograd import Tensor
 
 
@@ -124,3 +126,19 @@ def convert_inputs(layer: Any, inputs: Any) -> Any:
             )
     return Tensor(np.asarray(inputs, dtype=layer.dtype))
 
+
+
+def add_activity_losses(layer: Any, outputs: Any) -> None:
+    """Add ``layer.activity_regularizer``'s penalty of every output tensor (Keras 3's rule).
+
+    Each penalty of an output with a batch axis is divided by the batch size
+    (by nothing when the batch is empty), so that the regularization strength
+    does not depend on the batch size; ``add_loss`` keeps one per output and call.
+    """
+    regularizer = layer.activity_regularizer
+    for output in tree.flatten(outputs):
+        if isinstance(output, Tensor):
+            penalty = regularizer(output)
+            if output.ndim > 0 and output.shape[0] > 0:
+                penalty = penalty / output.shape[0]
+            layer.add_loss(penalty)

@@ -1,8 +1,8 @@
 """``ActivityRegularization``: add an L1/L2 penalty on the activations passing through.
 
 The layer is the identity on its input; when called it adds
-``l1 * sum(|x|) + l2 * sum(x ** 2)`` to the model's losses (Keras's
-``activity_regularizer``, as a layer).
+``(l1 * sum(|x|) + l2 * sum(x ** 2)) / batch_size`` to the model's losses
+(Keras's ``activity_regularizer``, as a layer).
 
 Examples
 --------
@@ -38,8 +38,9 @@ class ActivityRegularization(Layer):
 
     Notes
     -----
-    Input of any shape; output unchanged. The penalty (summed over the whole
-    batch) is in ``layer.losses`` after a call.
+    Input of any shape; output unchanged. After a call ``layer.losses`` holds
+    the penalty summed over the batch and divided by the batch size (Keras 3's
+    rule for every activity regularizer).
     """
 
     #: Keras 3: the mask of the input passes through to the output
@@ -58,8 +59,7 @@ class ActivityRegularization(Layer):
         self.activity_regularizer = regularizers.L1L2(l1=self.l1, l2=self.l2)
 
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
-        """Return ``inputs``; record the penalty."""
-        self._activity_loss = self.activity_regularizer(inputs)
+        """Return ``inputs`` (``Layer.__call__`` records the penalty)."""
         return inputs
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

@@ -210,8 +210,6 @@ class BaseConv(Layer):
         out = self.convolve(inputs, fused or "linear")
         if fused is None:
             out = self.activation(out)
-        if self.activity_regularizer is not None:
-            self._activity_loss = self.activity_regularizer(out)
         return out
 
     def fusion_spec(self) -> FusionSpec | None:

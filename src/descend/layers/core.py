@@ -144,8 +144,6 @@ class Dense(Layer):
             out = _nn.Dense.apply(inputs, self.kernel, self.bias, activation=fused or "linear")
         if fused is None:
             out = self.activation(out)
-        if self.activity_regularizer is not None:
-            self._activity_loss = self.activity_regularizer(out)
         return out
 
     def fusion_spec(self) -> FusionSpec | None:

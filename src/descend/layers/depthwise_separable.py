@@ -147,12 +147,6 @@ class BaseDepthwiseConv(Layer):
         return _grouped.grouped_conv(inputs, flat, bias, groups=channels, strides=self.strides,
                                      padding=self.padding, dilation_rate=self.dilation_rate)
 
-    def _finish(self, out: Tensor) -> Tensor:
-        out = self.activation(out)
-        if self.activity_regularizer is not None:
-            self._activity_loss = self.activity_regularizer(out)
-        return out
-
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments, Keras's keys."""
         config = super().get_config()
@@ -199,7 +193,7 @@ class BaseDepthwiseOnly(BaseDepthwiseConv):
 
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         """``activation(depthwise_conv(inputs, kernel) + bias)``."""
-        return self._finish(self.depthwise(inputs, self.bias))
+        return self.activation(self.depthwise(inputs, self.bias))
 
 
 class BaseSeparableConv(BaseDepthwiseConv):
@@ -243,7 +237,7 @@ class BaseSeparableConv(BaseDepthwiseConv):
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         """``activation(pointwise(depthwise(inputs)) + bias)``."""
         mixed = _conv.conv(self.depthwise(inputs), self.pointwise_kernel, self.bias)
-        return self._finish(mixed)
+        return self.activation(mixed)
 
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments, Keras's keys."""

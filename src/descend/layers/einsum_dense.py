@@ -217,10 +217,7 @@ class EinsumDense(Layer):
         out = ops.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             out = out + self.bias
-        out = self.activation(out)
-        if self.activity_regularizer is not None:
-            self._activity_loss = self.activity_regularizer(out)
-        return out
+        return self.activation(out)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """The full output shape, batch axis included."""

@@ -140,10 +140,7 @@ class Embedding(Layer):
 
     def call(self, inputs: Tensor) -> Tensor:
         """``embeddings[inputs]``, shape ``inputs.shape + (output_dim,)``."""
-        out = EmbeddingLookup.apply(self.embeddings, ids=self._ids(inputs))
-        if self.activity_regularizer is not None:
-            self._activity_loss = self.activity_regularizer(out)
-        return out
+        return EmbeddingLookup.apply(self.embeddings, ids=self._ids(inputs))
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> np.ndarray | None:
         """``inputs != 0`` if ``mask_zero``, else None."""

@@ -41,6 +41,7 @@ from descend.layers._calling import (
     _output_shapes,
     _run_on_zeros,
     _shapes_of,
+    add_activity_losses,
     convert_inputs,
 )
 from descend.layers.naming import (  # noqa: F401  (re-exported: their historical home)
@@ -78,7 +79,14 @@ class Layer:
         Whether ``build`` has created the weights.
     weights : list of Variable
         Trainable then non-trainable weights, in creation order.
+    activity_regularizer : callable or None
+        Penalty on the layer's outputs, added to :attr:`losses` after every
+        call (divided by the batch size, as Keras 3 does); None (the default)
+        unless the layer takes the argument (``Dense``, ``Conv2D``...).
     """
+
+    #: Keras's base-layer attribute: the layers that take ``activity_regularizer`` set it
+    activity_regularizer: Any = None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         instance = super().__new__(cls)
@@ -125,7 +133,7 @@ class Layer:
     #: a subclass keeps outside its sublayers; never scanned by the tracker
     _TRACKING_EXEMPT = frozenset({
         "_layers", "_weights", "_metrics", "_losses", "_regularizers", "_weight_constraints",
-        "_activity_loss", "_input_layer", "_loss_tracker", "_build_shape", "_auto_config",
+        "_input_layer", "_loss_tracker", "_build_shape", "_auto_config",
     })
 
     def _init_tracking(self) -> None:
@@ -326,10 +334,6 @@ class Layer:
             self._losses.append(item)
         _HOLDING_LOSSES.add(self)
 
-    def _own_losses(self) -> list[Tensor]:
-        activity = getattr(self, "_activity_loss", None)
-        return self._losses[:] if activity is None else [*self._losses, activity]
-
     def _clear_losses(self) -> None:
         """Forget the losses added in earlier calls, in this layer and the layers inside it."""
         if not _HOLDING_LOSSES:  # nothing anywhere holds an added loss: no walk needed
@@ -350,7 +354,7 @@ class Layer:
         layers = self._flatten_layers()
         out: list[Tensor] = []
         for layer in layers:
-            out += layer._own_losses()
+            out += layer._losses
         for layer in layers:
             out += [reg(w) for w, reg in layer._regularizers if w.trainable]
         return out
@@ -421,6 +425,8 @@ class Layer:
         else:
             out = _masks.call_with_masks(self, inputs, self.call, kwargs, args)
         self._called = True
+        if self.activity_regularizer is not None:
+            add_activity_losses(self, out)
         if hooked is not None:
             out = hooked.after(self, inputs, out)
         return out

@@ -418,10 +418,12 @@ class Trainer:
             return _arrays(self.predict_step(self._input_structure(xs)))
 
     def _may_add_losses(self) -> bool:
-        """Whether a step must add ``self.losses`` (regularizers, layers that may ``add_loss``)."""
+        """Whether a step must add ``self.losses`` (regularizers, activity regularizers,
+        layers that may ``add_loss``)."""
         if self.losses:
             return True
         return any(not type(layer).__module__.startswith("descend.")
+                   or layer.activity_regularizer is not None
                    for layer in self._flatten_layers())
 
     def _constraints(self) -> list[tuple[Any, Any]]:

@@ -78,15 +78,6 @@ class _CellRNN(RNN):
             raise AttributeError(name)
         return getattr(cell, name)
 
-    def call(self, sequences: Any, initial_state: Any = None, mask: Any = None,
-             training: bool = False) -> Any:
-        """See :class:`~descend.layers.RNN`."""
-        out = super().call(sequences, initial_state=initial_state, mask=mask, training=training)
-        if self.activity_regularizer is not None:
-            first = out[0] if isinstance(out, list) else out
-            self._activity_loss = self.activity_regularizer(first)
-        return out
-
     def _dropped_inputs(self, x: Tensor, training: bool) -> Tensor | None:
         """``x`` with the cell's input dropout mask (the same at every step), or None."""
         cell = self.cell
