@@ -1,7 +1,7 @@
 """Render a results JSON as Markdown: ``python benchmarks/report.py <results.json>``.
 
-Prints the report and writes it to ``docs/benchmarks.md`` (``--docs`` to choose another file,
-``--no-write`` to only print). The summary is recomputed from the raw records with
+Prints the report; writes it to a file only when asked, with ``--docs PATH`` (the published page:
+``--docs docs/benchmarks.md``). The summary is recomputed from the raw records with
 :mod:`benchmarks.stats`, so a report can be regenerated from any results file. If
 ``benchmarks/notes.md`` exists, its text closes the report: that is where the explanation of each
 missed target is written after a run.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,7 @@ def header_section(results: dict[str, Any], path: str) -> list[str]:
         "- **Versions**: " + ", ".join(f"{k} {v}" for k, v in sorted(shown.items())),
         f"- **Command**: `{results['command']}` ({results['rounds']} interleaved rounds; "
         "each cell is the median over rounds)",
-        f"- **Report**: `python benchmarks/report.py {path}`",
+        f"- **Report**: `python benchmarks/report.py {path} --docs docs/benchmarks.md`",
     ]
     if results.get("skipped"):
         lines.append("- **Skipped** (not installed): " + ", ".join(
@@ -296,12 +297,21 @@ def render(results: dict[str, Any], path: str = "<results.json>") -> str:
     return "\n".join(lines)
 
 
+def write_page(path: Path, markdown: str) -> None:
+    """Write ``markdown`` to ``path`` atomically (a reader never sees half a page)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(markdown)
+    os.replace(partial, path)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Command line: render a results file, print it and write the docs page."""
+    """Command line: render a results file, print it and, with ``--docs PATH``, write it there."""
     parser = argparse.ArgumentParser(description="Render a benchmark results JSON as Markdown.")
     parser.add_argument("results", type=Path, help="a file written by benchmarks/run.py")
-    parser.add_argument("--docs", type=Path, default=systems.ROOT / "docs" / "benchmarks.md")
-    parser.add_argument("--no-write", action="store_true", help="only print the report")
+    parser.add_argument("--docs", type=Path, default=None,
+                        help="also write the report here (e.g. docs/benchmarks.md); "
+                             "default: only print it")
     args = parser.parse_args(argv)
     results = json.loads(args.results.read_text())
     try:
@@ -310,9 +320,8 @@ def main(argv: list[str] | None = None) -> None:
         shown = args.results
     markdown = render(results, str(shown))
     print(markdown)
-    if not args.no_write:
-        args.docs.parent.mkdir(parents=True, exist_ok=True)
-        args.docs.write_text(markdown)
+    if args.docs is not None:
+        write_page(args.docs, markdown)
         print(f"wrote {args.docs}", file=sys.stderr)
 
 

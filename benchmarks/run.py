@@ -48,7 +48,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=systems.ROOT / "benchmarks" / "results",
                         help="folder of the results JSON")
     parser.add_argument("--docs", type=Path, default=None,
-                        help="also write the Markdown report here (e.g. docs/benchmarks.md)")
+                        help="also write the Markdown report here (e.g. docs/benchmarks.md); "
+                             "default: only print it")
     parser.add_argument("--import-repeats", type=int, default=3,
                         help="fresh processes per import probe and round")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per measurement")
@@ -244,8 +245,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         shown = path
     markdown = report.render(results, str(shown))
     print("\n" + markdown)
-    if args.docs:
-        args.docs.write_text(markdown)
+    if args.docs is not None:
+        report.write_page(args.docs, markdown)
         print(f"wrote {args.docs}")
     print(f"wrote {path}\nregenerate the report with: python benchmarks/report.py {path}")
     return results

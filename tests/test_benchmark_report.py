@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import json
 import sys
 from pathlib import Path
 
@@ -85,6 +86,54 @@ def test_report_renders_tables_targets_and_errors():
     assert "| A: descend / PyTorch | ≥ 4× | 2.00× | **missed** |" in markdown
     assert "- descend, C (round 1): AttributeError: no Conv2D" in markdown
     assert "sklearn (not installed: sklearn)" in markdown
+
+
+def _results():
+    return {"started": "2026-01-01T00:00:00+00:00", "finished": "2026-01-01T00:10:00+00:00",
+            "machine": {"cpu": "test cpu", "cpu_count": 2, "platform": "linux"},
+            "versions": {"numpy": "2.0"}, "command": "python benchmarks/run.py --rounds 3",
+            "rounds": 3, "quick": False, "skipped": {}, "records": _records()}
+
+
+def _files(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_report_writes_the_docs_page_only_with_docs(tmp_path, monkeypatch, capsys):
+    # the repository root moved to an empty folder: any default page would land there
+    monkeypatch.setattr(report.systems, "ROOT", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(_results()))
+    report.main([str(results)])
+    printed = capsys.readouterr().out
+    assert "# Benchmarks" in printed and "wrote" not in printed
+    assert _files(tmp_path) == ["results.json"]
+    page = tmp_path / "site" / "benchmarks.md"
+    report.main([str(results), "--docs", str(page)])
+    assert page.read_text() == report.render(_results(), "results.json")
+    assert _files(tmp_path) == ["results.json", "site/benchmarks.md"]  # no partial file left
+
+
+def _fake_runner(monkeypatch, root):
+    monkeypatch.setattr(run.systems, "ROOT", root)
+    monkeypatch.setattr(run.systems, "missing_requirement", lambda system: None)
+    monkeypatch.setattr(run, "run_worker", lambda system, variant, workload, quick, timeout:
+                        {"ok": True, "samples_per_s": 100.0})
+
+
+@pytest.mark.parametrize("docs", [None, "page.md"])
+def test_runner_writes_the_docs_page_only_with_docs(tmp_path, monkeypatch, capsys, docs):
+    _fake_runner(monkeypatch, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    argv = ["--systems", "descend", "--workloads", "A", "--rounds", "1", "--out", "out"]
+    run.main(argv + (["--docs", str(tmp_path / docs)] if docs else []))
+    capsys.readouterr()
+    written = _files(tmp_path)
+    assert len(written) == (2 if docs else 1) and written[0].startswith("out/")
+    if docs:
+        assert (tmp_path / docs).read_text().startswith("# Benchmarks")
+    assert run.parse_args([]).docs is None
 
 
 def test_formatting_helpers():
