@@ -23,12 +23,6 @@ from descend.models import data_sources, heap, training
 from descend.models._stateful import kept_states as _kept_states
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
 from descend.models.plan import PlannedModel
-from descend.models.py_dataset_adapter import (
-    evaluate_py_dataset,
-    fit_py_dataset,
-    is_py_dataset,
-    predict_py_dataset,
-)
 from descend.models.trainer import Trainer, _flatten_outputs, _overrides
 
 
@@ -252,6 +246,9 @@ class Model(Trainer, PlannedModel, Layer):
         Parameters
         ----------
         x : ndarray, shape (samples, ...), or list of arrays for several inputs
+            Or a batch source: a ``PyDataset``, a generator or an iterator
+            yielding ``(x, y[, sample_weight])`` batches
+            (:mod:`descend.models.data_sources`).
         y : ndarray, shape (samples, ...), or list of arrays for several outputs
         batch_size : int, default 32
             Samples per gradient step. ``len(x)``: full-batch gradient descent;
@@ -266,8 +263,8 @@ class Model(Trainer, PlannedModel, Layer):
             Fraction of the data held out for validation: the LAST samples,
             taken before any shuffling (Keras's rule).
         validation_data : tuple, optional
-            ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``;
-            overrides ``validation_split``.
+            ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, or a
+            batch source; overrides ``validation_split``.
         shuffle : bool or "batch", default True
             Reshuffle the training samples before every epoch.
         class_weight : dict, optional
@@ -278,7 +275,8 @@ class Model(Trainer, PlannedModel, Layer):
         steps_per_epoch : int, optional
             Limit the number of batches per epoch.
         validation_steps : int, optional
-            Accepted for compatibility (arrays are always fully evaluated).
+            Batches of a source given as ``validation_data`` per validation
+            (arrays are always fully evaluated).
         validation_batch_size : int, optional
             Defaults to ``batch_size``.
         validation_freq : int or list of int, default 1
@@ -296,17 +294,14 @@ class Model(Trainer, PlannedModel, Layer):
                                                       "validation_batch_size")
         epochs, initial_epoch = data.check_epochs(epochs, initial_epoch)
         steps_per_epoch = data.check_steps(steps_per_epoch, "steps_per_epoch")
-        if is_py_dataset(x):
-            return fit_py_dataset(self, x, y, epochs, initial_epoch, verbose, callbacks,
-                                  validation_split, validation_data, shuffle, class_weight,
-                                  sample_weight, steps_per_epoch, validation_freq, batch_size)
-        if data_sources.is_batch_source(x):  # a generator or iterator: ready-made batches
-            data_sources.refuse("fit", y=y, sample_weight=sample_weight,
-                                validation_split=validation_split, class_weight=class_weight)
+        if data_sources.is_batch_source(x):  # a PyDataset, generator or iterator: batches
             return data_sources.fit(
-                self, x, epochs=epochs, initial_epoch=initial_epoch, callbacks=callbacks,
-                verbose=verbose, steps_per_epoch=steps_per_epoch, validation_data=validation_data,
-                validation_steps=validation_steps, validation_freq=validation_freq)
+                self, x, y=y, sample_weight=sample_weight, validation_split=validation_split,
+                epochs=epochs, initial_epoch=initial_epoch, callbacks=callbacks,
+                verbose=verbose, shuffle=shuffle, class_weight=class_weight,
+                steps_per_epoch=steps_per_epoch, validation_data=validation_data,
+                validation_steps=validation_steps, validation_freq=validation_freq,
+                batch_size=batch_size)
         if y is None and not _overrides(self, "train_step") and self.compiled_loss is not None:
             raise ValueError("fit: `y` (the targets) is required, received None.")
         if shuffle not in (True, False, "batch"):
@@ -320,15 +315,15 @@ class Model(Trainer, PlannedModel, Layer):
         n = data.check_lengths(xs, ys)
         sw = None if ys is None else self._sample_weights(ys, n, sample_weight, class_weight)
         validation = None
-        if validation_data is not None:
-            validation = self._validation_arrays(validation_data)
-        elif validation_split:
+        if validation_data is None and validation_split:
             (xs, ys, sw), validation = data.train_validation_split(xs, ys, sw, validation_split)
             if class_weight is not None:  # Keras weights only the training part
                 validation = (*validation[:2], None)
         self._prepare(xs, ys, training=True)
         if validation is not None:
             self._prepare(validation[0], validation[1], training=False)
+        validation = data_sources.validation_of(self, validation_data, validation_steps,
+                                                validation)
         return training.fit_loop(
             self, xs, ys, sw, batch_size=batch_size, epochs=epochs,
             initial_epoch=initial_epoch, shuffle=shuffle, callbacks=callbacks, verbose=verbose,
@@ -399,12 +394,9 @@ class Model(Trainer, PlannedModel, Layer):
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
-        if is_py_dataset(x):
-            return evaluate_py_dataset(self, x, y, sample_weight, steps, batch_size, verbose,
-                                       callbacks, return_dict)
         if data_sources.is_batch_source(x):
-            data_sources.refuse("evaluate", y=y, sample_weight=sample_weight)
-            logs = data_sources.evaluate(self, x, steps=steps, callbacks=callbacks,
+            logs = data_sources.evaluate(self, x, y=y, sample_weight=sample_weight, steps=steps,
+                                         batch_size=batch_size, callbacks=callbacks,
                                          verbose=verbose)
             return logs if return_dict else self._ordered_results(logs)
         if y is None and not _overrides(self, "test_step") and self.compiled_loss is not None:
@@ -454,11 +446,9 @@ class Model(Trainer, PlannedModel, Layer):
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
-        if is_py_dataset(x):
-            return predict_py_dataset(self, x, steps, batch_size, verbose, callbacks)
         if data_sources.is_batch_source(x):
-            outs = data_sources.predict(self, x, steps=steps, callbacks=callbacks,
-                                        verbose=verbose)
+            outs = data_sources.predict(self, x, steps=steps, batch_size=batch_size,
+                                        callbacks=callbacks, verbose=verbose)
             return outs[0] if len(outs) == 1 else outs
         xs = self._prepare_x(x)
         data.check_lengths(xs, None)

@@ -12,9 +12,9 @@ Full-batch gradient descent is ``batch_size=len(x)``, stochastic gradient descen
 ``batch_size=1``, mini-batch anything in between. Progress output, History,
 early stopping and checkpoints are callbacks on this loop, not branches in it.
 
-The loops slice arrays into batches, or, given ``batches`` (a
-:class:`~descend.models.py_dataset_adapter.PyDatasetBatches`), take the batches a
-``PyDataset`` returns.
+The loops slice arrays into batches, or, given ``batches`` (the prepared batches of a
+``PyDataset``, a generator or an iterator: :mod:`descend.models.py_dataset_adapter`),
+take the batches the source returns.
 
 Under data-parallel training (:mod:`descend.distribution`) the loops consult the
 active replicas (:func:`descend._distributed.replicas`, None on one process) at
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,15 @@ def _logs_reader(model: Any, replicas: Any) -> Any:
     return lambda: replicas.global_logs(model)
 
 
+def _sharing(batches: Any) -> Any:
+    """The active replicas when the data is the same on every process (arrays, a
+    ``PyDataset``), so that each takes its part of every batch; else (one process, or a
+    generator, each process's own) None."""
+    if batches is not None and not batches.shardable:
+        return None
+    return _distributed.replicas()
+
+
 def _take(arrays: list[np.ndarray] | None, index: Any) -> list[np.ndarray] | None:
     if arrays is None:
         return None
@@ -107,7 +117,7 @@ def _fit_loop(
 ) -> Any:
     """Train ``model`` on the prepared arrays, or on ``batches`` (then ``xs``, ``ys`` and
     ``sample_weight`` are None); returns the ``History``. ``validation`` is
-    ``(xs, ys, sample_weight)`` or a ``PyDatasetBatches``."""
+    ``(xs, ys, sample_weight)`` or the batches of a source."""
     heap.retain_freed_memory()  # each step reuses the previous step's pages
     if batches is None:
         n = len(xs[0])
@@ -115,10 +125,10 @@ def _fit_loop(
         if steps_per_epoch is not None:
             slices = slices[:steps_per_epoch]
         n_steps = len(slices)
-    else:
-        n_steps = len(batches) if steps_per_epoch is None else min(steps_per_epoch,
-                                                                      len(batches))
-    replicas = _distributed.replicas()
+    else:  # None: as many as a generator gives
+        n_steps = min((s for s in (steps_per_epoch, batches.num_batches) if s is not None),
+                      default=None)
+    replicas = _sharing(batches)
     if replicas is not None:  # data-parallel: every process has the same model and data
         replicas.begin(model, "fit", {
             "samples": None if batches is not None else n, "steps per epoch": n_steps,
@@ -133,12 +143,17 @@ def _fit_loop(
     model._initial_epoch = None
     logs: dict[str, float] = {}
     cbs.on_train_begin()
-    if replicas is not None:  # process 0's weights, optimizer state and epoch for all
-        replicas.begin_fit(model)
+    if _distributed.replicas() is not None:  # process 0's weights, optimizer state and epoch
+        _distributed.replicas().begin_fit(model)
     if model._initial_epoch is not None:  # set by a callback (BackupAndRestore) to resume
         initial_epoch = int(model._initial_epoch)
         model._initial_epoch = None
     for epoch in range(initial_epoch, epochs):
+        if batches is not None and batches.exhausted:
+            warnings.warn("fit: your input ran out of data; interrupting training. Pass "
+                          "steps_per_epoch (and a generator that repeats) to train for "
+                          f"{epochs} epochs.", stacklevel=5)
+            break
         if epoch > initial_epoch:
             threads.refresh(model, batch_size)  # "adaptive": the machine's load may change
         model.reset_metrics()
@@ -164,7 +179,7 @@ def _fit_loop(
             train_step(bx, by, bsw)
             if batch_hooks:
                 cbs.on_train_batch_end(step, current_logs())
-            if model.stop_training or step + 1 >= n_steps:
+            if model.stop_training or (n_steps is not None and step + 1 >= n_steps):
                 break
         del epoch_batches  # a PyDataset's on_epoch_end runs here, before validation
         logs = current_logs()
@@ -216,15 +231,15 @@ def _evaluate_loop(
 ) -> dict[str, float]:
     """Compute the loss and metrics over the data in batches (no graph, no dropout).
 
-    With ``batches`` (a ``PyDatasetBatches``), ``xs``, ``ys`` and ``sample_weight``
-    are None and the data set's batches are used."""
+    With ``batches`` (the prepared batches of a source), ``xs``, ``ys`` and
+    ``sample_weight`` are None and the source's batches are used."""
     heap.retain_freed_memory()
-    replicas = _distributed.replicas()
+    replicas = _sharing(batches)
     if replicas is not None:  # data-parallel: each process evaluates its part of each batch
         replicas.begin(model, "evaluate", {
             "samples": None if xs is None else len(xs[0]),
             "batch size": None if xs is None else batch_size,
-            "batches": len(batches) if batches is not None else None})
+            "batches": None if batches is None else batches.num_batches})
     current_logs = _logs_reader(model, replicas)
     if batches is None:
         local = (lambda index: index) if replicas is None else replicas.shard
@@ -263,16 +278,16 @@ def _predict_loop(
 ) -> list[np.ndarray]:
     """Run the model forward over the data in batches; one array per output.
 
-    With ``batches`` (a ``PyDatasetBatches``, ``xs`` None) the inputs of the data
-    set's batches are used and any targets they carry are ignored."""
+    With ``batches`` (the prepared batches of a source, ``xs`` None) the inputs of the
+    source's batches are used and any targets they carry are ignored."""
     heap.retain_freed_memory()
-    replicas = _distributed.replicas()
+    replicas = _sharing(batches)
     sizes: list[int] = []  # data-parallel: the global batches' sizes, to gather the outputs
     if replicas is not None:
         replicas.begin(model, "predict", {
             "samples": None if xs is None else len(xs[0]),
             "batch size": None if xs is None else batch_size,
-            "batches": len(batches) if batches is not None else None}, metrics=False)
+            "batches": None if batches is None else batches.num_batches}, metrics=False)
     if batches is None:
         inputs = (_take(xs, s) for s in batch_slices(len(xs[0]), batch_size))
     else:
