@@ -32,6 +32,7 @@ import numpy as np
 
 from descend import ops
 from descend import random as descend_random
+from descend.layers._attention_scores import ScoresOnRequest
 from descend.layers.layer import Layer
 
 __all__ = ["AdditiveAttention", "Attention"]
@@ -50,7 +51,7 @@ def causal_mask(tq: int, tv: int) -> np.ndarray:
     return (np.arange(tq)[:, None] >= np.arange(tv)[None, :])[None]
 
 
-class Attention(Layer):
+class Attention(ScoresOnRequest, Layer):
     """Dot-product attention layer, a.k.a. Luong-style attention.
 
     Parameters
@@ -108,7 +109,6 @@ class Attention(Layer):
         self._seed_generator = (descend_random.SeedGenerator(seed)
                                 if self.dropout > 0 and seed is not None else None)
         self.scale: Any = None
-        self._scores_requested = False
         self.concat_score_weight: Any = None
 
     # ------------------------------------------------------------------ checks
@@ -221,13 +221,6 @@ class Attention(Layer):
         if mask is None or mask[0] is None:
             return None
         return mask[0]
-
-    def _call_symbolic(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        self._scores_requested = bool(kwargs.get("return_attention_scores", False))
-        try:
-            return super()._call_symbolic(inputs, *args, **kwargs)
-        finally:
-            self._scores_requested = False
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """``(*query_shape[:-1], value_shape[-1])``; with scores requested, also the

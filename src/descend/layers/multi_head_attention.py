@@ -33,6 +33,7 @@ import numpy as np
 from descend import constraints, initializers, ops, regularizers
 from descend import random as descend_random
 from descend.layers import _masks
+from descend.layers._attention_scores import ScoresOnRequest
 from descend.layers.einsum_dense import EinsumDense
 from descend.layers.layer import Layer
 
@@ -77,7 +78,7 @@ def attention_equations(rank: int, attn_axes: tuple[int, ...]) -> tuple[str, str
     return f"{source},{target}->{product}", f"{product},{source}->{target}", len(product)
 
 
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(ScoresOnRequest, Layer):
     """Multi-head attention layer (see the module docstring for the computation).
 
     Parameters
@@ -181,7 +182,6 @@ class MultiHeadAttention(Layer):
         self.seed = seed
         self._seed_generator = (descend_random.SeedGenerator(seed)
                                 if self.dropout > 0 and seed is not None else None)
-        self._scores_requested = False
 
     # ----------------------------------------------------------------- calling
     def __call__(self, query: Any, value: Any = None, key: Any = None, **kwargs: Any) -> Any:
@@ -195,13 +195,6 @@ class MultiHeadAttention(Layer):
         else:
             inputs = [query, value] + ([] if key is None else [key])
         return super().__call__(inputs, **kwargs)
-
-    def _call_symbolic(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        self._scores_requested = bool(kwargs.get("return_attention_scores", False))
-        try:
-            return super()._call_symbolic(inputs, *args, **kwargs)
-        finally:
-            self._scores_requested = False
 
     def _sublayer_kwargs(self) -> dict[str, Any]:
         return dict(kernel_initializer=self.kernel_initializer,
