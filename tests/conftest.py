@@ -20,7 +20,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 NEIGHBOUR_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
 DATA_SUBDIRS = ("mnist", "fashion-mnist", "mnist1d")
 
-_SKIPPED_FOR_DATA: list[str] = []
+#: the start of the reason every test skipped for want of data gives (how the summary,
+#: which also sees the reports of pytest-xdist's workers, counts them)
+NO_DATA = "no data sets in "
 
 
 def find_datasets() -> tuple[Path | None, str]:
@@ -49,19 +51,20 @@ def shared_datasets(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
     """Point descend's loaders at the test data sets (skipped, and reported, if absent)."""
     root, origin = find_datasets()
     if root is None:
-        _SKIPPED_FOR_DATA.append(request.node.nodeid)
-        pytest.skip(f"no data sets in {origin} (expected folders {', '.join(DATA_SUBDIRS)})")
+        pytest.skip(f"{NO_DATA}{origin} (expected folders {', '.join(DATA_SUBDIRS)})")
     monkeypatch.setenv("DESCEND_DATASETS", str(root))
     return root
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Say plainly, in every run (not only under ``-rs``), when data-set tests were skipped."""
-    if not _SKIPPED_FOR_DATA:
+    skipped = [report for report in terminalreporter.stats.get("skipped", [])
+               if NO_DATA in str(report.longrepr)]
+    if not skipped:
         return
     _, origin = find_datasets()
     terminalreporter.write_line(
-        f"NOTE: {len(_SKIPPED_FOR_DATA)} accuracy test(s) on real data sets were SKIPPED: no "
+        f"NOTE: {len(skipped)} accuracy test(s) on real data sets were SKIPPED: no "
         f"data sets found in {origin}. Point DESCEND_DATASETS at a folder holding "
         f"{'/, '.join(DATA_SUBDIRS)}/ (see README.md, 'Data sets') to run them.",
         yellow=True, bold=True,

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import conftest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,18 +31,30 @@ def test_the_neighbour_directory_is_the_fallback(monkeypatch) -> None:
     assert root == (conftest.NEIGHBOUR_DATASETS if conftest.NEIGHBOUR_DATASETS.is_dir() else None)
 
 
-def test_a_run_without_data_says_so_without_minus_rs(tmp_path) -> None:
+def _run_without_data(tmp_path, *options: str) -> str:
     test_file = tmp_path / "test_needs_data.py"
-    test_file.write_text("def test_needs_data(shared_datasets):\n    raise AssertionError\n")
+    test_file.write_text("import pytest\n\n\n@pytest.mark.parametrize('i', [1, 2])\n"
+                         "def test_needs_data(shared_datasets, i):\n    raise AssertionError\n")
     env = dict(os.environ, DESCEND_DATASETS=str(tmp_path / "no-data"),
                PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
          "--confcutdir", str(REPO / "tests"), "--rootdir", str(tmp_path),
-         "-c", os.devnull, "-p", "conftest", str(test_file)],
+         "-c", os.devnull, "-p", "conftest", *options, str(test_file)],
         cwd=REPO / "tests", env=env, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 skipped" in result.stdout
-    assert "1 accuracy test(s) on real data sets were SKIPPED" in result.stdout
+    assert "2 skipped" in result.stdout
+    assert "2 accuracy test(s) on real data sets were SKIPPED" in result.stdout
     assert "DESCEND_DATASETS" in result.stdout
+    return result.stdout
+
+
+def test_a_run_without_data_says_so_without_minus_rs(tmp_path) -> None:
+    _run_without_data(tmp_path)
+
+
+def test_a_parallel_run_without_data_says_so_too(tmp_path) -> None:
+    # the skips happen in pytest-xdist's workers; the summary is written by the controller
+    pytest.importorskip("xdist", reason="needs pytest-xdist: pip install '.[test]'")
+    _run_without_data(tmp_path, "-n", "2")

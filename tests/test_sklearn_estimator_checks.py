@@ -46,16 +46,29 @@ def float64():
     descend.config.set_floatx(previous)
 
 
-def mlp(X, y, activation="linear", loss="mse", hidden=16, learning_rate=0.05):
-    """An MLP with one hidden layer, sized from the data, trained by SGD with momentum."""
-    model = descend.Sequential([
-        Input((X.shape[1],)),
-        Dense(hidden, activation="relu"),
-        Dense(y.shape[1], activation=activation),
-    ])
-    optimizer = descend.optimizers.SGD(learning_rate, momentum=0.9, global_clipnorm=10.0)
-    model.compile(optimizer=optimizer, loss=loss)
-    return model
+class MLP:
+    """Builds an MLP with one hidden layer, sized from the data, trained by SGD with momentum.
+
+    A callable object rather than a function: the test ids are made from the estimators'
+    reprs, and a function's repr holds its address, which differs between processes
+    (pytest-xdist's workers must collect the same ids).
+    """
+
+    def __call__(self, X, y, activation="linear", loss="mse", hidden=16, learning_rate=0.05):
+        model = descend.Sequential([
+            Input((X.shape[1],)),
+            Dense(hidden, activation="relu"),
+            Dense(y.shape[1], activation=activation),
+        ])
+        optimizer = descend.optimizers.SGD(learning_rate, momentum=0.9, global_clipnorm=10.0)
+        model.compile(optimizer=optimizer, loss=loss)
+        return model
+
+    def __repr__(self) -> str:
+        return "mlp"
+
+
+mlp = MLP()
 
 
 ESTIMATORS = [
