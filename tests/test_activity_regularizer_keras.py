@@ -88,8 +88,9 @@ def test_penalty_does_not_depend_on_the_batch_size():
 
 def test_multi_head_attention_penalises_its_projections_not_its_output():
     q = RNG.normal(size=(2, 4, 3)).astype("float32")
-    k = keras.layers.MultiHeadAttention(2, 3, activity_regularizer="l2")
-    d = descend.layers.MultiHeadAttention(2, 3, activity_regularizer="l2")
+    # named: Keras's automatic names are global, and other tests compare them
+    k = keras.layers.MultiHeadAttention(2, 3, activity_regularizer="l2", name="mha")
+    d = descend.layers.MultiHeadAttention(2, 3, activity_regularizer="l2", name="mha")
     k(q, q)
     d(q, q)
     _same_weights(k, d)
@@ -101,6 +102,23 @@ def test_multi_head_attention_penalises_its_projections_not_its_output():
     config = d.get_config()
     assert config["activity_regularizer"] == descend.regularizers.serialize(
         descend.regularizers.get("l2"))
+
+
+def test_group_query_attention_penalises_its_projections_and_its_output():
+    # Keras's GroupedQueryAttention, unlike MultiHeadAttention, keeps the argument public
+    q = RNG.normal(size=(2, 4, 8)).astype("float32")
+    kwargs = dict(head_dim=2, num_query_heads=4, num_key_value_heads=2,
+                  activity_regularizer="l2", name="gqa")
+    k = keras.layers.GroupQueryAttention(**kwargs)
+    d = descend.layers.GroupQueryAttention(**kwargs)
+    k(q, q)
+    d(q, q)
+    _same_weights(k, d)
+    k(q, q)
+    d(q, q)
+    assert d.activity_regularizer is not None
+    assert len(_losses(d)) == len(_losses(k)) == 5
+    np.testing.assert_allclose(sorted(_losses(d)), sorted(_losses(k)), rtol=1e-5)
 
 
 def _model(lib):

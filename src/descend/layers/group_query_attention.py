@@ -129,6 +129,9 @@ class GroupQueryAttention(MultiHeadAttention):
         self.num_query_heads = num_query_heads
         self.num_key_value_heads = num_key_value_heads
         self.num_repeats = num_query_heads // num_key_value_heads
+        # Keras's GroupedQueryAttention keeps the argument public (MultiHeadAttention keeps it
+        # private): Layer.__call__ then penalises its output too, besides its projections
+        self.activity_regularizer = self._activity_regularizer
 
     def _shapes(self, input_shape: Any) -> tuple[tuple, tuple, tuple]:
         q, v, k = super()._shapes(input_shape)
