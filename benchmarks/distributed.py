@@ -33,8 +33,8 @@ with other programs on the cores the ratio measures the competition, so read it 
 the load average.
 
 By default the 2-process runs are made twice per round, with the sharded optimizer update
-(``DataParallel``'s default: ``Reduce_scatter``, each process updates its half of the
-weights, ``Allgatherv``) and with the replicated one (``sharded_update=False``: one
+(``DataParallel``'s default: ``Reduce_scatter_block``, each process updates its half of the
+weights, ``Allgather``) and with the replicated one (``sharded_update=False``: one
 ``Allreduce``, the whole update on every process); ``--update`` picks one. ``--phases``
 adds the time of each phase of a step (forward, loss, backward, communication, update
 rule, the rest of ``fit``) on process 0, wall and CPU time.
@@ -177,7 +177,7 @@ def instrument(descend: Any, model: Any) -> dict[str, list[float]]:
     if replicas is not None:
         wrap(replicas, "reduce_gradients", "  Allreduce")
         wrap(replicas.updates, "reduce_scatter", "  Reduce_scatter")
-        wrap(replicas.updates, "allgather_values", "  Allgatherv")
+        wrap(replicas.updates, "allgather_values", "  Allgather")
     wrap(optimizer, "_update_flat", "  update rule")
     make = model.make_train_function
 

@@ -121,8 +121,8 @@ class DataParallel:
     sharded_update : bool, default True
         Let ``fit`` split the optimizer's update among the processes when its rule
         is elementwise (Adam, SGD, RMSprop...): each updates its part of the
-        weights and optimizer state after a ``Reduce_scatter`` of the gradients,
-        then an ``Allgatherv`` gives everyone the new weights. The result is the
+        weights and optimizer state after a ``Reduce_scatter_block`` of the gradients,
+        then an ``Allgather`` gives everyone the new weights. The result is the
         same; False keeps one ``Allreduce`` and the whole update on every process.
 
     Attributes
@@ -132,8 +132,8 @@ class DataParallel:
     sharded_update : bool
     statistics : dict
         Calls, bytes and seconds so far of the gradient ``Allreduce``
-        (``allreduce_*``) and of the sharded updates' ``Reduce_scatter``
-        (``reduce_scatter_*``) and ``Allgatherv`` (``allgather_*``); zeros on
+        (``allreduce_*``) and of the sharded updates' ``Reduce_scatter_block``
+        (``reduce_scatter_*``) and ``Allgather`` (``allgather_*``); zeros on
         one process.
 
     Raises

@@ -15,7 +15,7 @@ normalisation, the callback list and the atomic writer call it:
   part, so the weighted sum is the gradient of the mean over the global batch,
   also when the last batch does not split evenly. Inside ``fit``, an optimizer
   whose rule is elementwise instead updates only this process's part of the
-  weights (a ``Reduce_scatter``, the update, an ``Allgatherv``:
+  weights (a ``Reduce_scatter_block``, the update, an ``Allgather``:
   :mod:`.sharding`, ``updates``);
 * **start** -- each loop first checks that every process has the same model
   (weights' names, shapes, dtypes) and data (sizes, batch size, epochs...), and
@@ -74,8 +74,8 @@ class Replicas:
     statistics : dict
         Calls, bytes (of the flat buffers handed to MPI) and seconds so far of the
         gradient ``Allreduce`` (``allreduce_*``) and, for sharded updates, of the
-        gradient ``Reduce_scatter`` (``reduce_scatter_*``) and the weights'
-        ``Allgatherv`` (``allgather_*``).
+        gradient ``Reduce_scatter_block`` (``reduce_scatter_*``) and the weights'
+        ``Allgather`` (``allgather_*``).
     """
 
     def __init__(self, comm: Any, sharded_update: bool = True) -> None:

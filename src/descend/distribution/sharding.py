@@ -8,17 +8,19 @@ own (Adam, SGD, RMSprop... declare ``elementwise_rule``), ``fit`` splits that wo
 instead:
 
 1. each process scales its flat gradient buffer by its share of the batch and a
-   ``Reduce_scatter`` leaves with process ``p`` the global batch's gradient for
-   positions ``[p*n//P, (p+1)*n//P)`` of each flat buffer of ``n`` values;
-2. process ``p`` runs the update rule on that part of the weights and of the
-   optimizer state only (a :class:`~descend.optimizers._layout.Group` of views);
-3. an ``Allgatherv`` gives every process every part of the new weights.
+   ``Reduce_scatter_block`` leaves with process ``p`` the global batch's gradient
+   for positions ``[p*b, (p+1)*b)`` of each flat buffer of ``n`` values, ``b = n // P``
+   (the ``n mod P`` values after the last block are summed by an ``Allreduce``);
+2. process ``p`` runs the update rule on its block of the weights and of the
+   optimizer state (a :class:`~descend.optimizers._layout.Group` of views), and on
+   those last values, which every process updates alike;
+3. an ``Allgather`` gives every process every block of the new weights.
 
 The bytes moved are those of the ``Allreduce`` (which MPI runs as a reduce-scatter
 followed by an all-gather), and the update costs ``1/P`` of what it did. The
 weights are whole on every process after every step; the optimizer state is not
 (each process keeps its own part up to date), so it is made whole on every process
-(:meth:`ShardedUpdates.make_whole`, one ``Allgatherv`` per state array) before
+(:meth:`ShardedUpdates.make_whole`, one ``Allgather`` per state array) before
 anything can look at it: when the batches of an epoch end, before the callbacks'
 ``on_epoch_end`` (``ModelCheckpoint``, ``BackupAndRestore``), validation and
 the end of ``fit``. ``fit`` shards updates only where nothing runs between two
@@ -31,8 +33,8 @@ MPI may add the parts in another order (float rounding).
 
 Examples
 --------
->>> part_bounds(10, 3)
-[0, 3, 6, 10]
+>>> part_bounds(10, 3)   # blocks of 3: [0, 3), [3, 6), [6, 9); [9, 10) on every process
+(3, 9)
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ from descend.optimizers._layout import Group
 __all__ = ["ShardedUpdates", "part_bounds"]
 
 
-def part_bounds(n: int, count: int) -> list[int]:
-    """Where each process's part of ``n`` values starts (and, last, ``n``): ``p*n//count``.
+def part_bounds(n: int, count: int) -> tuple[int, int]:
+    """The parts of a flat buffer of ``n`` values among ``count`` processes.
 
     Parameters
     ----------
@@ -61,33 +63,58 @@ def part_bounds(n: int, count: int) -> list[int]:
 
     Returns
     -------
-    list of int, length ``count + 1``
-        Process ``p`` owns ``[bounds[p], bounds[p + 1])``; parts differ by at most one.
+    block : int
+        ``n // count``: process ``p`` owns ``[p*block, (p+1)*block)``.
+    shared : int
+        ``count * block``: the values from here to ``n`` (fewer than ``count``) are
+        updated by every process.
     """
-    return [p * n // count for p in range(count + 1)]
+    block = n // count
+    return block, block * count
 
 
 class _Part:
-    """One flat group of a layout and this process's part of it."""
+    """One flat group of a layout, split for the sharded update.
 
-    __slots__ = ("group", "shard", "counts", "starts", "datatype")
+    Equal blocks, so that MPI's ``Reduce_scatter_block`` and ``Allgather`` apply; the
+    ``n mod P`` values after the last block are reduced with an ``Allreduce`` and
+    updated by every process. The buffers go to MPI as NumPy arrays, whose predefined
+    MPI datatype mpi4py finds (``MPI_FLOAT``, ``MPI_DOUBLE``...).
+    """
 
-    def __init__(self, group: Group, index: int, count: int, datatype: Any) -> None:
-        bounds = part_bounds(group.size, count)
-        lo, hi = bounds[index], bounds[index + 1]
+    __slots__ = ("group", "block", "shared", "groups")
+
+    def __init__(self, group: Group, index: int, count: int) -> None:
+        block, shared = part_bounds(group.size, count)
         self.group = group
-        self.counts = [bounds[p + 1] - bounds[p] for p in range(count)]
-        self.starts = bounds[:-1]
-        self.datatype = datatype
-        # the update works on this: views of the weights and state, its own gradient
-        # buffer (the Reduce_scatter's receive buffer) and work arrays of the part's size
-        self.shard = Group(group.dtype, hi - lo)
-        self.shard.values = group.values[lo:hi]
-        self.shard.slots = {name: array[lo:hi] for name, array in group.slots.items()}
+        self.block = block
+        self.shared = shared
+        self.groups: list[Group] = []  # what the update runs on: views of weights and state
+        if block:
+            lo, hi = index * block, (index + 1) * block
+            mine = Group(group.dtype, block)  # its grads: the Reduce_scatter's receive buffer
+            mine.values = group.values[lo:hi]
+            mine.slots = {name: array[lo:hi] for name, array in group.slots.items()}
+            self.groups.append(mine)
+        if shared < group.size:
+            rest = Group(group.dtype, group.size - shared)
+            rest.values = group.values[shared:]
+            rest.grads = group.grads[shared:]
+            rest.slots = {name: array[shared:] for name, array in group.slots.items()}
+            self.groups.append(rest)
+
+    def reduce_scatter(self, comm: Any, op: Any) -> None:
+        """This process's block of the summed gradients, and the summed rest."""
+        grads = self.group.grads
+        if self.block:
+            comm.Reduce_scatter_block(grads[:self.shared], self.groups[0].grads, op=op)
+        if self.shared < self.group.size:
+            comm.Allreduce(_in_place(), grads[self.shared:], op=op)
 
     def gather(self, comm: Any, array: np.ndarray) -> None:
-        """Every process's part of ``array`` (a flat array of the group's size), in place."""
-        comm.Allgatherv(_in_place(), [array, self.counts, self.starts, self.datatype])
+        """Every process's block of ``array`` (a flat array of the group's size), in place."""
+        if self.block:
+            comm.Allgather(_in_place(), array[:self.shared])
 
 
 def _in_place() -> Any:
@@ -104,7 +131,8 @@ class ShardedUpdates:
     replicas : Replicas
         Provides ``comm``, ``process_index``, ``num_processes``, ``share()`` and
         ``statistics`` (whose ``reduce_scatter_*`` and ``allgather_*`` entries this
-        object advances).
+        object advances; ``reduce_scatter_*`` includes the ``Allreduce`` of the values
+        after the last block).
     enabled : bool, default True
         False: never shard (every step takes the ``Allreduce`` path).
 
@@ -153,16 +181,15 @@ class ShardedUpdates:
         for part in parts:
             grads = part.group.grads
             grads *= grads.dtype.type(weight)
-            replicas.comm.Reduce_scatter(grads, part.shard.grads, recvcounts=part.counts,
-                                         op=replicas.MPI.SUM)
+            part.reduce_scatter(replicas.comm, replicas.MPI.SUM)
             stats["reduce_scatter_bytes"] += grads.nbytes
         stats["reduce_scatter_calls"] += len(parts)
         stats["reduce_scatter_seconds"] += time.perf_counter() - start
         self._partial.setdefault(id(optimizer), optimizer)
-        return [part.shard for part in parts]
+        return [group for part in parts for group in part.groups]
 
     def allgather_values(self, optimizer: Any) -> None:
-        """Every process's updated part of the weights, on every process (in place)."""
+        """Every process's updated block of the weights, on every process (in place)."""
         stats = self.replicas.statistics
         start = time.perf_counter()
         parts = self._parts_of(optimizer)
@@ -189,10 +216,8 @@ class ShardedUpdates:
         known = self._parts.get(id(optimizer))
         if known is not None and known[0] is layout:
             return known[1]
-        from mpi4py.util.dtlib import from_numpy_dtype
-
         replicas = self.replicas
-        parts = [_Part(group, replicas.process_index, replicas.num_processes,
-                       from_numpy_dtype(group.dtype)) for group in layout.groups]
+        parts = [_Part(group, replicas.process_index, replicas.num_processes)
+                 for group in layout.groups]
         self._parts[id(optimizer)] = (layout, parts)
         return parts
