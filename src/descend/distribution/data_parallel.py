@@ -123,7 +123,8 @@ class DataParallel:
         is elementwise (Adam, SGD, RMSprop...): each updates its part of the
         weights and optimizer state after a ``Reduce_scatter_block`` of the gradients,
         then an ``Allgather`` gives everyone the new weights. The result is the
-        same; False keeps one ``Allreduce`` and the whole update on every process.
+        same (bit for bit on 2 processes, up to float rounding on more); False keeps
+        one ``Allreduce`` and the whole update on every process.
 
     Attributes
     ----------
