@@ -41,7 +41,8 @@ from descend.models.trainer import _overrides
 
 
 def remember(model: Any, x: Any, xs: list[np.ndarray]) -> None:
-    """After ``xs`` (prepared from ``x``) went the full one-batch way: note what the short way needs.
+    """After ``xs`` (prepared from ``x``) went the full one-batch way: note what the short
+    way needs.
 
     Parameters
     ----------
