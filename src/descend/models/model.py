@@ -19,7 +19,7 @@ from descend.callbacks import CallbackList
 from descend.layers import tracking
 from descend.layers.layer import Layer
 from descend.models import data_adapter as data
-from descend.models import data_sources, heap, training
+from descend.models import data_sources, heap, inference, training
 from descend.models._stateful import kept_states as _kept_states
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
 from descend.models.plan import PlannedModel
@@ -452,17 +452,26 @@ class Model(Trainer, PlannedModel, Layer):
         -------
         ndarray, or list of arrays for several outputs
         """
+        if type(x) is np.ndarray and not callbacks and steps is None and (
+                batch_size is None or type(batch_size) is int and batch_size > 0) and (
+                type(verbose) is int and 0 <= verbose <= 2
+                or type(verbose) is str and verbose == "auto"):
+            outs = inference.outputs(self, x, batch_size or 32)  # one array, one batch
+            if outs is not None:
+                return outs[0] if len(outs) == 1 else outs
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
-        if is_py_dataset(x):
-            return predict_py_dataset(self, x, steps, batch_size, verbose, callbacks)
-        if data_sources.is_batch_source(x):
-            outs = data_sources.predict(self, x, steps=steps, callbacks=callbacks,
-                                        verbose=verbose)
-            return outs[0] if len(outs) == 1 else outs
+        if type(x) is not np.ndarray:  # a plain array is neither a dataset nor a generator
+            if is_py_dataset(x):
+                return predict_py_dataset(self, x, steps, batch_size, verbose, callbacks)
+            if data_sources.is_batch_source(x):
+                outs = data_sources.predict(self, x, steps=steps, callbacks=callbacks,
+                                            verbose=verbose)
+                return outs[0] if len(outs) == 1 else outs
         xs = self._prepare_x(x)
-        data.check_lengths(xs, None)
+        if len(xs) > 1:
+            data.check_lengths(xs, None)
         if steps is not None:
             xs = [a[: steps * batch_size] for a in xs]
         self._ensure_built(xs)
@@ -471,6 +480,7 @@ class Model(Trainer, PlannedModel, Layer):
             # one batch, no callbacks: a single checked forward pass, nothing else
             threads.use_for(self, n)
             outs = self._infer_arrays(xs)
+            inference.remember(self, x, xs)
             return outs[0] if len(outs) == 1 else outs
         with _kept_states(self) as rows:  # shape errors name the layer before any batch
             self._infer_arrays([a[:rows] for a in xs])
@@ -514,11 +524,14 @@ class Model(Trainer, PlannedModel, Layer):
 
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for one batch, as NumPy arrays (no batching, no callbacks)."""
-        xs = self._prepare_x(x)
-        self._ensure_built(xs)
         heap.retain_freed_memory()
-        threads.use_for(self, len(xs[0]))
-        outs = self._infer_arrays(xs)
+        outs = inference.outputs(self, x, None) if type(x) is np.ndarray else None
+        if outs is None:
+            xs = self._prepare_x(x)
+            self._ensure_built(xs)
+            threads.use_for(self, len(xs[0]))
+            outs = self._infer_arrays(xs)
+            inference.remember(self, x, xs)
         return outs[0] if len(outs) == 1 else outs
 
     def _batch_result(self, return_dict: bool) -> Any:
