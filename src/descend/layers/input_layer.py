@@ -25,7 +25,6 @@ from typing import Any
 
 from descend.layers.layer import Layer, shape_tuple
 
-
 _CREATED = itertools.count()
 
 

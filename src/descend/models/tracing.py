@@ -413,7 +413,8 @@ _GONE = object()
 
 def _random_state(layers: list[Any]) -> list[Any]:
     """The global generators' states and every generator a layer holds."""
-    out: list[Any] = [descend_random.get_state(), np.random.get_state()]
+    # NumPy's legacy global generator too: user code in call may draw from it
+    out: list[Any] = [descend_random.get_state(), np.random.get_state()]  # noqa: NPY002
     for layer in layers:
         for value in layer.__dict__.values():
             if isinstance(value, np.random.Generator):
@@ -425,7 +426,7 @@ def _random_state(layers: list[Any]) -> list[Any]:
 
 def _set_random_state(layers: list[Any], states: list[Any]) -> None:
     descend_random.set_state(states[0])
-    np.random.set_state(states[1])
+    np.random.set_state(states[1])  # noqa: NPY002  (restores what _random_state read)
     rest = iter(states[2:])
     for layer in layers:
         for value in layer.__dict__.values():
