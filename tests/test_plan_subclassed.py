@@ -87,7 +87,10 @@ def test_a_subclassed_mlp_gets_a_dense_chain_and_trains_as_the_eager_call():
         model, _, _, verdict = _both(MLP, x, y)
     assert isinstance(verdict, tracing.TracedPlan)
     assert repr(verdict) == "TracedPlan(fused=True, steps=[DenseChain(hidden, middle, out)])"
-    assert model._execution_plan() is verdict
+    with fusion(True):
+        assert model._execution_plan() is verdict
+    with fusion(False):
+        assert model._execution_plan() is None  # the switch sends it back to call
     # predict ran on plain arrays through the same chain
     assert type(verdict.inference.steps[0]).__name__ == "_DenseChain"
     assert verdict.inference.arrays
@@ -154,6 +157,34 @@ def test_branches_ops_and_custom_layers_run_as_nodes_in_call_order():
     assert verdict.traced
     names = repr(verdict.training.steps)
     assert "Call(scale" in names and "Call(concatenate" in names
+
+
+def test_nested_models_inside_a_traced_model():
+    class Block(descend.Model):
+        def __init__(self):
+            super().__init__()
+            self.a = layers.Dense(6, activation="relu")
+            self.drop = layers.Dropout(0.2)
+
+        def call(self, x, training=None):
+            return self.drop(self.a(x), training=training)
+
+    class Net(descend.Model):
+        def __init__(self):
+            super().__init__()
+            self.block = Block()
+            self.stack = descend.Sequential([layers.Dense(5, activation="relu"),
+                                             layers.Dense(4)])
+            self.head = layers.Dense(3)
+
+        def call(self, x, training=None):
+            return self.head(ops.concatenate([self.block(x), self.stack(x)], axis=-1))
+
+    with float64():
+        x, y = _data()
+        model, *_, verdict = _both(Net, x, y)
+    assert verdict.traced
+    assert "Call(block" in repr(verdict) and "Call(sequential" in repr(verdict)
 
 
 def test_dict_inputs_and_several_outputs():

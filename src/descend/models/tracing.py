@@ -405,7 +405,8 @@ class _State:
 
     def put_weights(self, values: list[np.ndarray]) -> None:
         for w, v in zip(self.weights, values, strict=True):
-            np.copyto(w.data, v)
+            if w.data is not v and w.data.flags.writeable:  # a read-only one cannot change
+                np.copyto(w.data, v)
 
 
 _GONE = object()
