@@ -550,3 +550,31 @@ def test_hooks_fire_on_the_traced_plan_as_on_the_eager_call():
     assert "DenseChain(hidden, middle, out)" in fused[5]  # and came back after removal
     np.testing.assert_array_equal(fused[3], reference[3])
     np.testing.assert_array_equal(fused[4], reference[4])
+
+
+def test_a_layer_used_only_in_training_is_built_by_a_step_not_by_the_trace():
+    class Net(descend.Model):
+        def __init__(self):
+            super().__init__()
+            self.a = layers.Dense(5)
+            self.train_only = layers.Dense(5, name="train_only")
+            self.b = layers.Dense(3)
+
+        def call(self, x, training=None):
+            h = self.a(x)
+            if training:
+                h = self.train_only(h)
+            return self.b(h)
+
+    x, y = _data()
+    with fusion(True):
+        model = Net()
+        for _ in range(4):  # predicts first: not traced while train_only is not built
+            model.predict(x, verbose=0)
+        assert tracing.verdict(model) is None
+        assert not model.train_only.built and model.train_only.weights == []
+        model.compile("sgd", "mse")
+        model.fit(x, y, epochs=2, batch_size=16, verbose=0)  # step 1 builds it, then traced
+        assert tracing.verdict(model).traced
+        assert len(model.train_only.weights) == 2
+        assert len(model.trainable_weights) == 6

@@ -118,7 +118,7 @@ class Model(Trainer, PlannedModel, Layer):
         is safe (:mod:`descend.models.tracing`); Sequential and functional
         models override this with their execution plans.
         """
-        if tracing.plan_for(self, xs) is not None:
+        if tracing.plan_for(self, xs, training) is not None:
             return self._plan_forward(xs, training)
         out = self(self._input_structure(xs), training=training)
         if isinstance(out, dict):

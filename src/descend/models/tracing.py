@@ -78,7 +78,6 @@ __all__ = ["EagerCall", "TracedPlan", "call_adds_no_losses", "plan_for", "verdic
 #: attributes a layer changes on every call (not state ``call`` writes)
 _VOLATILE = frozenset({"_inbound_calls", "_activity_loss", "_called", "_accepted"})
 _PROBE_ROWS = 8
-_MAX_DEFERRALS = 2
 
 
 class EagerCall:
@@ -189,10 +188,11 @@ def _signature(model: Any, xs: list[Any]) -> tuple:
     return (shapes, model.__dict__.get("_input_keys"), model._hooks is None)
 
 
-def plan_for(model: Any, xs: list[Any]) -> TracedPlan | None:
+def plan_for(model: Any, xs: list[Any], training: bool = False) -> TracedPlan | None:
     """The traced plan of a subclassed ``model`` for inputs like ``xs``, or None: run ``call``.
 
-    Traces (and checks) on first use, again when the inputs' shapes, a watched
+    ``training`` is the mode of the call about to run. Traces (and checks) once
+    the model has run (every layer built), again when the inputs' shapes, a watched
     value, a hook or the fusion switch changed; keeps the verdict in
     ``model._plan`` (``compile`` drops it).
     """
@@ -206,7 +206,7 @@ def plan_for(model: Any, xs: list[Any]) -> TracedPlan | None:
     context = call_context.current()
     if context is not None and (len(context.layers) != 1 or context.layers[0] is not model):
         return None  # called inside another layer's call: run call, decide at the top
-    if not _ready(model):
+    if not _ready(model, training):
         return None
     record = _decide(model, xs, key)
     model.__dict__["_plan"] = record
@@ -217,15 +217,18 @@ def _fresh(record: Any) -> bool:
     return record.generation == hooks._GENERATION and record.fused == config._FUSION
 
 
-def _ready(model: Any) -> bool:
-    """Whether every layer is built (a layer used only in training waits for a step)."""
+def _ready(model: Any, training: bool) -> bool:
+    """Whether every layer is built, or ``call`` ran in both modes (a layer used only in
+    training is built by a training step, not by the trace; one still unbuilt is unused)."""
     if not model.built or not model._called:
         return False
     if all(layer.built for layer in model._flatten_layers()):
         return True
-    deferrals = model.__dict__.get("_trace_deferrals", 0) + 1
-    model.__dict__["_trace_deferrals"] = deferrals
-    return deferrals > _MAX_DEFERRALS
+    modes = model.__dict__.setdefault("_trace_modes_run", set())
+    if len(modes) == 2:
+        return True
+    modes.add(bool(training))  # this call runs eagerly in this mode
+    return False
 
 
 def _decide(model: Any, xs: list[Any], key: Any) -> TracedPlan | EagerCall:
@@ -364,6 +367,10 @@ class _State:
         self.dicts = [dict(layer.__dict__) for layer in self.layers]
         self.lengths = [{k: len(v) for k, v in d.items() if isinstance(v, (list, dict))}
                         for d in self.dicts]
+        # the contents of plain lists and dicts (``_weights``, ``_layers``...), put back too
+        self.contents = [{k: (list(v) if type(v) is list else dict(v))
+                          for k, v in d.items() if type(v) in (list, dict)}
+                         for d in self.dicts]
         self.weights = model.weights
         self.values = [w.data.copy() for w in self.weights]
         self.random = _random_state(self.layers)
@@ -394,11 +401,19 @@ class _State:
 
     def restore(self, weights: list[np.ndarray] | None = None) -> None:
         """Put back the attributes, weights (or ``weights``), generators and losses."""
-        for layer, before, losses in zip(self.layers, self.dicts, self.losses, strict=True):
+        for layer, before, contents, losses in zip(self.layers, self.dicts, self.contents,
+                                                   self.losses, strict=True):
             now = layer.__dict__
             for name in [k for k in now if k not in before]:
                 del now[name]
             now.update(before)
+            for name, items in contents.items():
+                held = now[name]
+                if type(held) is list and not _same_items(held, items):
+                    held[:] = items
+                elif type(held) is dict and not _same_items(held, items):
+                    held.clear()
+                    held.update(items)
             layer._losses[:] = losses
         self.put_weights(self.values if weights is None else weights)
         _set_random_state(self.layers, self.random)
@@ -410,6 +425,15 @@ class _State:
 
 
 _GONE = object()
+
+
+def _same_items(now: Any, before: Any) -> bool:
+    """Same length and the same objects (by identity: ``==`` on tensors is elementwise)."""
+    if len(now) != len(before):
+        return False
+    if isinstance(now, dict):
+        return all(k in before and now[k] is before[k] for k in now)
+    return all(a is b for a, b in zip(now, before, strict=True))
 
 
 def _random_state(layers: list[Any]) -> list[Any]:
