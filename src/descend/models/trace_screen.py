@@ -232,6 +232,12 @@ def _source_tree(fn: Any, what: str) -> ast.FunctionDef:
     node = tree.body[0] if tree.body else None
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         raise Untraceable(f"{what} is not a plain function")
+    code = fn.__code__
+    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
+    if node.name != fn.__name__ or params != list(code.co_varnames[:len(params)]) or \
+            len(params) != code.co_argcount + code.co_kwonlyargcount:
+        raise Untraceable(f"the source of {what} on disk is not the code that runs (was the "
+                          "file edited after it was imported?)")
     return node
 
 
@@ -254,10 +260,6 @@ def _local_names(fn: ast.AST) -> set[str]:
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out.add(node.name)
     return out
-
-
-def _is_random_module(module: types.ModuleType) -> bool:
-    return "random" in module.__name__.split(".")
 
 
 class _Reader:
@@ -390,23 +392,16 @@ class _Reader:
         else:
             raise Untraceable(f"{what} reads the undefined name {name}")
         if isinstance(value, types.ModuleType):
-            top = parent
-            chain_value: Any = value
-            names = []
+            names, top, reached = [], parent, value  # the attributes read off the module
             while isinstance(top, ast.Attribute):
                 names.append(top.attr)
-                chain_value = getattr(chain_value, top.attr, None)
-                if isinstance(chain_value, types.ModuleType) and _is_random_module(chain_value):
-                    break
+                reached = getattr(reached, top.attr, None)
                 top = parents.get(top)
-            if _is_random_module(value) or (isinstance(chain_value, types.ModuleType) and
-                                            _is_random_module(chain_value)) or \
-                    "random" in names or getattr(chain_value, "__module__", "") and \
-                    "random" in str(getattr(chain_value, "__module__", "")).split("."):
+            if "random" in [*value.__name__.split("."), *names] or \
+                    "random" in str(getattr(reached, "__module__", "")).split("."):
                 raise Untraceable(f"{what} draws random numbers outside a layer "
                                   f"({'.'.join([name, *names])}): a trace would draw them once")
-            root = value.__name__.split(".")[0]
-            if root not in ("descend", "numpy", "math"):
+            if value.__name__.split(".")[0] not in ("descend", "numpy", "math"):
                 raise Untraceable(f"{what} uses the module {value.__name__}, whose effects a "
                                   "trace cannot see")
             return
