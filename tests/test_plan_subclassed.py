@@ -45,14 +45,17 @@ def _data(n=48, features=5, outputs=3, seed=0):
 
 
 def _run(make, x, y, on, epochs=3, loss="mse", **fit_kwargs):
-    """Train a fresh model on one path; return (model, losses, predictions, verdict)."""
+    """Train a fresh model on one path; return (model, losses and the evaluated loss,
+    predictions, verdict)."""
     with fusion(on):
         descend.utils.set_random_seed(7)
         model = make()
         model.compile(optimizer="adam", loss=loss)
         history = model.fit(x, y, epochs=epochs, batch_size=16, verbose=0, **fit_kwargs)
         predictions = model.predict(x, verbose=0)
-        return model, history.history["loss"], predictions, tracing.verdict(model)
+        evaluation = model.evaluate(x, y, batch_size=16, verbose=0)  # the inference graph path
+        return model, [*history.history["loss"], *np.ravel(evaluation)], predictions, \
+            tracing.verdict(model)
 
 
 def _both(make, x, y, **kwargs):
@@ -356,6 +359,7 @@ def test_unsafe_calls_fall_back_to_call_and_say_why(case, capsys):
             reference.compile("adam", "mse")
             reference.fit(x, y, epochs=2, batch_size=16, verbose=0)
             reference.predict(x, verbose=0)
+            reference.evaluate(x, y, batch_size=16, verbose=0)
         assert model.calls == reference.calls
 
 
