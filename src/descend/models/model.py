@@ -19,7 +19,7 @@ from descend.callbacks import CallbackList
 from descend.layers import tracking
 from descend.layers.layer import Layer
 from descend.models import data_adapter as data
-from descend.models import data_sources, heap, inference, training
+from descend.models import data_sources, heap, inference, tracing, training
 from descend.models._stateful import kept_states as _kept_states
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
 from descend.models.plan import PlannedModel
@@ -115,9 +115,12 @@ class Model(Trainer, PlannedModel, Layer):
         """The forward pass on prepared arrays; returns one tensor per output.
 
         A subclassed model runs its own ``call`` (through ``__call__``, which
-        builds it on the first batch); Sequential and functional models
-        override this with their execution plans.
+        builds it on the first batch), then the plan traced from it where that
+        is safe (:mod:`descend.models.tracing`); Sequential and functional
+        models override this with their execution plans.
         """
+        if tracing.plan_for(self, xs, training) is not None:
+            return self._plan_forward(xs, training)
         out = self(self._input_structure(xs), training=training)
         if isinstance(out, dict):
             self._output_names = sorted(out)
@@ -224,8 +227,8 @@ class Model(Trainer, PlannedModel, Layer):
             return self._predict_arrays(xs)
         self._clear_losses()  # a layer's add_loss values of the last call are replaced
         with no_grad():
-            if self._execution_plan() is None:  # a subclassed model: its own call
-                return [t.data for t in self._checked_forward(xs)]
+            if type(self)._forward is Model._forward and tracing.plan_for(self, xs) is None:
+                return [t.data for t in self._checked_forward(xs)]  # its own call
             return self._plan_infer(xs)
 
     # ------------------------------------------------------------------ fit

@@ -462,7 +462,8 @@ class PlannedModel:
     def _plan_nodes(self) -> Any:
         """``(nodes, n_inputs, n_slots, output_slots)`` for :class:`ExecutionPlan`, or None.
 
-        None for a subclassed model: its forward pass is its own ``call``.
+        None for a subclassed model: its forward pass is its own ``call``, and
+        its plan is traced from it (:mod:`descend.models.tracing`).
         """
         return None
 
