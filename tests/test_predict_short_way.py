@@ -218,3 +218,27 @@ def test_models_that_compute_on_tensors_go_the_full_way(full_ways) -> None:
     for _ in range(2):
         np.testing.assert_array_equal(model.predict(x, verbose=0), reference(model, x))
     assert len(full_ways) == 2 and "_short_way" not in model.__dict__
+
+
+def test_subclassed_models_predict_twice_the_full_way():
+    """A subclassed model's plan is a tracing verdict (traced or eager), never the short way."""
+
+    class Tiny(descend.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = descend.layers.Dense(4, activation="relu")
+            self.out = descend.layers.Dense(2)
+
+        def call(self, inputs, training=None):
+            return self.out(self.hidden(inputs))
+
+    class Eager(Tiny):
+        def call(self, inputs, training=None, mask=None):  # a mask argument: not traced
+            return self.out(self.hidden(inputs))
+
+    x = np.random.default_rng(0).normal(size=(3, 5)).astype("float32")
+    for cls in (Tiny, Eager):
+        model = cls()
+        first = model.predict(x, verbose=0)
+        np.testing.assert_array_equal(model.predict(x, verbose=0), first)
+        assert "_short_way" not in model.__dict__

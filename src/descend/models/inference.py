@@ -54,7 +54,7 @@ def remember(model: Any, x: Any, xs: list[np.ndarray]) -> None:
     """
     plan = model.__dict__.get("_plan")
     if type(x) is np.ndarray and x.ndim and len(xs) == 1 and xs[0] is x and plan is not None \
-            and plan.pure and plan.n_inputs == 1 and model._hooks is None and \
+            and getattr(plan, "pure", False) and plan.n_inputs == 1 and model._hooks is None and \
             not _overrides(model, "predict_step"):
         model.__dict__["_short_way"] = (plan, x.shape[1:], x.dtype, config.floatx())
 
