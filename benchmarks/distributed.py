@@ -5,13 +5,14 @@ run of the workload's ``fit`` (the code of ``benchmarks/workers/keras_api.py``: 
 model, optimizer, warm-up and timed epochs) under ``descend.distribution.DataParallel``
 with ``DESCEND_BLAS_THREADS=1``. The global batch is the workload's (1024 for B, 64 for
 C), so both runs do the same arithmetic; the 2-process run splits every batch in two
-and adds one ``Allreduce`` of the gradients per step. Rounds are interleaved (1 process,
-2 processes, next workload...), and the speedup of each round is the ratio of its two
-samples/s; the report gives the median over rounds. Process 0 also reports the
-``Allreduce`` time per step and the bytes reduced per step, from which
-``docs/distributed.md`` projects larger runs.
+and adds the gradient communication of every step. Rounds are interleaved (1 process,
+2 processes, next workload...), and the speedup of each round is the ratio of its
+samples/s to the same round's 1-process samples/s; the report gives the median over
+rounds. Process 0 also reports the communication time per step (with the wait for the
+other process), the bytes handed to MPI per step and the time of one ``Allreduce`` of the
+gradients alone, from which ``docs/distributed.md`` projects larger runs.
 
-Run from the repository root (needs ``pip install descend[mpi]``; about 2 minutes)::
+Run from the repository root (needs ``pip install descend[mpi]``; about 3 minutes)::
 
     python benchmarks/distributed.py
     python benchmarks/distributed.py --rounds 5 --out benchmarks/results
@@ -25,9 +26,18 @@ training step of each workload at the local batch sizes of 1, 8 and 64 processes
 (global batch / P), and projects the speedup at 8 and 64 processes over 10 and
 100 Gb/s networks with the cost model of ``docs/distributed.md``::
 
-    python benchmarks/distributed.py --project The target is at least 1.7x at 2
-processes for B1024 -- on a machine with 2 free cores: with other programs on the cores
-the ratio measures the competition, so read it next to the load average.
+    python benchmarks/distributed.py --project
+
+The target is at least 1.7x at 2 processes for B1024 -- on a machine with 2 free cores:
+with other programs on the cores the ratio measures the competition, so read it next to
+the load average.
+
+By default the 2-process runs are made twice per round, with the sharded optimizer update
+(``DataParallel``'s default: ``Reduce_scatter_block``, each process updates its half of the
+weights, ``Allgather``) and with the replicated one (``sharded_update=False``: one
+``Allreduce``, the whole update on every process); ``--update`` picks one. ``--phases``
+adds the time of each phase of a step (forward, loss, backward, communication, update
+rule, the rest of ``fit``) on process 0, wall and CPU time.
 """
 
 from __future__ import annotations
@@ -68,48 +78,117 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="measure steps at local batch sizes and project 8 and 64 processes")
     parser.add_argument("--latency-us", type=float, default=25.0,
                         help="--project: network latency per message, microseconds (default 25)")
+    parser.add_argument("--update", choices=("sharded", "replicated", "both"), default="both",
+                        help="the parallel runs' optimizer update: sharded among the processes "
+                        "(DataParallel's default), replicated (sharded_update=False: one "
+                        "Allreduce, the whole update on every process) or both, interleaved "
+                        "(default)")
+    parser.add_argument("--phases", action="store_true",
+                        help="also time the phases of every step (forward, loss, backward, "
+                        "communication, update rule, the rest of fit), wall and CPU time")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workload", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 # --------------------------------------------------------------------------- the worker
-def worker(name: str, quick: bool) -> None:
-    """One timed fit of ``name`` under DataParallel; process 0 prints one JSON line."""
+def worker(name: str, quick: bool, update: str = "sharded", phases: bool = False) -> None:
+    """One timed fit of ``name`` under DataParallel; process 0 prints one JSON line.
+
+    ``update``: ``"sharded"`` (DataParallel's default) or ``"replicated"``
+    (``sharded_update=False``). ``phases``: also time the phases of every step.
+    """
     import descend
     from benchmarks import spec
     from benchmarks.workers import keras_api
 
-    descend.distribution.set_distribution(descend.distribution.DataParallel())
+    descend.distribution.set_distribution(descend.distribution.DataParallel(
+        sharded_update=update == "sharded"))
     strategy = descend.distribution.distribution()
     workload = spec.get_workload(name, quick=quick)
     x, y = spec.make_data(workload.network, workload.n_samples)
     model = keras_api.compiled_model(descend, workload)
     warm = workload.warmup_steps * workload.batch_size
     model.fit(x[:warm], y[:warm], batch_size=workload.batch_size, epochs=1, verbose=0)
+    timers = instrument(descend, model) if phases else None
     before = strategy.statistics
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     model.fit(x, y, batch_size=workload.batch_size, epochs=workload.epochs, verbose=0)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     after = strategy.statistics
     steps = workload.steps
-    alone = allreduce_alone(sum(int(w.size) for w in model.trainable_weights))
+    parameters = sum(int(w.size) for w in model.trainable_weights)
+    alone = allreduce_alone(parameters)
     if strategy.process_index == 0:
-        parameters = sum(int(w.size) for w in model.trainable_weights)
-        print(json.dumps({
+        record = {
             "workload": name, "processes": strategy.num_processes,
+            "update": update if strategy.num_processes > 1 else "-",
             "samples_per_s": workload.samples / seconds, "seconds": seconds, "steps": steps,
-            "seconds_per_step": seconds / steps, "parameters": parameters,
-            "gradient_bytes": 4 * parameters,
-            "allreduce_calls_per_step": (after["allreduce_calls"] - before["allreduce_calls"])
-            / steps,
-            "allreduce_bytes_per_step": (after["allreduce_bytes"] - before["allreduce_bytes"])
-            / steps,
-            "allreduce_seconds_per_step": (after["allreduce_seconds"]
-                                           - before["allreduce_seconds"]) / steps,
+            "seconds_per_step": seconds / steps, "cpu_seconds_per_step": cpu / steps,
+            "parameters": parameters, "gradient_bytes": 4 * parameters,
             "allreduce_alone_seconds": alone,
             "blas_threads": descend.threads.blas_threads(),
-        }), flush=True)
+        }
+        for what in ("allreduce", "reduce_scatter", "allgather"):
+            for unit in ("calls", "bytes", "seconds"):
+                key = f"{what}_{unit}"
+                record[f"{key}_per_step"] = (after[key] - before[key]) / steps
+        record["communication_seconds_per_step"] = sum(
+            record[f"{what}_seconds_per_step"] for what in ("allreduce", "reduce_scatter",
+                                                             "allgather"))
+        if timers is not None:
+            timers["fit"] = [seconds, cpu]
+            record["phases_ms_per_step"] = {k: [round(1e3 * v / steps, 3) for v in pair]
+                                            for k, pair in timers.items()}
+        print(json.dumps(record), flush=True)
+
+
+def instrument(descend: Any, model: Any) -> dict[str, list[float]]:
+    """Wrap the phases of ``model``'s training step with timers: a dict phase -> [wall
+    seconds, CPU seconds of this thread], filled by every later step. Phases: forward,
+    loss, backward, the optimizer's step (which contains the gradient communication and
+    the update rule, also timed alone), and the step function as a whole (``fit``'s
+    remaining time is batch slicing and the loop)."""
+    from descend import _distributed
+    from descend.autograd import Tensor
+
+    timers: dict[str, list[float]] = {}
+
+    def wrap(owner: Any, attribute: str, phase: str) -> None:
+        function = getattr(owner, attribute)
+        total = timers.setdefault(phase, [0.0, 0.0])
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                total[0] += time.perf_counter() - wall
+                total[1] += time.thread_time() - cpu
+
+        setattr(owner, attribute, timed)
+
+    wrap(model, "_forward", "forward")
+    wrap(model, "_step_loss", "loss")
+    wrap(Tensor, "backward", "backward")
+    optimizer = model.optimizer
+    wrap(optimizer, "step", "optimizer step (all below)")
+    replicas = _distributed.replicas()
+    if replicas is not None:
+        wrap(replicas, "reduce_gradients", "  Allreduce")
+        wrap(replicas.updates, "reduce_scatter", "  Reduce_scatter")
+        wrap(replicas.updates, "allgather_values", "  Allgather")
+    wrap(optimizer, "_update_flat", "  update rule")
+    make = model.make_train_function
+
+    def make_timed() -> Any:
+        step = make()
+        holder = type("Step", (), {"run": staticmethod(step)})
+        wrap(holder, "run", "step function (all above)")
+        return holder.run
+
+    model.make_train_function = make_timed
+    return timers
 
 
 # ----------------------------------------------------------------------- the projection
@@ -217,12 +296,15 @@ def descend_processes() -> int:
 
 
 # --------------------------------------------------------------------------- the runner
-def measure(name: str, processes: int, quick: bool, timeout: float) -> dict[str, Any]:
+def measure(name: str, processes: int, quick: bool, timeout: float, update: str = "sharded",
+            phases: bool = False) -> dict[str, Any]:
     """Run one measurement in fresh processes; returns process 0's JSON record."""
     command = [shutil.which("mpiexec") or "mpiexec", "-n", str(processes), sys.executable,
-               str(Path(__file__).resolve()), "--worker", "--workload", name]
+               str(Path(__file__).resolve()), "--worker", "--workload", name, "--update", update]
     if quick:
         command.append("--quick")
+    if phases:
+        command.append("--phases")
     env = dict(os.environ, DESCEND_BLAS_THREADS="1", PYTHONPATH=os.pathsep.join(
         [str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]))
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout,
@@ -233,38 +315,68 @@ def measure(name: str, processes: int, quick: bool, timeout: float) -> dict[str,
 
 
 def report(records: list[dict[str, Any]], load: dict[str, Any], processes: int) -> str:
-    """The Markdown table: medians over rounds and the per-round speedup."""
+    """The Markdown table: medians over rounds and the per-round speedup, one row per
+    workload and update of the parallel runs; then the phases, if timed."""
     lines = [f"Load average (1, 5, 15 min): before {load['before']}, after {load['after']} "
              f"on {os.cpu_count()} cores.", "",
-             f"| workload | 1 process samples/s | {processes} processes samples/s | speedup "
-             f"(median of rounds) | rounds | Allreduce per step in fit (with waiting) | "
-             f"Allreduce alone | bytes reduced per step | step (1 process) | target |",
-             "|---|---:|---:|---:|---|---:|---:|---:|---:|---|"]
+             f"| workload | update | 1 process samples/s | {processes} processes samples/s | "
+             "speedup (median of rounds) | rounds | communication per step in fit (with "
+             "waiting) | Allreduce alone | bytes communicated per step | step (1 process) | "
+             "target |",
+             "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|"]
     for name in dict.fromkeys(r["workload"] for r in records):
-        one = [r for r in records if r["workload"] == name and r["processes"] == 1]
-        many = [r for r in records if r["workload"] == name and r["processes"] == processes]
-        ratios = [b["samples_per_s"] / a["samples_per_s"] for a, b in zip(one, many,
-                                                                           strict=False)]
-        speedup = statistics.median(ratios)
-        target = TARGET_SPEEDUP.get(name)
-        verdict = "" if target is None else (f"≥ {target}: " + ("met" if speedup >= target
-                                                                  else "**missed**"))
-        lines.append(
-            f"| {name} | {statistics.median(r['samples_per_s'] for r in one):,.0f} | "
-            f"{statistics.median(r['samples_per_s'] for r in many):,.0f} | {speedup:.2f}x | "
-            f"{', '.join(f'{x:.2f}' for x in ratios)} | "
-            f"{1e3 * statistics.median(r['allreduce_seconds_per_step'] for r in many):.2f} ms | "
-            f"{1e3 * statistics.median(r['allreduce_alone_seconds'] for r in many):.3f} ms | "
-            f"{statistics.median(r['allreduce_bytes_per_step'] for r in many):,.0f} | "
-            f"{1e3 * statistics.median(r['seconds_per_step'] for r in one):.1f} ms | "
-            f"{verdict} |")
+        one = {r["round"]: r for r in records if r["workload"] == name and r["processes"] == 1}
+        for update in dict.fromkeys(r["update"] for r in records
+                                    if r["workload"] == name and r["processes"] == processes):
+            many = [r for r in records if r["workload"] == name and r["processes"] == processes
+                    and r["update"] == update]
+            ratios = [r["samples_per_s"] / one[r["round"]]["samples_per_s"] for r in many]
+            speedup = statistics.median(ratios)
+            target = TARGET_SPEEDUP.get(name)
+            verdict = "" if target is None else (f"≥ {target}: " + (
+                "met" if speedup >= target else "**missed**"))
+            moved = statistics.median(r["allreduce_bytes_per_step"]
+                                      + r["reduce_scatter_bytes_per_step"]
+                                      + r["allgather_bytes_per_step"] for r in many)
+            lines.append(
+                f"| {name} | {update} | "
+                f"{statistics.median(r['samples_per_s'] for r in one.values()):,.0f} | "
+                f"{statistics.median(r['samples_per_s'] for r in many):,.0f} | {speedup:.2f}x | "
+                f"{', '.join(f'{x:.2f}' for x in ratios)} | "
+                f"{1e3 * statistics.median(r['communication_seconds_per_step'] for r in many):.2f}"
+                f" ms | "
+                f"{1e3 * statistics.median(r['allreduce_alone_seconds'] for r in many):.3f} ms | "
+                f"{moved:,.0f} | "
+                f"{1e3 * statistics.median(r['seconds_per_step'] for r in one.values()):.1f} ms |"
+                f" {verdict} |")
+    timed = [r for r in records if "phases_ms_per_step" in r]
+    if timed:
+        lines += ["", "Phases of a step, process 0, ms per step, wall / CPU (median over rounds):",
+                  ""]
+        columns = list(dict.fromkeys((r["workload"], r["processes"], r["update"])
+                                     for r in timed))
+        phases = list(dict.fromkeys(p for r in timed for p in r["phases_ms_per_step"]))
+        lines.append("| phase | " + " | ".join(
+            f"{w} {p} proc. {u if u != '-' else ''}".strip() for w, p, u in columns) + " |")
+        lines.append("|---|" + "---:|" * len(columns))
+        for phase in phases:
+            cells = []
+            for column in columns:
+                values = [r["phases_ms_per_step"].get(phase) for r in timed
+                          if (r["workload"], r["processes"], r["update"]) == column]
+                values = [v for v in values if v is not None]
+                cells.append("" if not values else
+                             f"{statistics.median(v[0] for v in values):.2f} / "
+                             f"{statistics.median(v[1] for v in values):.2f}")
+            inner = " (part of the optimizer step)" if phase.startswith("  ") else ""
+            lines.append(f"| {phase.strip()}{inner} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
-        worker(args.workload, args.quick)
+        worker(args.workload, args.quick, args.update, args.phases)
         return 0
     names = [n.strip() for n in args.workloads.split(",") if n.strip()]
     if args.project:
@@ -275,14 +387,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     load = {"before": [round(v, 2) for v in os.getloadavg()]}
     records = []
+    updates = ("sharded", "replicated") if args.update == "both" else (args.update,)
+    runs = [(1, "sharded")] + [(args.processes, update) for update in updates]
     for round_index in range(args.rounds):
         for name in names:
-            for processes in ((1, args.processes) if round_index % 2 == 0
-                              else (args.processes, 1)):
-                record = measure(name, processes, args.quick, args.timeout)
+            for processes, update in (runs if round_index % 2 == 0 else runs[::-1]):
+                record = measure(name, processes, args.quick, args.timeout, update, args.phases)
                 record["round"] = round_index
                 records.append(record)
-                print(f"round {round_index + 1}: {name} on {processes} process(es): "
+                print(f"round {round_index + 1}: {name} on {processes} process(es)"
+                      f"{'' if processes == 1 else ', ' + update + ' update'}: "
                       f"{record['samples_per_s']:,.0f} samples/s", file=sys.stderr)
     load["after"] = [round(v, 2) for v in os.getloadavg()]
     text = report(records, load, args.processes)

@@ -95,7 +95,7 @@ def test_predict_with_callbacks_checks_shapes_like_the_plain_path() -> None:
                       callbacks=[descend.callbacks.Callback()])
 
 
-@pytest.mark.parametrize("rows", [3, 4000])  # small arrays sum in float64, large in float32
+@pytest.mark.parametrize("rows", [3, 4000])  # small arrays are counted, large ones summed
 def test_finite_check_on_huge_finite_values_and_on_nan(rows):
     import warnings
 

@@ -137,3 +137,92 @@ def test_import_descend_does_not_import_mpi4py():
             "from descend.models import Sequential; "
             "assert 'mpi4py' not in sys.modules, 'mpi4py imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class _AllPartsHere:
+    """Stands in for the replicas of a 2-process run inside one process: ``reduce_scatter``
+    hands the pipeline the parts of *both* processes (and the shared last values), so one
+    optimizer step runs the update rule part by part, as the processes would between them."""
+
+    def __init__(self) -> None:
+        from descend.distribution.sharding import _Part
+
+        self._Part = _Part
+        self.active = True
+        self.updates = self
+        self.process_index = 0
+
+    def reduce_scatter(self, optimizer):
+        groups = []
+        for group in optimizer._layout.groups:
+            parts = [self._Part(group, index, 2) for index in (0, 1)]
+            for index, part in enumerate(parts):
+                if part.block:  # its gradient buffer is its own: copy its block in
+                    lo = index * part.block
+                    np.copyto(part.groups[0].grads, group.grads[lo:lo + part.block])
+            groups += [parts[0].groups[0]] if parts[0].block else []
+            groups += parts[1].groups  # process 1's block, then the values every process updates
+        return groups
+
+    def allgather_values(self, optimizer):  # the parts are views: the weights are whole
+        pass
+
+
+def _optimizers_with_elementwise_rule() -> list[str]:
+    from descend.optimizers._update_pipeline import declares_elementwise_rule
+
+    return [name for name in descend.optimizers.__all__
+            if inspect.isclass(cls := getattr(descend.optimizers, name))
+            and issubclass(cls, descend.optimizers.Optimizer) and declares_elementwise_rule(cls)]
+
+
+def test_elementwise_rules_are_declared_for_the_expected_optimizers():
+    assert sorted(_optimizers_with_elementwise_rule()) == [
+        "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam", "RMSprop",
+        "SGD"]
+
+
+def _train_part_by_part(name: str, dtype: str, sharded: bool, force: bool = False) -> tuple:
+    from descend.autograd import Variable
+
+    shapes = [(5, 3), (3,), (2, 2), (1,)]  # 23 values: blocks of 11, and 1 value shared
+    variables = [Variable(np.random.default_rng(i).normal(size=s).astype(dtype))
+                 for i, s in enumerate(shapes)]
+    optimizer = getattr(descend.optimizers, name)(learning_rate=0.01)
+    optimizer.build(variables)
+    if force:  # run the rule part by part although the optimizer does not declare it may
+        optimizer._shardable = lambda: True
+    _distributed.install(_AllPartsHere() if sharded else None)
+    try:
+        for step in range(20):
+            for v in variables:
+                g = np.random.default_rng(step * 7 + v.data.size).normal(size=v.shape)
+                g.reshape(-1)[0] *= 1e-30  # some state decays towards the flush thresholds
+                v.grad = g.astype(dtype)
+            optimizer.step()
+    finally:
+        _distributed.install(None)
+    return [v.data.copy() for v in variables], optimizer.get_state()
+
+
+@pytest.mark.parametrize("name", _optimizers_with_elementwise_rule())
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_an_elementwise_rule_run_part_by_part_equals_the_whole_update(name, dtype):
+    """What ``elementwise_rule`` promises the sharded update: the rule (and the flush of tiny
+    state, at step 16) run on the processes' blocks of the flat buffers, and on the value
+    left over after the last block, gives bit for bit the whole-buffer update."""
+    whole, whole_state = _train_part_by_part(name, dtype, sharded=False)
+    parts, parts_state = _train_part_by_part(name, dtype, sharded=True)
+    for a, b in zip(whole, parts, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert whole_state.keys() == parts_state.keys()
+    for key in whole_state:
+        np.testing.assert_array_equal(whole_state[key], parts_state[key], err_msg=key)
+
+
+def test_a_per_variable_rule_run_part_by_part_differs():
+    """The check above can fail: LAMB (per-variable trust ratios, no ``elementwise_rule``)
+    run part by part does not give the whole update."""
+    whole, _ = _train_part_by_part("Lamb", "float64", sharded=False)
+    parts, _ = _train_part_by_part("Lamb", "float64", sharded=True, force=True)
+    assert any(not np.array_equal(a, b) for a, b in zip(whole, parts, strict=True))

@@ -309,8 +309,12 @@ def test_unit_and_rms_normalization_values() -> None:
 
 
 def test_spectral_normalization_makes_the_largest_singular_value_one() -> None:
+    # its own draws: the module's RNG depends on which tests ran before in this process
+    # (pytest-xdist), and the power iteration's accuracy on the kernel's singular values
+    rng = np.random.default_rng(0)
+    descend.utils.set_random_seed(0)
     layer = layers.SpectralNormalization(layers.Dense(4), power_iterations=30)
-    x = RNG.standard_normal((3, 5))
+    x = rng.standard_normal((3, 5))
     before = layer(x).data  # inference: unchanged kernel
     np.testing.assert_allclose(before, x @ layer.layer.kernel.numpy())
     layer(x, training=True)
@@ -319,7 +323,7 @@ def test_spectral_normalization_makes_the_largest_singular_value_one() -> None:
     assert [w.path.split("/")[-1] for w in layer.weights] == ["kernel", "vector_u", "bias"]
     assert not layer.vector_u.trainable
     conv = layers.SpectralNormalization(layers.Conv2D(3, 2), power_iterations=50)
-    conv(RNG.standard_normal((1, 4, 4, 2)), training=True)
+    conv(rng.standard_normal((1, 4, 4, 2)), training=True)
     matrix = conv.layer.kernel.numpy().reshape(-1, 3)
     assert np.linalg.svd(matrix, compute_uv=False)[0] == pytest.approx(1.0, rel=1e-6)
 

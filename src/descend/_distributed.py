@@ -18,7 +18,8 @@ part of a global batch, in the training loops), ``same_order`` (one shuffled
 order for all), ``begin`` (checks and broadcast at the start of a loop),
 ``global_logs`` (the logs of the whole global batch), ``gather`` (predictions),
 ``guard`` (an error on one process stops all), ``reduce_gradients`` (in the
-optimizer, before any gradient is used) and ``batch_norm`` (synchronized batch
+optimizer, before any gradient is used), ``updates`` (the optimizer update shared
+among the processes inside ``fit``) and ``batch_norm`` (synchronized batch
 statistics).
 
 Examples

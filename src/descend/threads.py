@@ -345,6 +345,7 @@ def _apply(threads: int, check: bool) -> None:
 
 
 _DECISIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # model -> {key: threads}
+_LAST: tuple = (None, None, None)   # (weak reference to the model, key, threads) of the last call
 
 
 def use_for(model: Any, batch_size: int, check: bool = False) -> int | None:
@@ -371,9 +372,14 @@ def use_for(model: Any, batch_size: int, check: bool = False) -> int | None:
     int or None
         None when the setting is ``"off"`` or no library can be controlled.
     """
+    global _LAST
     setting = config.blas_threads()
     if setting is None:
         return None
+    last, key, threads = _LAST
+    if not check and threads == _APPLIED and key == (batch_size, setting) and \
+            last is not None and last() is model:
+        return threads  # the same call as the last one (predict at batch 1 in a loop)
     decisions = _DECISIONS.get(model)
     if decisions is None:
         decisions = {}
@@ -388,6 +394,10 @@ def use_for(model: Any, batch_size: int, check: bool = False) -> int | None:
             return None
         threads = decisions[key] = choose(model, batch_size, setting)
     _apply(threads, check)
+    try:
+        _LAST = (weakref.ref(model), key, threads)
+    except TypeError:  # an object that cannot be weakly referenced
+        _LAST = (None, None, None)
     return threads
 
 

@@ -118,13 +118,24 @@ class DataParallel:
     devices : list of str, optional
         Must be :func:`list_devices` (every process of the run) if given; the
         processes are chosen by ``mpiexec``.
+    sharded_update : bool, default True
+        Let ``fit`` split the optimizer's update among the processes when its rule
+        is elementwise (Adam, SGD, RMSprop...): each updates its part of the
+        weights and optimizer state after a ``Reduce_scatter_block`` of the gradients,
+        then an ``Allgather`` gives everyone the new weights. The result is the
+        same (bit for bit on 2 processes, up to float rounding on more); False keeps
+        one ``Allreduce`` and the whole update on every process.
 
     Attributes
     ----------
     num_processes : int
     process_index : int
+    sharded_update : bool
     statistics : dict
-        Gradient ``Allreduce`` calls, bytes and seconds so far (zeros on one process).
+        Calls, bytes and seconds so far of the gradient ``Allreduce``
+        (``allreduce_*``) and of the sharded updates' ``Reduce_scatter_block``
+        (``reduce_scatter_*``) and ``Allgather`` (``allgather_*``); zeros on
+        one process.
 
     Raises
     ------
@@ -139,7 +150,8 @@ class DataParallel:
     (one ``Allreduce`` per step), weights and optimizer state broadcast from
     process 0 when ``fit`` starts, logs of the global batch, synchronized
     ``BatchNormalization`` statistics. Only process 0 prints progress and writes
-    files.
+    files. The optimizer state is the same on every process whenever it can be
+    seen (a sharded update makes it whole when an epoch's batches end).
 
     Examples
     --------
@@ -149,20 +161,26 @@ class DataParallel:
     True
     """
 
-    def __init__(self, devices: list[str] | None = None) -> None:
+    def __init__(self, devices: list[str] | None = None, sharded_update: bool = True) -> None:
         if devices is not None and list(devices) != list_devices():
             raise ValueError(
                 f"DataParallel: devices={devices!r}, but the run's devices are "
                 f"{list_devices()} (one per process started by mpiexec). Leave devices out.")
+        if not isinstance(sharded_update, bool):
+            raise TypeError(f"DataParallel: sharded_update must be True or False, received "
+                            f"{sharded_update!r}.")
         self.num_processes, self.process_index = _world_size_and_rank()
+        self.sharded_update = sharded_update
         self._replicas: Any = None
         self._cores: int | None = None
 
     @property
     def statistics(self) -> dict[str, Any]:
-        """``allreduce_calls``, ``allreduce_bytes`` and ``allreduce_seconds`` so far."""
+        """Calls, bytes and seconds of the gradient communication so far (see the class)."""
         if self._replicas is None:
-            return {"allreduce_calls": 0, "allreduce_bytes": 0, "allreduce_seconds": 0.0}
+            return {f"{what}_{unit}": 0.0 if unit == "seconds" else 0
+                    for what in ("allreduce", "reduce_scatter", "allgather")
+                    for unit in ("calls", "bytes", "seconds")}
         return dict(self._replicas.statistics)
 
     def _activate(self) -> None:
@@ -173,7 +191,7 @@ class DataParallel:
             from descend.distribution.replicas import Replicas
 
             comm = mpi.world()
-            self._replicas = Replicas(comm)
+            self._replicas = Replicas(comm, sharded_update=self.sharded_update)
             self._cores = _core_share(comm)
         _distributed.install(self._replicas, self._cores)
         _install_excepthook(self._replicas)

@@ -13,7 +13,10 @@ normalisation, the callback list and the atomic writer call it:
   gradient buffer (one per dtype) is multiplied by the share and summed over the
   processes with one ``Allreduce``. Each process's loss is the mean over its own
   part, so the weighted sum is the gradient of the mean over the global batch,
-  also when the last batch does not split evenly;
+  also when the last batch does not split evenly. Inside ``fit``, an optimizer
+  whose rule is elementwise instead updates only this process's part of the
+  weights (a ``Reduce_scatter_block``, the update, an ``Allgather``:
+  :mod:`.sharding`, ``updates``);
 * **start** -- each loop first checks that every process has the same model
   (weights' names, shapes, dtypes) and data (sizes, batch size, epochs...), and
   ``fit`` then broadcasts process 0's weights, optimizer state and starting
@@ -42,6 +45,7 @@ import numpy as np
 
 from descend.distribution.batch_norm import SynchronizedMoments
 from descend.distribution.metric_state import MetricState
+from descend.distribution.sharding import ShardedUpdates
 
 __all__ = ["Replicas", "raised_everywhere"]
 
@@ -59,16 +63,22 @@ class Replicas:
     ----------
     comm : mpi4py.MPI.Comm
         The communicator of the run (``MPI.COMM_WORLD``).
+    sharded_update : bool, default True
+        Whether ``fit`` may shard the optimizer's update (see :mod:`.sharding`).
 
     Attributes
     ----------
     process_index, num_processes : int
+    updates : ShardedUpdates
+        The sharded optimizer updates.
     statistics : dict
-        ``allreduce_calls``, ``allreduce_bytes`` (bytes of gradient buffers
-        reduced) and ``allreduce_seconds`` of the gradient reductions so far.
+        Calls, bytes (of the flat buffers handed to MPI) and seconds so far of the
+        gradient ``Allreduce`` (``allreduce_*``) and, for sharded updates, of the
+        gradient ``Reduce_scatter_block`` (``reduce_scatter_*``) and the weights'
+        ``Allgather`` (``allgather_*``).
     """
 
-    def __init__(self, comm: Any) -> None:
+    def __init__(self, comm: Any, sharded_update: bool = True) -> None:
         from descend.distribution.mpi import mpi_module
 
         self.MPI = mpi_module()
@@ -76,7 +86,10 @@ class Replicas:
         self.process_index = comm.Get_rank()
         self.num_processes = comm.Get_size()
         self.batch_norm = SynchronizedMoments(self)
-        self.statistics = {"allreduce_calls": 0, "allreduce_bytes": 0, "allreduce_seconds": 0.0}
+        self.statistics = {f"{what}_{unit}": 0.0 if unit == "seconds" else 0
+                           for what in ("allreduce", "reduce_scatter", "allgather")
+                           for unit in ("calls", "bytes", "seconds")}
+        self.updates = ShardedUpdates(self, enabled=sharded_update)
         self._share: float | None = None
         self._depth = 0
         self._metric_state: MetricState | None = None

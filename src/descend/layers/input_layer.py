@@ -20,9 +20,12 @@ Examples
 from __future__ import annotations
 
 import inspect
+import itertools
 from typing import Any
 
 from descend.layers.layer import Layer, shape_tuple
+
+_CREATED = itertools.count()
 
 
 class KerasTensor:
@@ -41,10 +44,16 @@ class KerasTensor:
         Position among the outputs of that call.
     call_kwargs : dict
         Extra keyword arguments of the call, replayed on real data.
+    seq : int
+        An increasing number: the order in which the symbolic calls happened.
+
+    A symbolic tensor has no values: using one as a Python bool, iterating over
+    it or converting it to an array raises (as in Keras), so that Python code
+    cannot silently take a branch or a length it would not take on data.
     """
 
     __slots__ = ("shape", "dtype", "layer", "inputs", "index", "call_kwargs", "name",
-                 "call_template")
+                 "call_template", "seq")
 
     def __init__(self, shape: tuple, dtype: str, layer: Layer, inputs: list[KerasTensor],
                  index: int = 0, call_kwargs: dict[str, Any] | None = None,
@@ -59,6 +68,7 @@ class KerasTensor:
         # (args, kwargs) with slots for ``inputs`` when the call had symbolic tensors
         # beyond its first argument (``layer(targets, logits)``); else None
         self.call_template: Any = None
+        self.seq = next(_CREATED)
 
     @property
     def ndim(self) -> int:
@@ -72,6 +82,20 @@ class KerasTensor:
     # (see :mod:`descend.layers.op_layer`).
     __array_ufunc__ = None  # ``ndarray <op> KerasTensor`` defers to the methods below
     __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            f"A symbolic KerasTensor ({self.name}, shape {self.shape}) cannot be used as a "
+            "boolean: it has no values yet. Compute the condition with descend.ops "
+            "(ops.where, ops.cond) instead of Python's if/and/or.")
+
+    def __iter__(self) -> Any:
+        raise TypeError(f"Iterating over a symbolic KerasTensor ({self.name}) is not "
+                        "supported: index it (x[:, 0]) or use descend.ops (ops.unstack).")
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        raise TypeError(f"A symbolic KerasTensor ({self.name}) has no values to convert to "
+                        "a NumPy array; call the model on data instead.")
 
     def _op(self, name: str, *args: Any) -> Any:
         from descend import ops

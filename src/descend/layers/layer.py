@@ -423,7 +423,8 @@ class Layer:
             out = self.call(inputs, *args, **kwargs)
         else:
             out = _masks.call_with_masks(self, inputs, self.call, kwargs, args)
-        self._called = True
+        if not self._called:  # set once: Layer.__setattr__ costs a microsecond per call
+            self._called = True
         if self.activity_regularizer is not None:
             add_activity_losses(self, out)
         if hooked is not None:

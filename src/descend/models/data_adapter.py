@@ -62,6 +62,11 @@ def _is_nested_numbers(value: Any) -> bool:
 
 def prepare_inputs(x: Any, what: str = "x") -> list[np.ndarray]:
     """Validate model inputs: numeric, finite, non-empty; floats converted to floatx."""
+    if type(x) is np.ndarray and x.ndim and x.shape[0] and x.dtype == config.floatx():
+        # the common case (one plain array of floatx, e.g. predict at batch 1): the loop
+        # below would only check it for NaN and infinity
+        check_finite(x, what)
+        return [x]
     if x is None:
         raise ValueError(f"`{what}` is required, received None.")
     arrays = []
@@ -129,18 +134,19 @@ def check_finite(arr: np.ndarray, what: str) -> None:
     """Raise ``ValueError`` if ``arr`` holds NaN or infinity, saying where."""
     if arr.dtype.kind != "f":
         return
-    # NaN and inf propagate through a sum: no full-size boolean mask needed. A large
-    # array is summed in its own dtype (a float64 sum of float32 data costs a conversion
-    # pass: docs/benchmarks.md); if that overflows on large finite values, the exact check
-    # below decides. A small one is summed in float64, which cannot overflow here and
-    # needs no np.errstate (whose cost would dominate).
+    # A small array: count the finite values (two quick calls, no conversion, no floating
+    # point warnings). A large one: NaN and inf propagate through a sum, so no full-size
+    # boolean mask is needed; it is summed in its own dtype (a float64 sum of float32 data
+    # costs a conversion pass: docs/benchmarks.md) and if that overflows on large finite
+    # values, the exact check below decides.
     if arr.size <= 4096:
-        total = np.add.reduce(arr, axis=None, dtype=np.float64)
+        if np.count_nonzero(np.isfinite(arr)) == arr.size:
+            return
     else:
         with np.errstate(over="ignore", invalid="ignore"):
             total = np.add.reduce(arr, axis=None)
-    if np.isfinite(total):
-        return
+        if np.isfinite(total):
+            return
     if not np.isfinite(arr).all():
         bad = ~np.isfinite(arr)
         first = tuple(int(i) for i in np.argwhere(bad)[0])

@@ -19,7 +19,7 @@ from descend.callbacks import CallbackList
 from descend.layers import tracking
 from descend.layers.layer import Layer
 from descend.models import data_adapter as data
-from descend.models import data_sources, heap, training
+from descend.models import data_sources, heap, inference, tracing, training
 from descend.models._stateful import kept_states as _kept_states
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics
 from descend.models.plan import PlannedModel
@@ -109,9 +109,12 @@ class Model(Trainer, PlannedModel, Layer):
         """The forward pass on prepared arrays; returns one tensor per output.
 
         A subclassed model runs its own ``call`` (through ``__call__``, which
-        builds it on the first batch); Sequential and functional models
-        override this with their execution plans.
+        builds it on the first batch), then the plan traced from it where that
+        is safe (:mod:`descend.models.tracing`); Sequential and functional
+        models override this with their execution plans.
         """
+        if tracing.plan_for(self, xs, training) is not None:
+            return self._plan_forward(xs, training)
         out = self(self._input_structure(xs), training=training)
         if isinstance(out, dict):
             self._output_names = sorted(out)
@@ -218,8 +221,8 @@ class Model(Trainer, PlannedModel, Layer):
             return self._predict_arrays(xs)
         self._clear_losses()  # a layer's add_loss values of the last call are replaced
         with no_grad():
-            if self._execution_plan() is None:  # a subclassed model: its own call
-                return [t.data for t in self._checked_forward(xs)]
+            if type(self)._forward is Model._forward and tracing.plan_for(self, xs) is None:
+                return [t.data for t in self._checked_forward(xs)]  # its own call
             return self._plan_infer(xs)
 
     # ------------------------------------------------------------------ fit
@@ -444,15 +447,24 @@ class Model(Trainer, PlannedModel, Layer):
         -------
         ndarray, or list of arrays for several outputs
         """
+        if type(x) is np.ndarray and not callbacks and steps is None and (
+                batch_size is None or type(batch_size) is int and batch_size > 0) and (
+                type(verbose) is int and 0 <= verbose <= 2
+                or type(verbose) is str and verbose == "auto"):
+            outs = inference.outputs(self, x, batch_size or 32)  # one array, one batch
+            if outs is not None:
+                return outs[0] if len(outs) == 1 else outs
         verbose = _verbose(verbose)
         batch_size = data.check_batch_size(batch_size) or 32
         steps = data.check_steps(steps)
-        if data_sources.is_batch_source(x):
+        if type(x) is not np.ndarray and data_sources.is_batch_source(x):
+            # (a plain array is neither a dataset nor a generator)
             outs = data_sources.predict(self, x, steps=steps, batch_size=batch_size,
                                         callbacks=callbacks, verbose=verbose)
             return outs[0] if len(outs) == 1 else outs
         xs = self._prepare_x(x)
-        data.check_lengths(xs, None)
+        if len(xs) > 1:
+            data.check_lengths(xs, None)
         if steps is not None:
             xs = [a[: steps * batch_size] for a in xs]
         self._ensure_built(xs)
@@ -461,6 +473,7 @@ class Model(Trainer, PlannedModel, Layer):
             # one batch, no callbacks: a single checked forward pass, nothing else
             threads.use_for(self, n)
             outs = self._infer_arrays(xs)
+            inference.remember(self, x, xs)
             return outs[0] if len(outs) == 1 else outs
         with _kept_states(self) as rows:  # shape errors name the layer before any batch
             self._infer_arrays([a[:rows] for a in xs])
@@ -504,11 +517,14 @@ class Model(Trainer, PlannedModel, Layer):
 
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for one batch, as NumPy arrays (no batching, no callbacks)."""
-        xs = self._prepare_x(x)
-        self._ensure_built(xs)
         heap.retain_freed_memory()
-        threads.use_for(self, len(xs[0]))
-        outs = self._infer_arrays(xs)
+        outs = inference.outputs(self, x, None) if type(x) is np.ndarray else None
+        if outs is None:
+            xs = self._prepare_x(x)
+            self._ensure_built(xs)
+            threads.use_for(self, len(xs[0]))
+            outs = self._infer_arrays(xs)
+            inference.remember(self, x, xs)
         return outs[0] if len(outs) == 1 else outs
 
     def _batch_result(self, return_dict: bool) -> Any:

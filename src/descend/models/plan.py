@@ -51,12 +51,14 @@ ExecutionPlan(fused=False, steps=[Call(hidden), Call(probabilities)])
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from descend import config
 from descend.autograd import Tensor, ops
+from descend.autograd.ops._fused_activation import activate_
 from descend.autograd.ops.nn import dense_forward
 from descend.layers import _masks, hooks
 from descend.layers._templates import _fill
@@ -146,6 +148,11 @@ class _Call:
 
     __slots__ = ("node", "model", "dense")
 
+    @property
+    def pure(self) -> bool:
+        """Whether :meth:`infer` computes on arrays alone (a plain dense layer)."""
+        return self.dense is not None
+
     def __init__(self, node: Node, arrays: bool) -> None:
         layer = node.layer
         self.node = node
@@ -207,6 +214,7 @@ class _DenseChain:
     """Consecutive dense layers, each feeding only the next: one ``DenseStack`` node."""
 
     __slots__ = ("layers", "params", "source", "target")
+    pure = True  # infer computes on arrays alone
 
     def __init__(self, nodes: list[Node]) -> None:
         self.layers = [node.layer for node in nodes]
@@ -228,18 +236,40 @@ class _DenseChain:
         values[self.target] = out
 
     def infer(self, values: list[Any]) -> None:
-        x = values[self.source]
-        for layer, (kernel, bias, activation) in zip(self.layers, self.params, strict=True):
-            if x.ndim < 2 or x.shape[-1] != kernel.shape[0]:
-                layer._check_input(x)
+        values[self.target] = self.apply(values[self.source])
+
+    def apply(self, x: np.ndarray, check: bool = True, screen: bool = False
+              ) -> np.ndarray | None:
+        """The chain on an array. Only the first layer's input needs a check (``check``):
+        each other layer reads the output of the one before it, which it was built for.
+
+        With ``screen``, None when ``x`` may hold NaN or infinity (the caller checks ``x``
+        itself then). Such a value makes every entry of its row of ``x @ kernel + bias``
+        NaN or infinite (a product with it is NaN or infinite, even with a zero weight,
+        and no sum turns that finite again), so one entry per row tells: where they are
+        all finite, so is ``x``. Overflow or non-finite weights may give a false alarm.
+        """
+        if check and (x.ndim < 2 or x.shape[-1] != self.params[0][0].shape[0]):
+            self.layers[0]._check_input(x)
+        params = self.params
+        if screen:
+            kernel, bias, activation = params[0]
+            z = dense_forward(x, kernel.data, None if bias is None else bias.data, "linear")
+            if not (math.isfinite(z.item(0)) if z.shape[0] == 1 and z.ndim == 2 else
+                    np.isfinite(z[..., 0]).all()):
+                return None
+            x = activate_(z, activation)
+            params = params[1:]
+        for kernel, bias, activation in params:
             x = dense_forward(x, kernel.data, None if bias is None else bias.data, activation)
-        values[self.target] = x
+        return x
 
 
 class _ConvReluPool:
     """A ReLU convolution then max pooling, run as convolution, pooling, ReLU."""
 
     __slots__ = ("conv", "pool", "source", "target")
+    pure = False  # infer runs the layers on Tensors (under the caller's no_grad)
 
     def __init__(self, conv: Node, pool: Node) -> None:
         self.conv, self.pool = conv.layer, pool.layer
@@ -288,6 +318,9 @@ class ExecutionPlan:
         ``descend.config.fusion()`` when the plan was made.
     steps : list
         What runs, in order (``repr`` shows them).
+    pure : bool
+        Whether :meth:`infer` computes on NumPy arrays alone, creating no Tensor
+        (dense layers only): it then needs no ``no_grad`` around it.
     """
 
     def __init__(self, nodes: list[Node], n_inputs: int, n_slots: int,
@@ -300,6 +333,11 @@ class ExecutionPlan:
         self.arrays = self.fused and not any(_masks.makes_or_reads_masks(n.layer)
                                                    for n in nodes)
         self.steps = self._cut(nodes) if self.fused else [_Call(n, False) for n in nodes]
+        self.pure = self.arrays and all(step.pure for step in self.steps)
+        only = self.steps[0] if len(self.steps) == 1 else None
+        # the whole model one chain of dense layers from its input to its output (an MLP)
+        self._chain = only if isinstance(only, _DenseChain) and n_inputs == 1 and \
+            only.source == 0 and output_slots == [only.target] else None
 
     def __repr__(self) -> str:
         return f"ExecutionPlan(fused={self.fused}, steps={self.steps})"
@@ -388,6 +426,20 @@ class ExecutionPlan:
             step.infer(values)
         return [values[s] for s in self.output_slots]
 
+    def infer_array(self, x: np.ndarray, screen: bool = False) -> list[np.ndarray] | None:
+        """``infer([x])`` for a :attr:`pure` plan with one input; no ``no_grad`` needed.
+
+        For ``x`` of a shape that ``infer`` accepted before (the caller knows). With
+        ``screen``, None when ``x`` may hold NaN or infinity: the caller checks it then
+        (:meth:`_DenseChain.apply` tells at almost no cost; other plans check ``x``).
+        """
+        if self._chain is not None:
+            out = self._chain.apply(x, False, screen)
+            return None if out is None else [out]
+        if screen and not np.isfinite(x).all():
+            return None
+        return self.infer([x])
+
 
 def _pack(items: list[Any]) -> Any:
     """A model's inputs or outputs as its hooks see them: one Tensor, or a list."""
@@ -410,7 +462,8 @@ class PlannedModel:
     def _plan_nodes(self) -> Any:
         """``(nodes, n_inputs, n_slots, output_slots)`` for :class:`ExecutionPlan`, or None.
 
-        None for a subclassed model: its forward pass is its own ``call``.
+        None for a subclassed model: its forward pass is its own ``call``, and
+        its plan is traced from it (:mod:`descend.models.tracing`).
         """
         return None
 

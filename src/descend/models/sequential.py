@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from descend import config
 from descend.autograd import Tensor
 from descend.layers.input_layer import InputLayer, KerasTensor
 from descend.layers.layer import Layer
@@ -271,7 +272,16 @@ class Sequential(Model):
 
     # ----------------------------------------------------------------- call
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
-        """Feed ``inputs`` through every layer in order (checked path)."""
+        """Feed ``inputs`` through every layer in order, each layer's input checked.
+
+        With fusion on, a Tensor runs through the model's execution plan
+        (:mod:`descend.models.plan`), as in ``fit``: a run of plain Dense layers
+        is one graph node. Otherwise each layer is called in turn.
+        """
+        if type(inputs) is Tensor and self.built and config._FUSION:
+            plan = self._execution_plan()
+            if plan is not None:
+                return plan.forward([inputs], bool(training), True)[0]
         out = inputs
         for layer in self._layers:
             out = layer(out, training=training)

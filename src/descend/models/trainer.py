@@ -60,6 +60,7 @@ from descend import optimizers as optimizers_module
 from descend.autograd import Tensor, no_grad
 from descend.layers import call_context
 from descend.models import data_adapter as data
+from descend.models import tracing
 from descend.models.compile_utils import CompiledLoss, CompiledMetrics, output_masks
 from descend.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
@@ -422,9 +423,10 @@ class Trainer:
         layers that may ``add_loss``)."""
         if self.losses:
             return True
+        own_call_adds_none = tracing.call_adds_no_losses(self)  # read from its source
         return any(not type(layer).__module__.startswith("descend.")
                    or layer.activity_regularizer is not None
-                   for layer in self._flatten_layers())
+                   for layer in self._flatten_layers(include_self=not own_call_adds_none))
 
     def _constraints(self) -> list[tuple[Any, Any]]:
         """(variable, constraint) pairs recorded by ``add_weight``, applied after each step."""

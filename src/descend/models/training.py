@@ -64,6 +64,18 @@ def _guarded() -> Any:
     return contextlib.nullcontext() if replicas is None else replicas.guard()
 
 
+def _updates(replicas: Any, model: Any, batch_hooks: bool) -> Any:
+    """Data-parallel: a context in which the optimizer's updates may be shared among the
+    processes (:mod:`descend.distribution.sharding`) -- when nothing runs between two steps
+    that could look at the optimizer state (no batch hook, the built-in ``train_step``);
+    the state is whole again when it ends."""
+    if replicas is None:
+        return contextlib.nullcontext()
+    from descend.models.trainer import _overrides  # trainer imports this module
+
+    return replicas.updates.during(not batch_hooks and not _overrides(model, "train_step"))
+
+
 def _logs_reader(model: Any, replicas: Any) -> Any:
     """``model._current_logs``, or, data-parallel, the logs of the whole global batch."""
     if replicas is None:
@@ -173,14 +185,15 @@ def _fit_loop(
             epoch_batches = iter(batches)
         else:
             epoch_batches = map(replicas.shard_batch, batches)
-        for step, (bx, by, bsw) in enumerate(epoch_batches):
-            if batch_hooks:
-                cbs.on_train_batch_begin(step)
-            train_step(bx, by, bsw)
-            if batch_hooks:
-                cbs.on_train_batch_end(step, current_logs())
-            if model.stop_training or (n_steps is not None and step + 1 >= n_steps):
-                break
+        with _updates(replicas, model, batch_hooks):
+            for step, (bx, by, bsw) in enumerate(epoch_batches):
+                if batch_hooks:
+                    cbs.on_train_batch_begin(step)
+                train_step(bx, by, bsw)
+                if batch_hooks:
+                    cbs.on_train_batch_end(step, current_logs())
+                if model.stop_training or (n_steps is not None and step + 1 >= n_steps):
+                    break
         del epoch_batches  # a PyDataset's on_epoch_end runs here, before validation
         logs = current_logs()
         if validation is not None and should_validate(epoch, validation_freq):

@@ -30,6 +30,7 @@ array([0.001, 0.   , 0.   , 0.   ], dtype=float32)
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Iterable, Sequence
@@ -68,6 +69,32 @@ def flush_below(array: np.ndarray, threshold: float, group: Group, signed: bool)
     else:
         np.less(array, threshold, out=mask)
     np.putmask(array, mask, 0)
+
+
+@functools.cache
+def declares_elementwise_rule(cls: type) -> bool:
+    """Whether ``cls``'s update rule is elementwise: the class that sets ``elementwise_rule =
+    True`` also provides (itself or above it) the ``_update_flat``, ``_flush_tiny`` and
+    ``_prepare_step`` in force, so a subclass that replaces one of them is not trusted.
+
+    Examples
+    --------
+    >>> from descend.optimizers import Adam, AdamW, Lamb
+    >>> declares_elementwise_rule(AdamW), declares_elementwise_rule(Lamb)
+    (True, False)
+    >>> class MyAdam(Adam):
+    ...     def _update_flat(self, group, learning_rate, step): ...
+    >>> declares_elementwise_rule(MyAdam)
+    False
+    """
+    declaring = next((c for c in cls.__mro__ if "elementwise_rule" in vars(c)), None)
+    if declaring is None or not vars(declaring)["elementwise_rule"]:
+        return False
+    for name in ("_update_flat", "_flush_tiny", "_prepare_step"):
+        owner = next(c for c in cls.__mro__ if name in vars(c))
+        if owner not in declaring.__mro__:
+            return False
+    return True
 
 
 def _grad_array(grad: Any) -> np.ndarray:
@@ -126,6 +153,22 @@ class UpdatePipeline:
             f"{type(self).__name__} must implement update_step(gradient, variable, "
             "learning_rate)."
         )
+
+    elementwise_rule: bool = False
+    """Whether :meth:`_update_flat` and :meth:`_flush_tiny` compute every element of the flat
+    arrays from the same element of the others alone (Adam, SGD...: True), so that they
+    may run on any contiguous part of a group -- what a data-parallel ``fit`` does to share
+    the update among its processes (:mod:`descend.distribution.sharding`). Per-variable
+    rules (LAMB, Adafactor, Muon) leave it False."""
+
+    def _shardable(self) -> bool:
+        """Whether this step's update may run on parts of the flat groups: an elementwise
+        rule (:func:`declares_elementwise_rule`), the flat path, and no option that needs a
+        whole variable or the whole gradient (``clipnorm``, ``global_clipnorm``, gradient
+        accumulation)."""
+        return (self.flat_update and not self.clipnorm and not self.global_clipnorm
+                and not self.gradient_accumulation_steps
+                and declares_elementwise_rule(type(self)))
 
     def _slot(self, variable: Any, name: str) -> np.ndarray:
         """The state array ``name`` of ``variable`` (a live view, shaped like it)."""
@@ -312,8 +355,12 @@ class UpdatePipeline:
             for segment in skipped:
                 segment.grad.fill(0)
         replicas = _distributed.replicas()
+        whole = groups  # the groups whose weights the update changes
         if replicas is not None:  # data-parallel: the whole global batch's gradients
-            replicas.reduce_gradients([group.grads for group in groups])
+            if replicas.updates.active and not skipped and self._shardable():
+                groups = replicas.updates.reduce_scatter(self)  # this process's part only
+            else:
+                replicas.reduce_gradients([group.grads for group in groups])
         if self.loss_scale_factor is not None:
             for group in groups:
                 np.divide(group.grads, self.loss_scale_factor, out=group.grads)
@@ -345,8 +392,10 @@ class UpdatePipeline:
             if (self._iterations + 1) % FLUSH_INTERVAL == 0:
                 for group in groups:
                     self._flush_tiny(group, step)
+        if groups is not whole:  # sharded: every process's part of the new weights
+            replicas.updates.allgather_values(self)
         if self.use_ema:
-            self._update_moving_average(groups)
+            self._update_moving_average(whole)
         self._iterations += 1
 
     def _clip_gradients(self, groups: list[Group]) -> None:

@@ -51,6 +51,7 @@ class Adadelta(Optimizer):
     """
 
     _default_name = "adadelta"
+    elementwise_rule = True  # the update may run on a part of the flat buffers
 
     def __init__(
         self,

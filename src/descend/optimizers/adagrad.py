@@ -50,6 +50,7 @@ class Adagrad(Optimizer):
     """
 
     _default_name = "adagrad"
+    elementwise_rule = True  # the update may run on a part of the flat buffers
 
     def __init__(
         self,

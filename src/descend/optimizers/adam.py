@@ -101,6 +101,7 @@ class Adam(Optimizer):
     """
 
     _default_name = "adam"
+    elementwise_rule = True  # the update may run on a part of the flat buffers
 
     def __init__(
         self,

@@ -55,6 +55,7 @@ class Adamax(Optimizer):
     """
 
     _default_name = "adamax"
+    elementwise_rule = True  # the update may run on a part of the flat buffers
 
     def __init__(
         self,

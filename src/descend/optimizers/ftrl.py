@@ -58,6 +58,7 @@ class Ftrl(Optimizer):
     """
 
     _default_name = "ftrl"
+    elementwise_rule = True  # the update may run on a part of the flat buffers
 
     def __init__(self, learning_rate: Any = 0.001, learning_rate_power: float = -0.5,
                  initial_accumulator_value: float = 0.1, l1_regularization_strength: float = 0.0,

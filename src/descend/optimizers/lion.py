@@ -50,6 +50,7 @@ class Lion(Optimizer):
     """
 
     _default_name = "lion"
+    elementwise_rule = True  # the update may run on a part of the flat buffers
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.99,
                  name: str | None = None, **kwargs: Any) -> None:

@@ -59,6 +59,7 @@ class Nadam(Optimizer):
     """
 
     _default_name = "nadam"
+    elementwise_rule = True  # the update may run on a part of the flat buffers
 
     def __init__(
         self,

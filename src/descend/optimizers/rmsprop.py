@@ -60,6 +60,7 @@ class RMSprop(Optimizer):
     """
 
     _default_name = "rmsprop"
+    elementwise_rule = True  # the update may run on a part of the flat buffers
 
     def __init__(
         self,

@@ -55,6 +55,7 @@ class SGD(Optimizer):
     """
 
     _default_name = "SGD"
+    elementwise_rule = True  # the update may run on a part of the flat buffers
 
     def __init__(
         self,
