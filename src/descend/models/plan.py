@@ -60,6 +60,7 @@ from descend.autograd import Tensor, ops
 from descend.autograd.ops.nn import dense_forward
 from descend.layers import _masks, hooks
 from descend.layers._templates import _fill
+from descend.models.array_step import ArrayTrainStep
 
 __all__ = ["ExecutionPlan", "Node", "PlannedModel"]
 
@@ -300,6 +301,7 @@ class ExecutionPlan:
         self.arrays = self.fused and not any(_masks.makes_or_reads_masks(n.layer)
                                                    for n in nodes)
         self.steps = self._cut(nodes) if self.fused else [_Call(n, False) for n in nodes]
+        self._training: tuple | None = None  # (loss, optimizer, its loss, array step or None)
 
     def __repr__(self) -> str:
         return f"ExecutionPlan(fused={self.fused}, steps={self.steps})"
@@ -378,6 +380,54 @@ class ExecutionPlan:
             step.run(values, training, checked)
         return [values[s] for s in self.output_slots]
 
+    def array_train_step(self, compiled_loss: Any, optimizer: Any) -> ArrayTrainStep | None:
+        """A training step on plain arrays (:mod:`descend.models.array_step`), or None.
+
+        Offered when the plan is exactly one chain of fused dense layers (a
+        ``DenseChain``, or one fused ``Dense`` layer) from the model's one input to
+        its one output, and ``compiled_loss`` is built with one loss of weight 1
+        that describes itself with a fused primitive (``loss.fusion_spec()``,
+        :mod:`descend.losses.fusion`), and ``optimizer`` has no loss scaling. Made
+        once per loss and optimizer, kept with the plan. The trainer asks only for
+        steps that add nothing to the loss and its update (no sample weights,
+        regularizers, ``add_loss``, constraints; see ``Trainer.make_train_function``).
+        """
+        cached = self._training
+        if cached is not None and cached[0] is compiled_loss and cached[1] is optimizer and \
+                cached[2] is compiled_loss.losses[0]:
+            return cached[3]
+        step = self._make_array_train_step(compiled_loss, optimizer)
+        self._training = (compiled_loss, optimizer,
+                          compiled_loss.losses[0] if compiled_loss.losses else None, step)
+        return step
+
+    def _make_array_train_step(self, compiled_loss: Any, optimizer: Any) -> Any:
+        if not self.arrays or self.n_inputs != 1 or len(self.output_slots) != 1 or \
+                len(self.steps) != 1:
+            return None
+        step = self.steps[0]
+        if isinstance(step, _DenseChain):
+            params = step.params
+            source, target = step.source, step.target
+        elif isinstance(step, _Call) and step.dense is not None:
+            _, kernel, bias, activation = step.dense
+            params = [(kernel, bias, activation)]
+            source, target = step.node.inputs[0], step.node.outputs[0][1]
+        else:
+            return None
+        if source != 0 or target != self.output_slots[0]:
+            return None
+        weights = [w for kernel, bias, _ in params for w in (kernel, bias) if w is not None]
+        if len({id(w) for w in weights}) != len(weights):  # a variable used twice
+            return None
+        if not compiled_loss.built or len(compiled_loss.losses) != 1 or \
+                compiled_loss.losses[0] is None or compiled_loss.weights != [1.0]:
+            return None
+        spec = getattr(compiled_loss.losses[0], "fusion_spec", lambda: None)()
+        if spec is None or getattr(optimizer, "loss_scale_factor", None) is not None:
+            return None
+        return ArrayTrainStep(list(params), spec, optimizer)
+
     def infer(self, xs: list[np.ndarray]) -> list[np.ndarray]:
         """The outputs as arrays (``predict``; the caller holds ``no_grad``), inputs checked."""
         if not self.arrays:
@@ -445,6 +495,20 @@ class PlannedModel:
         inputs = hooked.before(self, _pack([_tensor(x) for x in xs]))
         outputs = plan.forward(_unpack(inputs), training, checked)
         return _unpack(hooked.after(self, inputs, _pack(outputs)))
+
+    def _plan_train_step(self) -> Any:
+        """The plan's array training step for the compiled loss and optimizer, or None.
+
+        None for a model with its own forward hooks (they must see Tensors), a
+        model without a plan (subclassed), or a plan that offers none
+        (:meth:`ExecutionPlan.array_train_step`).
+        """
+        if self._hooks is not None or self.compiled_loss is None:
+            return None
+        plan = self._execution_plan()
+        if plan is None:
+            return None
+        return plan.array_train_step(self.compiled_loss, self.optimizer)
 
     def _plan_infer(self, xs: list[np.ndarray]) -> list[np.ndarray]:
         """The plan's array path (caller holds ``no_grad``), with the model's own hooks."""
