@@ -310,7 +310,6 @@ class Loss:
     Examples
     --------
     >>> from descend.autograd import Tensor, ops
-from descend.losses.fusion import FUSED
     >>> class MeanFourth(Loss):
     ...     def call(self, y_true, y_pred):
     ...         return ops.mean((y_pred - y_true) ** 4, axis=-1)
@@ -440,7 +439,6 @@ class LossFunctionWrapper(Loss):
     Examples
     --------
     >>> from descend.autograd import Tensor, ops
-from descend.losses.fusion import FUSED
     >>> def squared(y_true, y_pred):
     ...     return ops.mean((y_pred - y_true) ** 2, axis=-1)
     >>> loss = LossFunctionWrapper(squared)

@@ -12,7 +12,7 @@ changes: the model's layers (``Sequential.add``/``pop``), a layer's
 Layer by layer through each layer's ``call`` is always correct: that is the
 reference path, and the only one with fusion off. With fusion on, the plan
 uses what layers say about themselves (:meth:`~descend.layers.Layer.fusion_spec`,
-see :mod:`descend.layers.fusion`) for three rewrites that give the same numbers
+see :mod:`descend.layers.fusion`) for rewrites that give the same numbers
 with less work:
 
 * **A chain of dense layers** (two or more, each feeding only the next) runs
@@ -27,6 +27,10 @@ with less work:
 * **Inference on plain arrays** (``predict``): dense layers compute on NumPy
   arrays without creating Tensors or graph nodes; other layers run their
   ``call`` under ``no_grad``.
+* **Training on plain arrays**: a model that is one dense chain, with a
+  built-in loss that names its engine primitive (``loss.fusion_spec()``),
+  trains through the same kernels without recording a graph
+  (:meth:`ExecutionPlan.array_train_step`, :mod:`descend.models.array_step`).
 
 A layer with forward hooks (:mod:`descend.layers.hooks`) is never fused with
 its neighbours and always runs through its ``call``, so its hooks see its own
