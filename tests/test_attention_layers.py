@@ -226,9 +226,10 @@ def test_mha_matches_formula_with_masks(use_bias, f64):
     want, want_scores = mha_ref(mha.get_weights(), Q, V, K, 2, 3, mask, use_bias)
     np.testing.assert_allclose(out.data, want, atol=1e-10)
     np.testing.assert_allclose(scores.data, want_scores, atol=1e-12)
-    # query mask: rows of masked queries are hidden from every key
+    # query mask: a masked query attends to nothing (zero weights, as Keras's Softmax layer)
     _, s = mha(Q, V, K, query_mask=QM, return_attention_scores=True)
-    np.testing.assert_allclose(s.data[0, :, 2], 1 / 5, atol=1e-12)
+    assert not QM[0, 2]
+    np.testing.assert_array_equal(s.data[0, :, 2], 0.0)
 
 
 def test_mha_attention_axes_2d(f64):

@@ -24,34 +24,14 @@ MODULE_PATH = re.compile(r"descend(\.\w+)+")
 #: Upward imports that remain, each with why. An entry that is no longer needed fails the test,
 #: so that it is deleted as soon as the import goes.
 ALLOWED: dict[tuple[str, str], str] = {
-    # Being removed in the same round by the work on hooks and the execution plan (issue:
-    # "no lower-floor code names explain"): Model.check_gradients reaches up to explain.
+    # Model.check_gradients is a convenience method on the model for learners; the check itself
+    # belongs with the other tools that look inside a model (probes, formatting) in explain.
     ("descend.models.model", "descend.explain.gradients"):
         "Model.check_gradients delegates to explain's gradient check",
     # Keras's Model.export(format="onnx") is a method of the model, while the ONNX exporter is
-    # an optional extra on the interfaces floor, imported when export runs. Removing it needs
-    # the exporter to register itself with the model (as ops/_dispatch does for symbolic calls).
+    # an optional extra on the interfaces floor, imported when export runs.
     ("descend.models.model", "descend.export"):
         "Model.export delegates to the ONNX exporter",
-    # Keras's layer API builds nested models: ``layers.deserialize`` and a layer call inside a
-    # functional or Sequential model must know the model classes. Removing it needs the models
-    # to register their classes with the building floor (descend.registry) and Layer to ask a
-    # property instead of isinstance(Model).
-    ("descend.layers._calling", "descend.models.model"):
-        "a layer called inside a model asks whether its parent is a model",
-    ("descend.layers._calling", "descend.models.functional"):
-        "a sublayer built inside a Functional/Sequential call is adopted by it",
-    ("descend.layers._calling", "descend.models.sequential"):
-        "a sublayer built inside a Functional/Sequential call is adopted by it",
-    ("descend.layers.serialization", "descend.models"):
-        "layers.deserialize rebuilds nested Sequential/Functional models",
-    # Keras's generic serialize_keras_object (in saving) for values a layer config holds that
-    # no building-floor family knows (a schedule, a model, an arbitrary registered object).
-    # Removing it needs the families to register their serializers in descend.registry.
-    ("descend.layers.serialization", "descend.saving.serialization_lib"):
-        "layer configs may hold any Keras object",
-    ("descend.layers.lambda_layer", "descend.saving.serialization_lib"):
-        "a Lambda's function may be any registered Keras object",
 }
 
 

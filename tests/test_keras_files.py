@@ -190,11 +190,12 @@ def test_lambda_and_missing_layer_classes_are_refused(tmp_path) -> None:
         descend.models.load_model(lam)
     with pytest.raises(ValueError, match="code|Lambda"):
         descend.models.load_model(lam, safe_mode=False)
-    lstm = _rewrite(src, tmp_path / "lstm.keras",
-                    config=lambda c: _set_class(_set_class(c, 1, "ConvLSTM2D"), 2, "ConvLSTM1D"))
+    missing = _rewrite(src, tmp_path / "missing.keras",
+                       config=lambda c: _set_class(_set_class(c, 1, "Solarization"), 2,
+                                                   "RandAugment"))
     with pytest.raises(ValueError,
-                       match=r"\['ConvLSTM1D', 'ConvLSTM2D'\].*descend does not have them"):
-        descend.models.load_model(lstm)
+                       match=r"\['RandAugment', 'Solarization'\].*descend does not have them"):
+        descend.models.load_model(missing)
 
 
 def test_keras_features_descend_lacks_are_refused_by_name(tmp_path) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from descend import _plugins
 from descend import config as config
 from descend._version import __version__ as __version__
 from descend.autograd import Tensor as Tensor
@@ -45,6 +46,30 @@ def _initializer_by_name(name: str) -> Any:
 
 # the engine's Variable resolves Keras names of initializers through the building floor
 _set_initializer_by_name(_initializer_by_name)
+
+
+def _serialize_keras_object(value: Any) -> Any:
+    from descend.saving.serialization_lib import serialize_keras_object
+
+    return serialize_keras_object(value)
+
+
+def _deserialize_keras_object(config: Any, custom_objects: Any = None) -> Any:
+    from descend.saving.serialization_lib import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects)
+
+
+def _model_classes() -> dict[str, type]:
+    from descend import models
+
+    return {"Model": models.Model, "Sequential": models.Sequential,
+            "Functional": models.Functional}
+
+
+# the building floor reaches the training floor only through these slots
+_plugins.plug(serialize=_serialize_keras_object, deserialize=_deserialize_keras_object,
+              model_classes=_model_classes)
 
 
 def version() -> str:

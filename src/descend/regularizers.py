@@ -1,4 +1,4 @@
-"""Weight regularizers with Keras names: L1, L2 and L1L2 penalties.
+"""Weight regularizers with Keras names: L1, L2, L1L2 and OrthogonalRegularizer penalties.
 
 A regularizer is called on a weight tensor and returns a scalar
 :class:`~descend.autograd.Tensor` built from engine operations, so its gradient
@@ -22,11 +22,15 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from descend.autograd import Tensor, ops
+from descend.ops import normalize
 from descend.registry import Family
 
 __all__ = [
-    "L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize",
+    "L1", "L1L2", "L2", "OrthogonalRegularizer", "Regularizer", "deserialize", "get", "l1",
+    "l1_l2", "l2", "orthogonal_regularizer", "serialize",
 ]
 
 
@@ -161,12 +165,69 @@ class L1L2(Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
 
+class OrthogonalRegularizer(Regularizer):
+    """Push the rows (or columns) of a 2-D weight towards being orthogonal.
+
+    With each row ``r_i`` scaled to unit length (``descend.ops.normalize``), the penalty is
+    ``factor * 0.5 * sum_{i != j} |r_i . r_j| / (n (n - 1) / 2)``: the mean absolute cosine
+    between pairs of the ``n`` rows, times ``factor`` (Keras's formula; ``mode="columns"``
+    uses the columns).
+
+    Parameters
+    ----------
+    factor : float, default 0.01
+        Non-negative factor.
+    mode : {"rows", "columns"}, default "rows"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.autograd import Tensor
+    >>> round(OrthogonalRegularizer(1.0)(Tensor(np.eye(3))).item(), 6)
+    0.0
+    >>> round(OrthogonalRegularizer(1.0)(Tensor([[1.0, 0.0], [1.0, 1.0]])).item(), 4)
+    0.7071
+    """
+
+    def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
+        self.factor = _factor(factor, "factor", "OrthogonalRegularizer")
+        if mode not in ("rows", "columns"):
+            raise ValueError(
+                "OrthogonalRegularizer: invalid value for argument `mode`, expected 'rows' or "
+                f"'columns', received mode={mode!r}."
+            )
+        self.mode = mode
+
+    def __call__(self, x: Tensor) -> Tensor:
+        x = ops.as_tensor(x)
+        if x.ndim != 2:
+            raise ValueError(
+                "OrthogonalRegularizer: the weight must have rank 2 (e.g. a Dense kernel), "
+                f"received shape {tuple(x.shape)}."
+            )
+        if self.mode == "rows":
+            unit = normalize(x, axis=1)
+            product, size = ops.matmul(unit, ops.transpose(unit)), x.shape[0]
+        else:
+            unit = normalize(x, axis=0)
+            product, size = ops.matmul(ops.transpose(unit), unit), x.shape[1]
+        off_diagonal = product * (1.0 - np.eye(size, dtype=x.dtype))
+        pairs = size * (size - 1.0) / 2.0
+        return ops.sum(ops.abs(off_diagonal)) * (self.factor * 0.5 / pairs)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"factor": self.factor, "mode": self.mode}
+
+
 # Keras's lower-case names for the classes (``regularizers.l2(0.001)``).
 l1 = L1
 l2 = L2
 l1_l2 = L1L2
+orthogonal_regularizer = OrthogonalRegularizer
 
-_TABLE: dict[str, Any] = {"L1": L1, "L2": L2, "L1L2": L1L2, "l1": L1, "l2": L2, "l1_l2": L1L2}
+_TABLE: dict[str, Any] = {"L1": L1, "L2": L2, "L1L2": L1L2, "l1": L1, "l2": L2, "l1_l2": L1L2,
+                          "OrthogonalRegularizer": OrthogonalRegularizer,
+                          "orthogonal_regularizer": OrthogonalRegularizer}
 _HELP = "Pass 'l1', 'l2', 'l1_l2', a config dict, a Regularizer or a function of the weight."
 
 

@@ -29,6 +29,7 @@ from descend.layers.einsum_dense import EinsumDense
 from descend.layers.embedding import Embedding
 from descend.layers.flatten import Flatten
 from descend.layers.group_normalization import GroupNormalization
+from descend.layers.group_query_attention import GroupQueryAttention
 from descend.layers.identity import Identity
 from descend.layers.input_layer import Input, InputLayer, KerasTensor
 from descend.layers.input_spec import InputSpec
@@ -100,6 +101,9 @@ from descend.layers.rnn import (
     LSTM,
     RNN,
     Bidirectional,
+    ConvLSTM1D,
+    ConvLSTM2D,
+    ConvLSTM3D,
     GRUCell,
     LSTMCell,
     SimpleRNN,
@@ -159,8 +163,10 @@ __all__ = [
     "RepeatVector", "Cropping3D", "ZeroPadding3D", "UpSampling1D", "UpSampling2D",
     "UpSampling3D", "Wrapper",
     "AdditiveAttention", "Attention", "EinsumDense", "LayerNormalization", "MultiHeadAttention",
+    "GroupQueryAttention",
     "IntegerLookup", "StringLookup", "TextVectorization",
-    "Bidirectional", "Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "Masking", "RNN",
+    "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Embedding", "GRU", "GRUCell",
+    "LSTM", "LSTMCell", "Masking", "RNN",
     "ReversibleEmbedding",
     "SimpleRNN", "SimpleRNNCell", "StackedRNNCells", "TimeDistributed",
     "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "Normalization",

@@ -9,12 +9,6 @@ import numpy as np
 from descend.autograd import Tensor
 
 
-def _is_model(layer: Any) -> bool:
-    from descend.models.model import Model
-
-    return isinstance(layer, Model)
-
-
 def _as_shape(shape: Any) -> Any:
     """A shape as a tuple; lists of shapes as tuples of tuples; dicts of shapes kept as dicts."""
     if isinstance(shape, dict):
@@ -64,7 +58,7 @@ def _adopt_if_untracked(context: Any, layer: Any) -> None:
     parent = context.layers[-2]
     if any(existing is layer for existing in parent._flatten_layers(include_self=False)):
         return
-    if parent._called and not isinstance(parent, _functional_types()):
+    if parent._called and not parent._replays_recorded_graph:
         raise ValueError(
             f"Layer '{layer.name}' ({type(layer).__name__}) is being built inside the call() of "
             f"layer '{parent.name}', which has run before: it was created in call(), so it would "
@@ -72,13 +66,6 @@ def _adopt_if_untracked(context: Any, layer: Any) -> None:
             "build) and assign them to attributes, e.g. self.dense = Dense(64)."
         )
     parent._layers.append(layer)
-
-
-def _functional_types() -> tuple:
-    from descend.models.functional import Functional
-    from descend.models.sequential import Sequential
-
-    return (Functional, Sequential)
 
 
 def _output_shapes(out: Any) -> Any:

@@ -33,6 +33,7 @@ import marshal
 import types
 from typing import Any
 
+from descend import _plugins as plugins
 from descend.autograd import Tensor
 from descend.layers.layer import Layer
 
@@ -63,9 +64,7 @@ def serialize_function(fn: Any) -> dict[str, Any]:
             list(fn.__defaults__)) else None
         return {"class_name": "__lambda__",
                 "config": {"code": code, "defaults": defaults, "closure": closure}}
-    from descend.saving.serialization_lib import serialize_keras_object
-
-    return serialize_keras_object(fn)
+    return plugins.serialize_keras_object(fn)
 
 
 def deserialize_function(config: Any, custom_objects: Any, owner: str) -> Any:
@@ -83,9 +82,7 @@ def deserialize_function(config: Any, custom_objects: Any, owner: str) -> Any:
         from descend import activations
 
         return activations.get(config)
-    from descend.saving.serialization_lib import deserialize_keras_object
-
-    return deserialize_keras_object(config, custom_objects=custom_objects)
+    return plugins.deserialize_keras_object(config, custom_objects=custom_objects)
 
 
 class Lambda(Layer):

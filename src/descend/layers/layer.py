@@ -36,7 +36,6 @@ from descend.layers import _masks, auto_config, call_context, hooks, tracking
 from descend.layers._calling import (
     _adopt_if_untracked,
     _as_shape,
-    _is_model,
     _merge_shapes,
     _output_shapes,
     _run_on_zeros,
@@ -374,7 +373,7 @@ class Layer:
     def _has_unbuilt_sublayers(self) -> bool:
         return any(not layer.built for layer in self._flatten_layers(include_self=False)) or (
             type(self).call is not Layer.call and not self._layers and not self._weights
-            and _is_model(self))
+            and self._is_model_class)
 
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         """Compute the output from ``inputs``; subclasses override this."""
@@ -435,6 +434,13 @@ class Layer:
 
     #: the layer's forward hooks (:mod:`descend.layers.hooks`); None while it has none
     _hooks: Any = None
+
+    #: True for models (``descend.Model`` and its subclasses): a model nested in another
+    #: builds its sublayers first (the building floor asks this instead of importing models)
+    _is_model_class: bool = False
+    #: True where ``call`` replays a recorded graph (Sequential, Functional): a sublayer first
+    #: built during a later call belongs to it, rather than being a layer created in ``call``
+    _replays_recorded_graph: bool = False
 
     def register_forward_pre_hook(self, hook: Any) -> hooks.HookHandle:
         """Call ``hook(layer, inputs)`` before every computation of this layer.

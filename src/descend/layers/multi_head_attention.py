@@ -8,14 +8,19 @@ For a query ``(B, T, dim_q)`` and a value ``(B, S, dim_v)`` (key defaults to val
    ``(dim, N, key_dim)``, biases ``(N, key_dim)``;
 2. ``scores = einsum(K, Q / sqrt(key_dim))`` ``(B, N, T, S)``; where the attention
    mask is False, ``-1e9`` replaces the score; ``weights = softmax(scores)`` over the
-   attended axes; dropout on the weights in training;
+   attended axes, then 0 where the mask is False (as Keras's ``Softmax`` layer: a query
+   with nothing to attend to gets zero weights); dropout on the weights in training;
 3. ``O = einsum(weights, V)`` ``(B, T, N, value_dim)``, then the ``attention_output``
    EinsumDense (kernel ``(N, value_dim, out)``, bias ``(out,)``, ``out`` = the query's
    last size or ``output_shape``) gives ``(B, T, out)``.
 
+With ``use_gate``, a fourth projection ``gate`` (sigmoid, ``(B, T, N, value_dim)``)
+multiplies ``O`` before the output projection.
+
 The attention mask is the AND of ``attention_mask`` ``(B, T, S)``, the query mask
-``(B, T, 1)``, the value and key masks ``(B, 1, S)`` and the causal mask
-(``use_causal_mask``: query ``i`` sees keys ``j <= i``). With ``attention_axes`` the
+``(B, T, 1)``, the value and key masks ``(B, 1, S)``, the causal mask
+(``use_causal_mask``: query ``i`` sees keys ``j <= i``) and, with ``sliding_window=w``,
+the band ``|i - j| < w``. With ``attention_axes`` the
 layer attends over other axes of higher-rank inputs (e.g. ``(2, 3)`` for 2-D
 attention on ``(B, H, W, C)``); the einsum equations are built as Keras builds them.
 The weights (``query/kernel``, ``query/bias``, ``key/...``, ``value/...``,
@@ -104,6 +109,10 @@ class MultiHeadAttention(Layer):
         Passed to the four EinsumDense sublayers.
     seed : int, optional
         Seed of the dropout masks.
+    use_gate : bool, default False
+        Gate the attended values with ``sigmoid(query @ Wg + bg)`` (a ``gate`` projection).
+    sliding_window : int, optional
+        Query ``i`` attends only to keys ``j`` with ``|i - j| < sliding_window``.
     **kwargs
         Base-layer arguments; Keras's ``flash_attention`` is accepted (same result).
 
@@ -140,22 +149,28 @@ class MultiHeadAttention(Layer):
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None,
                  bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None,
-                 seed: int | None = None, **kwargs: Any) -> None:
+                 seed: int | None = None, use_gate: bool = False,
+                 sliding_window: int | None = None, **kwargs: Any) -> None:
         kwargs.pop("flash_attention", None)
-        for key in ("use_gate", "sliding_window"):
-            if kwargs.pop(key, None):
-                raise ValueError(f"MultiHeadAttention: `{key}` is not supported by descend.")
         super().__init__(**kwargs)
+        if sliding_window is not None and (isinstance(sliding_window, bool) or not isinstance(
+                sliding_window, (int, np.integer)) or sliding_window <= 0):
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}): `sliding_window` must be None or "
+                f"a positive integer, received sliding_window={sliding_window!r}."
+            )
+        self.sliding_window = None if sliding_window is None else int(sliding_window)
+        self.use_gate = bool(use_gate)
         for what, value in (("num_heads", num_heads), ("key_dim", key_dim),
                             ("value_dim", key_dim if value_dim is None else value_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(
-                    f"Layer '{self.name}' (MultiHeadAttention): `{what}` must be a positive "
+                    f"Layer '{self.name}' ({type(self).__name__}): `{what}` must be a positive "
                     f"integer, received {what}={value!r}."
                 )
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
                 or not 0 <= dropout < 1:
-            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention): `dropout` must be a "
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): `dropout` must be a "
                              f"float in [0, 1), received dropout={dropout!r}.")
         self.num_heads = int(num_heads)
         self.key_dim = int(key_dim)
@@ -189,7 +204,7 @@ class MultiHeadAttention(Layer):
         if value is None and isinstance(query, (list, tuple)) and 2 <= len(query) <= 3:
             inputs = list(query)
         elif value is None:
-            raise TypeError(f"Layer '{self.name}' (MultiHeadAttention) needs a query and a "
+            raise TypeError(f"Layer '{self.name}' ({type(self).__name__}) needs a query and a "
                             "value: call it as layer(query, value) (self-attention: "
                             "layer(x, x)).")
         else:
@@ -215,13 +230,13 @@ class MultiHeadAttention(Layer):
     def _shapes(self, input_shape: Any) -> tuple[tuple, tuple, tuple]:
         if not isinstance(input_shape, (list, tuple)) or not input_shape \
                 or not isinstance(input_shape[0], (list, tuple)) or not 2 <= len(input_shape) <= 3:
-            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention) expects the shapes "
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) expects the shapes "
                              f"[query, value] or [query, value, key], received {input_shape!r}.")
         q, v = tuple(input_shape[0]), tuple(input_shape[1])
         k = tuple(input_shape[2]) if len(input_shape) > 2 else v
         if len(q) < 3 or len(v) != len(q) or len(k) != len(q):
             raise ValueError(
-                f"Layer '{self.name}' (MultiHeadAttention) expects query, value and key of the "
+                f"Layer '{self.name}' ({type(self).__name__}) expects query, value and key of the "
                 f"same rank >= 3, e.g. (batch, steps, features); received query {q}, value {v}, "
                 f"key {k}."
             )
@@ -230,45 +245,67 @@ class MultiHeadAttention(Layer):
     def build(self, input_shape: Any) -> None:
         """Create the ``query``, ``key``, ``value`` and ``attention_output`` sublayers."""
         q, v, k = self._shapes(input_shape)
+        self._build_projections(q, v, k)
         rank = len(q)
-        common = self._sublayer_kwargs()
-
-        def projection(name: str, shape: tuple, size: int) -> EinsumDense:
-            equation, bias_axes = _projection_equation(rank - 1, 1, 2)
-            layer = EinsumDense(equation, output_shape=(*(None,) * (rank - 2), self.num_heads,
-                                                        size),
-                                bias_axes=bias_axes if self.use_bias else None, name=name,
-                                **common)
-            layer.build(shape)
-            layer._build_shape = shape
-            return layer
-
-        self._query_dense = projection("query", q, self.key_dim)
-        self._key_dense = projection("key", k, self.key_dim)
-        self._value_dense = projection("value", v, self.value_dim)
-        out = self._output_shape or (q[-1],)
-        equation, bias_axes = _projection_equation(rank - 1, 2, len(out))
-        self._output_dense = EinsumDense(equation, output_shape=(*(None,) * (rank - 2), *out),
-                                         bias_axes=bias_axes if self.use_bias else None,
-                                         name="attention_output", **common)
-        query_like = (*q[:-1], self.num_heads, self.value_dim)
-        self._output_dense.build(query_like)
-        self._output_dense._build_shape = query_like
         prank = rank + 1
         axes = (tuple(range(1, prank - 2)) if self.attention_axes is None
                 else tuple(a % (rank) if a < 0 else a for a in self.attention_axes))
         if any(not 1 <= a <= prank - 3 for a in axes):
-            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention): attention_axes "
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): attention_axes "
                              f"{self.attention_axes} must name axes between 1 and {rank - 2} "
                              f"for inputs of rank {rank}.")
         self._attention_axes = axes
         self._dot_equation, self._combine_equation, scores_rank = attention_equations(prank,
                                                                                       axes)
         self._softmax_axes = tuple(range(scores_rank - len(axes), scores_rank))
-        for sub in (self._query_dense, self._key_dense, self._value_dense, self._output_dense):
-            for weight in sub.weights:  # Keras's nested paths: "<mha>/query/kernel"
+        for sub in self._sublayers():  # Keras's nested paths: "<mha>/query/kernel"
+            for weight in sub.weights:
                 weight.path = f"{self.name}/{weight.path}"
         self.built = True
+
+    def _projection(self, name: str, shape: tuple, heads: int, size: int,
+                    activation: Any = None) -> EinsumDense:
+        """An EinsumDense ``(..., dim) -> (..., heads, size)``, built for ``shape``."""
+        rank = len(shape)
+        equation, bias_axes = _projection_equation(rank - 1, 1, 2)
+        layer = EinsumDense(equation, output_shape=(*(None,) * (rank - 2), heads, size),
+                            activation=activation,
+                            bias_axes=bias_axes if self.use_bias else None, name=name,
+                            **self._sublayer_kwargs())
+        layer.build(shape)
+        layer._build_shape = shape
+        return layer
+
+    def _build_output(self, q: tuple, heads: int, size: int) -> None:
+        """The ``attention_output`` EinsumDense: ``(..., heads, size) -> (..., out)``."""
+        rank = len(q)
+        out = self._output_shape or (q[-1],)
+        equation, bias_axes = _projection_equation(rank - 1, 2, len(out))
+        self._output_dense = EinsumDense(equation, output_shape=(*(None,) * (rank - 2), *out),
+                                         bias_axes=bias_axes if self.use_bias else None,
+                                         name="attention_output", **self._sublayer_kwargs())
+        query_like = (*q[:-1], heads, size)
+        self._output_dense.build(query_like)
+        self._output_dense._build_shape = query_like
+
+    def _build_projections(self, q: tuple, v: tuple, k: tuple,
+                           key_value_heads: int | None = None) -> None:
+        """The projections, created in Keras's order (the order of ``weights``)."""
+        heads = self.num_heads
+        kv_heads = heads if key_value_heads is None else key_value_heads
+        self._query_dense = self._projection("query", q, heads, self.key_dim)
+        self._key_dense = self._projection("key", k, kv_heads, self.key_dim)
+        if self.use_gate:
+            self._gate_dense = self._projection("gate", q, heads, self.value_dim,
+                                                activation="sigmoid")
+        self._value_dense = self._projection("value", v, kv_heads, self.value_dim)
+        self._build_output(q, heads, self.value_dim)
+
+    def _sublayers(self) -> tuple:
+        """The projections, in Keras's order of creation (the order of ``weights``)."""
+        gate = (self._gate_dense,) if self.use_gate else ()
+        return (self._query_dense, self._key_dense, *gate, self._value_dense,
+                self._output_dense)
 
     def _check_input(self, inputs: Any) -> None:
         q, v, k = self._shapes([tuple(t.shape) for t in inputs])
@@ -276,7 +313,7 @@ class MultiHeadAttention(Layer):
                                    self._value_dense), ("key", k, self._key_dense)):
             if shape[-1] != dense.kernel.shape[0] or len(shape) != dense._input_rank:
                 raise ValueError(
-                    f"Layer '{self.name}' (MultiHeadAttention) was built for a {what} of "
+                    f"Layer '{self.name}' ({type(self).__name__}) was built for a {what} of "
                     f"rank {dense._input_rank} with {dense.kernel.shape[0]} features, received "
                     f"{what} of shape {shape}."
                 )
@@ -299,16 +336,25 @@ class MultiHeadAttention(Layer):
             given = np.asarray(getattr(given, "data", given)).astype(bool)
             if given.shape != (query.shape[0], size):
                 raise ValueError(
-                    f"Layer '{self.name}' (MultiHeadAttention): `{what}` must have shape "
+                    f"Layer '{self.name}' ({type(self).__name__}): `{what}` must have shape "
                     f"{(query.shape[0], size)}, received {given.shape}."
                 )
             mask = combine(mask, np.expand_dims(given, expand))
         if use_causal_mask:
             mask = combine(mask, (np.arange(t)[:, None] >= np.arange(s)[None, :])[None])
+        for extra in self._position_masks(t, s):
+            mask = combine(mask, extra)
         if attention_mask is not None:
             given = np.asarray(getattr(attention_mask, "data", attention_mask)).astype(bool)
             mask = combine(given, mask) if mask is not None else given
         return mask
+
+    def _position_masks(self, t: int, s: int) -> list[np.ndarray]:
+        """The sliding window's band ``|i - j| < sliding_window`` ``(1, T, S)``, if any."""
+        if self.sliding_window is None:
+            return []
+        distance = np.abs(np.arange(t)[:, None] - np.arange(s)[None, :])
+        return [(distance < self.sliding_window)[None]]
 
     def _masked_softmax(self, scores: Any, mask: np.ndarray | None) -> Any:
         if mask is not None:
@@ -319,11 +365,14 @@ class MultiHeadAttention(Layer):
                 np.broadcast_shapes(mask.shape, tuple(scores.shape))
             except ValueError:
                 raise ValueError(
-                    f"Layer '{self.name}' (MultiHeadAttention): the attention mask (expanded to "
+                    f"Layer '{self.name}' ({type(self).__name__}): the attention mask (expanded to "
                     f"{mask.shape}) does not broadcast to the scores {tuple(scores.shape)}; "
                     "attention_mask must be (batch, query_steps, value_steps)."
                 ) from None
-            scores = ops.where(mask, scores, -1.0e9)
+            # as Keras's Softmax layer: masked scores -1e9, then masked weights 0 (a query
+            # that may attend to nothing gets zero weights, not a uniform average)
+            return ops.where(mask, ops.softmax(ops.where(mask, scores, -1.0e9),
+                                               axis=self._softmax_axes), 0.0)
         return ops.softmax(scores, axis=self._softmax_axes)
 
     # ----------------------------------------------------------------- compute
@@ -344,9 +393,7 @@ class MultiHeadAttention(Layer):
             key_mask = _masks.get_mask(key)
         mask = self._mask(inputs, query_mask, value_mask, key_mask, attention_mask,
                           use_causal_mask)
-        q = self._query_dense(query)
-        k = self._key_dense(key)
-        v = self._value_dense(value)
+        q, k, v = self._project(query, key, value)
         q = q * (1.0 / float(np.sqrt(self.key_dim)))
         scores = ops.einsum(self._dot_equation, k, q)
         weights = self._masked_softmax(scores, mask)
@@ -354,10 +401,21 @@ class MultiHeadAttention(Layer):
         if training and self.dropout > 0:
             used = descend_random.dropout(weights, self.dropout, seed=self._seed_generator)
         attended = ops.einsum(self._combine_equation, used, v)
-        output = self._output_dense(attended)
+        output = self._output(attended, query)
         if return_attention_scores:
             return output, weights
         return output
+
+    def _project(self, query: Any, key: Any, value: Any) -> tuple[Any, Any, Any]:
+        """``Q (B, T, N, key_dim)``, ``K (B, S, N, key_dim)``, ``V (B, S, N, value_dim)``."""
+        return self._query_dense(query), self._key_dense(key), self._value_dense(value)
+
+    def _output(self, attended: Any, query: Any) -> Any:
+        """The ``attention_output`` projection of the attended values ``(B, T, N, value_dim)``,
+        gated first by ``sigmoid(gate(query))`` with ``use_gate``."""
+        if self.use_gate:
+            attended = attended * self._gate_dense(query)
+        return self._output_dense(attended)
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         """The query's mask (Keras passes the mask of the first argument on).
@@ -411,7 +469,7 @@ class MultiHeadAttention(Layer):
         config = super().get_config()
         config.update(
             num_heads=self.num_heads, key_dim=self.key_dim, value_dim=self.value_dim,
-            dropout=self.dropout, use_bias=self.use_bias,
+            dropout=self.dropout, use_bias=self.use_bias, use_gate=self.use_gate,
             output_shape=None if self._output_shape is None else list(self._output_shape),
             attention_axes=(list(self._attention_axes) if self.built  # Keras: resolved axes
                             else None if self.attention_axes is None
@@ -423,6 +481,6 @@ class MultiHeadAttention(Layer):
             activity_regularizer=regularizers.serialize(self.activity_regularizer),
             kernel_constraint=constraints.serialize(self.kernel_constraint),
             bias_constraint=constraints.serialize(self.bias_constraint),
-            seed=self.seed,
+            sliding_window=self.sliding_window, seed=self.seed,
         )
         return config

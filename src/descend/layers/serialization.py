@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from descend import _plugins as plugins
 from descend.layers.layer import Layer
 from descend.registry.object_registration import (
     custom_object_scope,
@@ -74,9 +75,7 @@ def _serialize_values(value: Any) -> Any:
         return [_serialize_values(v) for v in value]
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    from descend.saving.serialization_lib import serialize_keras_object
-
-    return serialize_keras_object(value)
+    return plugins.serialize_keras_object(value)
 
 
 def layer_classes() -> dict[str, type]:
@@ -89,13 +88,10 @@ def layer_classes() -> dict[str, type]:
     ('Dense', True)
     """
     import descend.layers as layers_module
-    from descend import models
 
     table = {name: obj for name, obj in vars(layers_module).items()
              if isinstance(obj, type) and issubclass(obj, Layer)}
-    for name in ("Sequential", "Model", "Functional"):
-        if hasattr(models, name):
-            table[name] = getattr(models, name)
+    table.update(plugins.model_classes())
     return table
 
 

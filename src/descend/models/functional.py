@@ -137,6 +137,8 @@ class Functional(Model):
     keyed by input (output) name.
     """
 
+    _replays_recorded_graph = True
+
     _TRACKING_EXEMPT = Model._TRACKING_EXEMPT | {
         "_plan", "_nodes", "_plan_parts", "inputs", "outputs", "_inputs_struct", "_outputs_struct"}
 

@@ -53,6 +53,7 @@ class Model(Trainer, PlannedModel, Layer):
         The record of the last ``fit``.
     """
 
+    _is_model_class = True
     _TRACKING_EXEMPT = Layer._TRACKING_EXEMPT | {"_step_logs", "_compiled_for", "_plan",
                                                  "_compile_config", "history", "_input_keys"}
 

@@ -48,6 +48,8 @@ class Sequential(Model):
         Defaults to ``sequential``, ``sequential_1``, ...
     """
 
+    _replays_recorded_graph = True
+
     def __init__(self, layers: list[Any] | None = None, trainable: bool = True,
                  name: str | None = None, **kwargs: Any) -> None:
         super().__init__(trainable=trainable, name=name, **kwargs)

@@ -1,5 +1,6 @@
-"""Converters of the attention layers: MultiHeadAttention, Attention (dot and concat
-scores) and AdditiveAttention, with ``use_causal_mask`` and ``return_attention_scores``.
+"""Converters of the attention layers: MultiHeadAttention (with ``use_gate`` and
+``sliding_window``), GroupQueryAttention, Attention (dot and concat scores) and
+AdditiveAttention, with ``use_causal_mask`` and ``return_attention_scores``.
 
 ``MultiHeadAttention`` is written as descend computes it: its four EinsumDense
 projections as ONNX ``Einsum`` s, the scaled query, the score and combine
@@ -32,33 +33,69 @@ def _causal(g: GraphBuilder, layer: Any, scores: str, tq: int | None, tv: int | 
     return g.op("Where", [g.const(mask, np.bool_), scores, masked(scores)])
 
 
-def _project(g: GraphBuilder, parent: Any, dense: Any, x: Value) -> str:
+def _project(g: GraphBuilder, parent: Any, dense: Any, x: Value, repeats: int = 1) -> str:
+    """One EinsumDense projection; with ``repeats``, each head written ``repeats`` times
+    (GroupQueryAttention's shared key/value heads: repeating the heads of the kernel and
+    bias gives the repeated projection)."""
     with g.scope(f"{parent.name}/{dense.name}"):
-        return convert_einsum_dense(g, dense, [x], {})[0]
+        if repeats == 1:
+            return convert_einsum_dense(g, dense, [x], {})[0]
+        kernel = np.repeat(weight_array(dense.kernel), repeats, axis=-2)
+        out = g.op("Einsum", [x.name, g.weight(kernel, "kernel")],
+                   equation=dense.equation.replace(" ", ""))
+        if dense.bias is not None:
+            out = g.add(out, g.weight(np.repeat(weight_array(dense.bias), repeats, axis=0),
+                                      "bias"))
+        return out
+
+
+def _position_mask(layer: Any, causal: bool, tq: int | None, tv: int | None,
+                   rank: int) -> np.ndarray | None:
+    """The causal and sliding-window masks as one constant ``(1, ..., T, S)``, or None."""
+    windows = layer.sliding_window is not None
+    if not causal and not windows:
+        return None
+    if tq is None or tv is None:
+        raise refuse(layer, "use_causal_mask=True and sliding_window need the query and value "
+                            "lengths in the model's input shapes (the mask is a constant).")
+    mask = np.ones((tq, tv), bool)
+    if causal:
+        mask &= causal_mask(tq, tv).reshape(tq, tv)
+    for band in layer._position_masks(tq, tv):
+        mask &= band[0]
+    return mask.reshape((1,) * (rank - 2) + (tq, tv))
 
 
 @converts(L.MultiHeadAttention)
 def convert_multi_head_attention(g: GraphBuilder, layer: Any, inputs: list[Value], call: dict
                                  ) -> list:
-    """Projections, scaled dot-product scores, softmax, weighted values, output projection."""
+    """Projections, scaled dot-product scores, softmax, weighted values, output projection
+    (and GroupQueryAttention, a MultiHeadAttention whose key/value heads are shared)."""
     check_call(layer, call, allowed=("use_causal_mask", "return_attention_scores"))
     query, value = inputs[0], inputs[1]
     key = inputs[2] if len(inputs) > 2 else value
+    repeats = getattr(layer, "num_repeats", 1)
     q = _project(g, layer, layer._query_dense, query)
-    k = _project(g, layer, layer._key_dense, key)
-    v = _project(g, layer, layer._value_dense, value)
+    k = _project(g, layer, layer._key_dense, key, repeats)
+    v = _project(g, layer, layer._value_dense, value, repeats)
     q = g.scale(q, 1.0 / float(np.sqrt(layer.key_dim)))
     scores = g.op("Einsum", [k, q], equation=layer._dot_equation)
     axes = tuple(layer._softmax_axes)
-    if call.get("use_causal_mask"):
-        if len(axes) != 1:
-            raise refuse(layer, "use_causal_mask=True with several attention_axes is not "
-                                "exported.")
-        rank = len(layer._dot_equation.split("->")[1])
-        scores = _causal(g, layer, scores, query.shape[1], value.shape[1], rank,
-                         lambda s: g.const(-1.0e9))
+    rank = len(layer._dot_equation.split("->")[1])
+    causal = bool(call.get("use_causal_mask"))
+    if (causal or layer.sliding_window is not None) and len(axes) != 1:
+        raise refuse(layer, "use_causal_mask=True or sliding_window with several "
+                            "attention_axes is not exported.")
+    mask = _position_mask(layer, causal, query.shape[1], value.shape[1], rank)
+    if mask is not None:
+        allowed = g.const(mask, np.bool_)
+        scores = g.op("Where", [allowed, scores, g.const(-1.0e9)])
     weights = act.softmax(g, scores, list(axes) if len(axes) > 1 else axes[0])
+    if mask is not None:  # as the layer: a query with nothing to attend to gets zero weights
+        weights = g.op("Where", [allowed, weights, g.const(0.0)])
     attended = g.op("Einsum", [weights, v], equation=layer._combine_equation)
+    if layer.use_gate:
+        attended = g.mul(attended, _project(g, layer, layer._gate_dense, query))
     rank = query.ndim
     shape = (*query.shape[:-1], layer.num_heads, layer.value_dim)
     out = _project(g, layer, layer._output_dense, Value(attended, shape[:rank + 1]))

@@ -40,6 +40,12 @@ def _sizes(size: Any) -> list[int]:
     return [int(size)]
 
 
+def _along(mask: np.ndarray, ndim: int) -> np.ndarray:
+    """A boolean mask ``(batch,)`` or ``(batch, steps)`` with axes added to broadcast
+    against a tensor of ``ndim`` axes."""
+    return mask.reshape(mask.shape + (1,) * (ndim - mask.ndim))
+
+
 def _flatten(states: Any) -> list[Any]:
     if isinstance(states, (list, tuple)):
         return [leaf for s in states for leaf in _flatten(s)]
@@ -150,8 +156,13 @@ class RNN(Layer):
                     f"static; received input shape {shape}. Give the Input a batch_size "
                     "(Input(shape, batch_size=32)) or pass batch_input_shape."
                 )
-            self._states = [np.zeros((shape[0], s), self.dtype) for s in self.state_size]
+            self._states = [np.zeros(state, self.dtype) for state in self._state_shapes(shape[0])]
         self.built = True
+
+    def _state_shapes(self, batch: Any) -> list[tuple]:
+        """The shape of every state for a batch, flat: ``(batch, size)`` (``ConvLSTM`` s'
+        states are feature maps)."""
+        return [(batch, s) for s in self.state_size]
 
     @property
     def states(self) -> list[Any] | None:
@@ -178,8 +189,8 @@ class RNN(Layer):
         own = getattr(self.cell, "get_initial_state", None)
         if own is not None:
             return _flatten(own(batch_size=batch_size))
-        return [Tensor._make(np.zeros((batch_size, s), self.dtype), False, None)
-                for s in self.state_size]
+        return [Tensor._make(np.zeros(shape, self.dtype), False, None)
+                for shape in self._state_shapes(batch_size)]
 
     # ------------------------------------------------------------------ call
     def _check_input(self, inputs: Any) -> None:
@@ -209,13 +220,12 @@ class RNN(Layer):
         states = _flatten(initial_state)  # nested per cell for StackedRNNCells, or flat
         states = [s if isinstance(s, Tensor) else Tensor(np.asarray(s, self.dtype))
                   for s in states]
-        sizes = self.state_size
-        if len(states) != len(sizes) or any(
-                tuple(s.shape) != (batch, n) for s, n in zip(states, sizes, strict=False)):
+        shapes = self._state_shapes(batch)
+        if len(states) != len(shapes) or any(
+                tuple(s.shape) != shape for s, shape in zip(states, shapes, strict=False)):
             raise ValueError(
-                f"Layer '{self.name}': initial_state must be {len(sizes)} array(s) of shapes "
-                f"{[(batch, n) for n in sizes]}, received shapes "
-                f"{[tuple(s.shape) for s in states]}."
+                f"Layer '{self.name}': initial_state must be {len(shapes)} array(s) of shapes "
+                f"{shapes}, received shapes {[tuple(s.shape) for s in states]}."
             )
         return states
 
@@ -243,8 +253,8 @@ class RNN(Layer):
             keep = mask if self.zero_output_for_mask else np.logical_or.accumulate(mask, axis=1)
             zeros = Tensor._make(np.zeros((), outputs.dtype), False, None)
             if self.return_sequences:
-                outputs = ops.where(keep[:, :, None], outputs, zeros)
-            last = ops.where(keep[:, -1:], last, zeros)
+                outputs = ops.where(_along(keep, outputs.ndim), outputs, zeros)
+            last = ops.where(_along(keep[:, -1], last.ndim), last, zeros)
         self._reset_dropout_masks(self.cell)
         if self.stateful:
             for kept, new in zip(self._states, states, strict=True):
@@ -272,7 +282,7 @@ class RNN(Layer):
                 out, new = cell.call(step, list(states))
             new = _flatten(new)
             if mask is not None:
-                m = mask[:, t:t + 1]
+                m = _along(mask[:, t], out.ndim)
                 if prev is None:
                     prev = Tensor._make(np.zeros(out.shape, out.dtype), False, None)
                 out = ops.where(m, out, prev)
@@ -306,11 +316,15 @@ class RNN(Layer):
     def compute_output_shape(self, input_shape: Any) -> Any:
         """(batch, steps, units) or (batch, units), plus (batch, size) per state."""
         shape = self._sequence_shape(input_shape)
-        units = self._output_size
-        out = (shape[0], shape[1], units) if self.return_sequences else (shape[0], units)
+        step = self._step_output_shape(shape)
+        out = (shape[0], shape[1], *step) if self.return_sequences else (shape[0], *step)
         if self.return_state:
-            return [out] + self._nest([(shape[0], s) for s in self.state_size])
+            return [out] + self._nest(self._state_shapes(shape[0]))
         return out
+
+    def _step_output_shape(self, sequence_shape: tuple) -> tuple:
+        """The shape of one step's output without the batch axis: ``(units,)``."""
+        return (self._output_size,)
 
     # --------------------------------------------------------- serialisation
     def _rnn_config(self) -> dict[str, Any]:
