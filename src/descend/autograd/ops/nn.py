@@ -269,7 +269,7 @@ class DenseStack(Function):
         gx, weight_grads = dense_chain_backward(grad, self.x, self.layers, self.outputs,
                                                 targets, needs[0])
         grads: list = [gx if needs[0] else None]
-        for (k, b), (gk, gb) in zip(self.indices, weight_grads, strict=True):
+        for (_, b), (gk, gb) in zip(self.indices, weight_grads, strict=True):
             grads.append(gk)
             if b is not None:
                 grads.append(gb)
