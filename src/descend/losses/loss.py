@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from descend.autograd import Tensor, ops
+from descend.losses.fusion import FUSED
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -373,6 +374,14 @@ class Loss:
             mask = in_mask if mask is None else _combine_masks(in_mask, mask)
         return reduce_weighted_values(values, sample_weight, self.reduction, mask)
 
+    def fusion_spec(self) -> Any:
+        """What the execution plan may compute with one engine primitive, or None.
+
+        None here: only built-in function losses describe themselves
+        (:meth:`LossFunctionWrapper.fusion_spec`, :mod:`descend.losses.fusion`).
+        """
+        return None
+
     def validate(self, y_true: np.ndarray, output_shape: tuple) -> None:
         """Check the labels before training (called once by ``fit``).
 
@@ -459,6 +468,15 @@ class LossFunctionWrapper(Loss):
     def call(self, y_true: Any, y_pred: Tensor) -> Tensor:
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def fusion_spec(self) -> Any:
+        """A :class:`~descend.losses.fusion.LossSpec` when the execution plan may compute
+        this loss with one engine primitive, else None (see :mod:`descend.losses.fusion`)."""
+        if self.reduction not in ("sum_over_batch_size", "mean") or self.dtype is not None \
+                or not type(self).__module__.startswith("descend."):
+            return None
+        describe = FUSED.get(self.fn)
+        return None if describe is None else describe(**self._fn_kwargs)
 
     def validate(self, y_true: np.ndarray, output_shape: tuple) -> None:
         y_true = np.asarray(y_true)

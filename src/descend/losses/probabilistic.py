@@ -17,7 +17,9 @@ import numpy as np
 
 from descend import config
 from descend.autograd import Tensor, ops
+from descend.autograd.ops import nn as _nn
 from descend.losses import validation
+from descend.losses.fusion import FUSED, LossSpec
 from descend.losses.loss import VALIDATORS, LossFunctionWrapper
 from descend.losses.regression import prepare
 
@@ -412,6 +414,19 @@ class Poisson(LossFunctionWrapper):
         super().__init__(poisson, reduction=reduction, name=name, dtype=dtype)
 
 
+def _crossentropy_spec(sparse: bool, from_logits: bool = False, axis: int = -1,
+                       ignore_class: int | None = None,
+                       label_smoothing: float = 0.0, **other: Any) -> LossSpec | None:
+    """The fused primitive behind a categorical cross-entropy (descend.losses.fusion)."""
+    if axis != -1 or ignore_class is not None or label_smoothing or other:
+        return None
+    if from_logits:
+        return LossSpec(_nn.SoftmaxCrossEntropy, {"sparse": sparse}, sparse)
+    return LossSpec(_nn.ProbabilityCrossEntropy, {"sparse": sparse}, sparse, epsilon=True)
+
+
+FUSED[sparse_categorical_crossentropy] = functools.partial(_crossentropy_spec, True)
+FUSED[categorical_crossentropy] = functools.partial(_crossentropy_spec, False)
 VALIDATORS[binary_crossentropy] = validation.binary
 VALIDATORS[categorical_crossentropy] = validation.categorical
 VALIDATORS[sparse_categorical_crossentropy] = validation.sparse_categorical

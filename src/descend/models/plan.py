@@ -12,7 +12,7 @@ changes: the model's layers (``Sequential.add``/``pop``), a layer's
 Layer by layer through each layer's ``call`` is always correct: that is the
 reference path, and the only one with fusion off. With fusion on, the plan
 uses what layers say about themselves (:meth:`~descend.layers.Layer.fusion_spec`,
-see :mod:`descend.layers.fusion`) for three rewrites that give the same numbers
+see :mod:`descend.layers.fusion`) for rewrites that give the same numbers
 with less work:
 
 * **A chain of dense layers** (two or more, each feeding only the next) runs
@@ -27,6 +27,10 @@ with less work:
 * **Inference on plain arrays** (``predict``): dense layers compute on NumPy
   arrays without creating Tensors or graph nodes; other layers run their
   ``call`` under ``no_grad``.
+* **Training on plain arrays**: a model that is one dense chain, with a
+  built-in loss that names its engine primitive (``loss.fusion_spec()``),
+  trains through the same kernels without recording a graph
+  (:meth:`ExecutionPlan.array_train_step`, :mod:`descend.models.array_step`).
 
 A layer with forward hooks (:mod:`descend.layers.hooks`) is never fused with
 its neighbours and always runs through its ``call``, so its hooks see its own
@@ -62,6 +66,7 @@ from descend.autograd.ops._fused_activation import activate_
 from descend.autograd.ops.nn import dense_forward
 from descend.layers import _masks, hooks
 from descend.layers._templates import _fill
+from descend.models.array_step import ArrayTrainStep
 
 __all__ = ["ExecutionPlan", "Node", "PlannedModel"]
 
@@ -338,6 +343,7 @@ class ExecutionPlan:
         # the whole model one chain of dense layers from its input to its output (an MLP)
         self._chain = only if isinstance(only, _DenseChain) and n_inputs == 1 and \
             only.source == 0 and output_slots == [only.target] else None
+        self._training: tuple | None = None  # (loss, optimizer, its loss, array step or None)
 
     def __repr__(self) -> str:
         return f"ExecutionPlan(fused={self.fused}, steps={self.steps})"
@@ -415,6 +421,54 @@ class ExecutionPlan:
         for step in self.steps:
             step.run(values, training, checked)
         return [values[s] for s in self.output_slots]
+
+    def array_train_step(self, compiled_loss: Any, optimizer: Any) -> ArrayTrainStep | None:
+        """A training step on plain arrays (:mod:`descend.models.array_step`), or None.
+
+        Offered when the plan is exactly one chain of fused dense layers (a
+        ``DenseChain``, or one fused ``Dense`` layer) from the model's one input to
+        its one output, and ``compiled_loss`` is built with one loss of weight 1
+        that describes itself with a fused primitive (``loss.fusion_spec()``,
+        :mod:`descend.losses.fusion`), and ``optimizer`` has no loss scaling. Made
+        once per loss and optimizer, kept with the plan. The trainer asks only for
+        steps that add nothing to the loss and its update (no sample weights,
+        regularizers, ``add_loss``, constraints; see ``Trainer.make_train_function``).
+        """
+        cached = self._training
+        if cached is not None and cached[0] is compiled_loss and cached[1] is optimizer and \
+                cached[2] is compiled_loss.losses[0]:
+            return cached[3]
+        step = self._make_array_train_step(compiled_loss, optimizer)
+        self._training = (compiled_loss, optimizer,
+                          compiled_loss.losses[0] if compiled_loss.losses else None, step)
+        return step
+
+    def _make_array_train_step(self, compiled_loss: Any, optimizer: Any) -> Any:
+        if not self.arrays or self.n_inputs != 1 or len(self.output_slots) != 1 or \
+                len(self.steps) != 1:
+            return None
+        step = self.steps[0]
+        if isinstance(step, _DenseChain):
+            params = step.params
+            source, target = step.source, step.target
+        elif isinstance(step, _Call) and step.dense is not None:
+            _, kernel, bias, activation = step.dense
+            params = [(kernel, bias, activation)]
+            source, target = step.node.inputs[0], step.node.outputs[0][1]
+        else:
+            return None
+        if source != 0 or target != self.output_slots[0]:
+            return None
+        weights = [w for kernel, bias, _ in params for w in (kernel, bias) if w is not None]
+        if len({id(w) for w in weights}) != len(weights):  # a variable used twice
+            return None
+        if not compiled_loss.built or len(compiled_loss.losses) != 1 or \
+                compiled_loss.losses[0] is None or compiled_loss.weights != [1.0]:
+            return None
+        spec = getattr(compiled_loss.losses[0], "fusion_spec", lambda: None)()
+        if spec is None or getattr(optimizer, "loss_scale_factor", None) is not None:
+            return None
+        return ArrayTrainStep(list(params), spec, optimizer)
 
     def infer(self, xs: list[np.ndarray]) -> list[np.ndarray]:
         """The outputs as arrays (``predict``; the caller holds ``no_grad``), inputs checked."""
@@ -498,6 +552,20 @@ class PlannedModel:
         inputs = hooked.before(self, _pack([_tensor(x) for x in xs]))
         outputs = plan.forward(_unpack(inputs), training, checked)
         return _unpack(hooked.after(self, inputs, _pack(outputs)))
+
+    def _plan_train_step(self) -> Any:
+        """The plan's array training step for the compiled loss and optimizer, or None.
+
+        None for a model with its own forward hooks (they must see Tensors), a
+        model without a plan (subclassed), or a plan that offers none
+        (:meth:`ExecutionPlan.array_train_step`).
+        """
+        if self._hooks is not None or self.compiled_loss is None:
+            return None
+        plan = self._execution_plan()
+        if plan is None:
+            return None
+        return plan.array_train_step(self.compiled_loss, self.optimizer)
 
     def _plan_infer(self, xs: list[np.ndarray]) -> list[np.ndarray]:
         """The plan's array path (caller holds ``no_grad``), with the model's own hooks."""

@@ -350,8 +350,19 @@ class Trainer:
         forward = self._forward if not penalised else self._context_forward
         trains = bool(self.trainable_weights)
         scaled = getattr(optimizer, "loss_scale_factor", None) is not None
+        # the plan's array step (models/array_step.py) for steps that add nothing to the
+        # loss and its update; every other step, and any batch it declines, takes the graph
+        plain = compiled_loss is not None and trains and not (penalised or constraints or scaled)
+        plan_step = getattr(self, "_plan_train_step", None) if plain else None
 
         def train_step(xs: list[np.ndarray], ys: list[np.ndarray], sw: np.ndarray | None) -> None:
+            if plan_step is not None and sw is None:
+                fast = plan_step()
+                done = None if fast is None else fast(xs, ys)
+                if done is not None:
+                    tracker.update_state(float(done[0]), sample_weight=len(xs[0]))
+                    compiled_metrics.update(ys, [done[1]], None, None)
+                    return
             outputs = forward(xs, True)
             loss = self._step_loss(compiled_loss, ys, outputs, sw, penalised)
             if trains:  # else nothing to update (fit warned); loss and metrics still reported

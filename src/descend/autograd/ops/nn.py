@@ -89,8 +89,8 @@ class LogSoftmax(Function):
 
 
 def dense_forward(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None,
-                  activation: str) -> np.ndarray:
-    """``activation(x @ kernel + bias)`` on arrays, into one new array.
+                  activation: str, out: np.ndarray | None = None) -> np.ndarray:
+    """``activation(x @ kernel + bias)`` on arrays, into one new array (or into ``out``).
 
     Parameters
     ----------
@@ -98,38 +98,108 @@ def dense_forward(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None,
     kernel : ndarray, shape (in, units)
     bias : ndarray, shape (units,), or None
     activation : one of ``FUSED_ACTIVATIONS``
+    out : ndarray, shape (..., units), optional
+        Where to write the result (a work buffer the caller reuses).
 
     Returns
     -------
     ndarray, shape (..., units)
     """
-    z = np.matmul(x, kernel)
+    z = np.matmul(x, kernel) if out is None else np.matmul(x, kernel, out=out)
     if bias is not None:
         z += bias
     return activate_(z, activation)
 
 
-def _dense_backward(fn: Function, grad: np.ndarray, x: np.ndarray, kernel: np.ndarray,
-                    out: np.ndarray, activation: str, kernel_index: int, bias_index: int | None,
-                    input_grad: bool) -> tuple:
-    """One dense layer's backward: ``(d input or None, d kernel or None, d bias or None)``.
+def dense_backward(grad: np.ndarray, x: np.ndarray, kernel: np.ndarray, out: np.ndarray,
+                   activation: str, kernel_grad: bool, kernel_sink: np.ndarray | None,
+                   bias_grad: bool, bias_sink: np.ndarray | None,
+                   input_grad: bool) -> tuple:
+    """One dense layer's backward on arrays: ``(d input, d kernel, d bias)``, None where skipped.
 
-    The activation's derivative comes from the saved output; the kernel and bias
-    gradients are skipped where ``fn.needs_grad`` says so and otherwise written
-    straight into the weight's gradient sink when it has one (:meth:`Function.input_sink`);
-    the input gradient is computed only if ``input_grad``.
+    The activation's derivative comes from the saved output ``out``. The kernel
+    gradient ``x.T @ dz`` is computed only if ``kernel_grad``, written into
+    ``kernel_sink`` when one is given (else a new array); the same for the bias
+    gradient ``sum(dz, axis=0)``; the input gradient ``dz @ kernel.T`` only if
+    ``input_grad``.
+
+    Parameters
+    ----------
+    grad : ndarray, shape (..., units)
+        Gradient with respect to the layer's output. Not modified.
+    x : ndarray, shape (..., in)
+        The layer's input.
+    kernel : ndarray, shape (in, units)
+    out : ndarray, shape (..., units)
+        The layer's output.
+    activation : one of ``FUSED_ACTIVATIONS``
+    kernel_grad, bias_grad, input_grad : bool
+        Which gradients to compute.
+    kernel_sink : ndarray, shape (in, units), or None
+    bias_sink : ndarray, shape (units,), or None
     """
-    needs = fn.needs_grad
     dz = activation_backward(grad, out, activation)
     dz2 = dz.reshape(-1, dz.shape[-1]) if dz.ndim != 2 else dz
     gk = gb = None
-    if needs[kernel_index]:
+    if kernel_grad:
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        gk = np.matmul(x2.T, dz2, out=fn.input_sink(kernel_index))
-    if bias_index is not None and needs[bias_index]:
-        gb = np.add.reduce(dz2, axis=0, out=fn.input_sink(bias_index))
+        gk = np.matmul(x2.T, dz2) if kernel_sink is None else np.matmul(x2.T, dz2,
+                                                                         out=kernel_sink)
+    if bias_grad:
+        gb = np.add.reduce(dz2, axis=0, out=bias_sink)
     gx = np.matmul(dz, kernel.T) if input_grad else None
     return gx, gk, gb
+
+
+def dense_chain_forward(x: np.ndarray, layers: Any,
+                        buffers: list | None = None) -> list[np.ndarray]:
+    """A chain of dense layers on arrays; returns every layer's output, in order.
+
+    Parameters
+    ----------
+    x : ndarray, shape (..., in)
+    layers : sequence of (kernel, bias or None, activation)
+        Arrays and one of ``FUSED_ACTIVATIONS`` per layer.
+    buffers : list of (ndarray or None), optional
+        One per layer: where to write that layer's output (None: a new array).
+    """
+    outputs = []
+    h = x
+    for i, (kernel, bias, activation) in enumerate(layers):
+        h = dense_forward(h, kernel, bias, activation, None if buffers is None else buffers[i])
+        outputs.append(h)
+    return outputs
+
+
+def dense_chain_backward(grad: np.ndarray, x: np.ndarray, layers: Any, outputs: list,
+                         targets: list, input_grad: bool) -> tuple:
+    """Backward through :func:`dense_chain_forward`: the last layer first.
+
+    Parameters
+    ----------
+    grad : ndarray
+        Gradient with respect to the chain's output.
+    x, layers, outputs
+        As given to and returned by :func:`dense_chain_forward`.
+    targets : list of tuple
+        Per layer ``(kernel_grad, kernel_sink, bias_grad, bias_sink)`` (see
+        :func:`dense_backward`).
+    input_grad : bool
+        Whether the gradient with respect to ``x`` is needed.
+
+    Returns
+    -------
+    tuple
+        ``(d x or None, [(d kernel or None, d bias or None) per layer])``.
+    """
+    weight_grads: list = [None] * len(layers)
+    g = grad
+    for i in range(len(layers) - 1, -1, -1):
+        kernel, _, activation = layers[i]
+        g, gk, gb = dense_backward(g, outputs[i - 1] if i else x, kernel, outputs[i],
+                                   activation, *targets[i], bool(i) or input_grad)
+        weight_grads[i] = (gk, gb)
+    return g, weight_grads
 
 
 class Dense(Function):
@@ -151,8 +221,12 @@ class Dense(Function):
         return z
 
     def backward(self, grad):
-        gx, gk, gb = _dense_backward(self, grad, self.x, self.kernel, self.out, self.activation,
-                                     1, 2 if self.has_bias else None, self.needs_grad[0])
+        needs = self.needs_grad
+        bias = self.has_bias and needs[2]
+        gx, gk, gb = dense_backward(
+            grad, self.x, self.kernel, self.out, self.activation,
+            needs[1], self.input_sink(1) if needs[1] else None,
+            bias, self.input_sink(2) if bias else None, needs[0])
         return (gx, gk, gb) if self.has_bias else (gx, gk)
 
 
@@ -162,45 +236,43 @@ class DenseStack(Function):
     Inputs: ``x`` (..., in), then for each layer its kernel (in_i, units_i) and,
     where ``has_bias[i]``, its bias (units_i,). Options ``activations`` (one of
     ``FUSED_ACTIVATIONS`` per layer) and ``has_bias`` (one bool per layer). The
-    result equals chaining :class:`Dense` nodes, operation for operation; one
-    node instead of one per layer saves the engine's per-node work (recording,
-    ordering, handing gradients on), which dominates small networks. Backward
-    walks the layers in reverse: the activation's derivative from the saved
-    output, the weight gradients (straight into a weight's gradient sink where it
-    has one, :meth:`Function.input_sink`), and the input gradient of each layer,
-    skipped for the first when ``x`` needs none.
+    result equals chaining :class:`Dense` nodes, operation for operation
+    (:func:`dense_chain_forward`, :func:`dense_chain_backward`); one node instead
+    of one per layer saves the engine's per-node work (recording, ordering,
+    handing gradients on), which dominates small networks. Backward walks the
+    layers in reverse: the activation's derivative from the saved output, the
+    weight gradients (straight into a weight's gradient sink where it has one,
+    :meth:`Function.input_sink`), and the input gradient of each layer, skipped
+    for the first when ``x`` needs none.
     """
 
     def forward(self, x, *params, activations: tuple = (), has_bias: tuple = ()):
-        layers, k = [], 0
-        h = x
-        outputs = []
+        layers, indices, k = [], [], 0
         for activation, bias in zip(activations, has_bias, strict=True):
-            kernel = params[k]
-            b = params[k + 1] if bias else None
-            layers.append((k, kernel, bias, activation))
+            layers.append((params[k], params[k + 1] if bias else None, activation))
+            indices.append((1 + k, 2 + k if bias else None))
             k += 2 if bias else 1
-            h = dense_forward(h, kernel, b, activation)
-            outputs.append(h)
         if k != len(params):
             raise ValueError(f"DenseStack: expected {k} parameter arrays, received {len(params)}.")
+        outputs = dense_chain_forward(x, layers)
         if self.needs_grad is not None:
-            self.x, self.layers, self.outputs = x, layers, outputs
-        return h
+            self.x, self.layers, self.indices, self.outputs = x, layers, indices, outputs
+        return outputs[-1]
 
     def backward(self, grad):
         needs = self.needs_grad
-        grads: list = [None] * len(needs)
-        layers, outputs = self.layers, self.outputs
-        g = grad
-        for i in range(len(layers) - 1, -1, -1):
-            k, kernel, has_bias, activation = layers[i]
-            g, grads[1 + k], gb = _dense_backward(
-                self, g, outputs[i - 1] if i else self.x, kernel, outputs[i], activation,
-                1 + k, 2 + k if has_bias else None, bool(i) or needs[0])
-            if has_bias:
-                grads[2 + k] = gb
-        grads[0] = g if needs[0] else None
+        targets = []
+        for k, b in self.indices:
+            bias = b is not None and needs[b]
+            targets.append((needs[k], self.input_sink(k) if needs[k] else None,
+                            bias, self.input_sink(b) if bias else None))
+        gx, weight_grads = dense_chain_backward(grad, self.x, self.layers, self.outputs,
+                                                targets, needs[0])
+        grads: list = [gx if needs[0] else None]
+        for (_, b), (gk, gb) in zip(self.indices, weight_grads, strict=True):
+            grads.append(gk)
+            if b is not None:
+                grads.append(gb)
         return tuple(grads)
 
 
