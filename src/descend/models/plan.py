@@ -557,13 +557,14 @@ class PlannedModel:
         """The plan's array training step for the compiled loss and optimizer, or None.
 
         None for a model with its own forward hooks (they must see Tensors), a
-        model without a plan (subclassed), or a plan that offers none
+        model without an execution plan (a subclassed model's plan is its tracing
+        verdict, checked at every forward pass), or a plan that offers none
         (:meth:`ExecutionPlan.array_train_step`).
         """
         if self._hooks is not None or self.compiled_loss is None:
             return None
         plan = self._execution_plan()
-        if plan is None:
+        if not isinstance(plan, ExecutionPlan):  # none, or a subclassed model's tracing verdict
             return None
         return plan.array_train_step(self.compiled_loss, self.optimizer)
 
