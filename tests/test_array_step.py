@@ -11,24 +11,13 @@ shown to fall back to the reference result.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
+from tests._fusion import fusion
 
 import descend
 from descend import layers, losses, optimizers
 from descend.models import array_step
-
-
-@contextmanager
-def fusion(on: bool):
-    previous = descend.config.fusion()
-    descend.config.set_fusion(on)
-    try:
-        yield
-    finally:
-        descend.config.set_fusion(previous)
 
 
 @pytest.fixture

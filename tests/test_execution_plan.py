@@ -10,25 +10,14 @@ Sequential and functional models alike.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
+from tests._fusion import fusion
 
 import descend
 from descend import config, layers
 from descend.autograd.ops import nn as _nn
 from descend.models import Model, Sequential
-
-
-@contextmanager
-def fusion(on: bool):
-    previous = descend.config.fusion()
-    descend.config.set_fusion(on)
-    try:
-        yield
-    finally:
-        descend.config.set_fusion(previous)
 
 
 def _kinds(model) -> list[str]:

@@ -9,24 +9,13 @@ the numbers do not change.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
+from tests._fusion import fusion
 
 import descend
 from descend import layers
 from descend.models import Model, Sequential
-
-
-@contextmanager
-def fusion(on: bool):
-    previous = descend.config.fusion()
-    descend.config.set_fusion(on)
-    try:
-        yield
-    finally:
-        descend.config.set_fusion(previous)
 
 
 def _sequential():

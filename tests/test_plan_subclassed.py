@@ -13,20 +13,11 @@ from contextlib import contextmanager
 
 import numpy as np
 import pytest
+from tests._fusion import fusion
 
 import descend
 from descend import layers, ops
 from descend.models import tracing
-
-
-@contextmanager
-def fusion(on: bool):
-    previous = descend.config.fusion()
-    descend.config.set_fusion(on)
-    try:
-        yield
-    finally:
-        descend.config.set_fusion(previous)
 
 
 @contextmanager

@@ -99,8 +99,13 @@ class Watch:
 
     def values(self, model: Any) -> tuple:
         """The fingerprint of every watched value now (raises :class:`Untraceable`)."""
+        return self._fingerprints(model, self.chains)
+
+    def _fingerprints(self, model: Any, chains: list[tuple[str, ...]]) -> tuple:
+        """Fingerprints of the attribute ``chains`` of ``model``, the watched globals and the
+        closure variables."""
         out = []
-        for chain in self.chains:
+        for chain in chains:
             value = model
             for name in chain:
                 value = getattr(value, name, _MISSING)
@@ -123,17 +128,7 @@ class Watch:
         return (fast, self._slow_values(model))
 
     def _slow_values(self, model: Any) -> tuple:
-        out = []
-        for chain in self._slow:
-            value = model
-            for name in chain:
-                value = getattr(value, name, _MISSING)
-            out.append(fingerprint(value, ".".join(chain)))
-        for namespace, name in self.names:
-            out.append(fingerprint(namespace.get(name, _MISSING), name))
-        for cell in self.cells:
-            out.append(fingerprint(cell.cell_contents, "a closure variable"))
-        return tuple(out)
+        return self._fingerprints(model, self._slow)
 
     def unchanged(self, model: Any, snapshot: Any) -> bool:
         """Whether every watched value is as it was at :meth:`snapshot`."""
