@@ -22,11 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from descend import activations
 from descend.autograd import Tensor, ops
-from descend.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+from descend.layers.rnn.dropout_rnn_cell import DropoutRNNCell, unit_forget_bias
 
 __all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell"]
 
@@ -137,14 +135,8 @@ class LSTMCell(DropoutRNNCell):
         """Create the weights for step inputs of shape (batch, features)."""
         self._add_kernels(self._check_step_input(input_shape), 4)
         if self.use_bias:
-            initializer = self.bias_initializer
-            if self.unit_forget_bias:
-                base, units = self.bias_initializer, self.units
-
-                def initializer(shape: Any, dtype: Any = None) -> np.ndarray:
-                    return np.concatenate([
-                        np.asarray(base((units,), dtype=dtype)), np.ones((units,), dtype),
-                        np.asarray(base((2 * units,), dtype=dtype))]).astype(dtype)
+            initializer = (unit_forget_bias(self.bias_initializer, self.units)
+                           if self.unit_forget_bias else self.bias_initializer)
             self._add_bias((4 * self.units,), initializer)
         self.built = True
 

@@ -28,12 +28,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from descend import activations, ops
 from descend.autograd.ops.conv import output_size
 from descend.layers import _spatial
-from descend.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+from descend.layers.rnn.dropout_rnn_cell import DropoutRNNCell, unit_forget_bias
 from descend.layers.rnn.recurrent import _CellRNN
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "ConvLSTMCell"]
@@ -130,14 +128,8 @@ class ConvLSTMCell(DropoutRNNCell):
             initializer=self.recurrent_initializer, regularizer=self.recurrent_regularizer,
             constraint=self.recurrent_constraint)
         if self.use_bias:
-            initializer = self.bias_initializer
-            if self.unit_forget_bias:
-                base, filters = self.bias_initializer, self.filters
-
-                def initializer(shape: Any, dtype: Any = None) -> np.ndarray:
-                    return np.concatenate([
-                        np.asarray(base((filters,), dtype=dtype)), np.ones((filters,), dtype),
-                        np.asarray(base((2 * filters,), dtype=dtype))]).astype(dtype)
+            initializer = (unit_forget_bias(self.bias_initializer, self.filters)
+                           if self.unit_forget_bias else self.bias_initializer)
             self._add_bias((gates,), initializer)
         self.built = True
 

@@ -185,6 +185,18 @@ class DropoutRNNCell(Layer):
         return config
 
 
+def unit_forget_bias(base: Any, units: int) -> Any:
+    """Keras's ``unit_forget_bias`` initializer of an LSTM bias ``(4 units,)``: ``base`` for
+    the input, candidate and output gates, ones for the forget gate (gates i, f, c, o)."""
+
+    def initializer(shape: Any, dtype: Any = None) -> np.ndarray:
+        return np.concatenate([
+            np.asarray(base((units,), dtype=dtype)), np.ones((units,), dtype),
+            np.asarray(base((2 * units,), dtype=dtype))]).astype(dtype)
+
+    return initializer
+
+
 def is_builtin(fn: Any, name: str) -> bool:
     """Whether ``fn`` is descend's built-in activation ``name`` (the fused paths need it)."""
     return getattr(fn, "__name__", None) == name and \
