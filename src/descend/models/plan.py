@@ -444,20 +444,15 @@ class ExecutionPlan:
         return step
 
     def _make_array_train_step(self, compiled_loss: Any, optimizer: Any) -> Any:
-        if not self.arrays or self.n_inputs != 1 or len(self.output_slots) != 1 or \
-                len(self.steps) != 1:
+        if not self.arrays:
             return None
-        step = self.steps[0]
-        if isinstance(step, _DenseChain):
-            params = step.params
-            source, target = step.source, step.target
-        elif isinstance(step, _Call) and step.dense is not None:
-            _, kernel, bias, activation = step.dense
-            params = [(kernel, bias, activation)]
-            source, target = step.node.inputs[0], step.node.outputs[0][1]
+        only = self.steps[0] if len(self.steps) == 1 else None
+        if self._chain is not None:  # the whole model one dense chain
+            params = self._chain.params
+        elif isinstance(only, _Call) and only.dense is not None and self.n_inputs == 1 and \
+                only.node.inputs[0] == 0 and self.output_slots == [only.node.outputs[0][1]]:
+            params = [only.dense[1:]]  # the whole model one fused Dense layer
         else:
-            return None
-        if source != 0 or target != self.output_slots[0]:
             return None
         weights = [w for kernel, bias, _ in params for w in (kernel, bias) if w is not None]
         if len({id(w) for w in weights}) != len(weights):  # a variable used twice
