@@ -270,7 +270,16 @@ class Replicas:
             f"descend.distribution: process {self.process_index} of {self.num_processes} "
             f"failed; aborting the run.\n{text}")
         sys.stderr.flush()
+        # MPI_Abort reaches the launcher on another channel than this process's stderr
+        # pipe; on a loaded machine the launcher could end the run before forwarding the
+        # message above, leaving the user an exit code and no reason. A moment's pause
+        # lets it forward the text first (the run ends within the bound regardless).
+        time.sleep(_FORWARD_SECONDS)
         self.comm.Abort(1)
+
+
+_FORWARD_SECONDS = 1.0
+"""How long a failing process waits between writing its error and calling ``MPI_Abort``."""
 
 
 def _first_difference(mine: list, other: list) -> str:
