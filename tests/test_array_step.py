@@ -121,6 +121,31 @@ def test_each_fused_loss_trains_identically(taken, loss):
     _assert_same(fused, reference)
 
 
+@pytest.mark.parametrize("loss, output, classes, labels", [
+    ("binary_crossentropy", "sigmoid", 1, "binary"),
+    ("binary_crossentropy", "sigmoid", 1, "binary column"),
+    (losses.BinaryCrossentropy(from_logits=True), "linear", 1, "binary"),
+    ("binary_crossentropy", "sigmoid", 3, "multi-label"),
+    ("mse", "linear", 1, "real"),
+    (losses.MeanSquaredError(), "linear", 3, "real"),
+    ("mean_squared_error", "relu", 1, "real column"),
+])
+def test_elementwise_losses_train_identically(taken, loss, output, classes, labels):
+    """Binary cross-entropy and mean squared error: each sample's loss is the mean over
+    its output values; labels ``(batch,)`` fit one output unit (Keras's rank fix-up)."""
+    x, y = _data()
+    rng = np.random.default_rng(3)
+    target = {"binary": (y > 0).astype("int64"),
+              "binary column": (y > 0).astype("float32").reshape(-1, 1),
+              "multi-label": rng.integers(0, 2, (len(x), 3)),
+              "real": rng.standard_normal((len(x), classes) if classes > 1 else len(x)),
+              "real column": rng.standard_normal((len(x), 1)).astype("float32")}[labels]
+    fused, reference = _both(lambda: _sequential(output, classes), lambda: {
+        "optimizer": "adam", "loss": loss, "metrics": ["mae"]}, x, target)
+    assert taken["steps"] == 15
+    _assert_same(fused, reference)
+
+
 def test_single_dense_layer_and_column_labels(taken):
     x, y = _data()
 
@@ -200,13 +225,16 @@ def test_off_with_regularizers_and_constraints(taken):
     losses.SparseCategoricalCrossentropy(ignore_class=0),
     losses.SparseCategoricalCrossentropy(reduction="sum"),
     losses.SparseCategoricalCrossentropy(dtype="float64"),
-    "mse",
+    "mae",
+    losses.BinaryCrossentropy(label_smoothing=0.1),
+    losses.MeanSquaredError(reduction="sum"),
 ])
 def test_off_for_losses_without_a_fused_description(taken, loss):
     x, y = _data()
-    target = np.eye(3, dtype="float32")[y] if loss == "mse" else y
+    one_hot = not isinstance(loss, losses.SparseCategoricalCrossentropy)
+    target = np.eye(3, dtype="float32")[y] if one_hot else y
     _assert_falls_back(taken, _sequential, lambda: {"optimizer": "adam", "loss": loss},
-                       x, target, rtol=1e-6 if loss == "mse" else 0.0)
+                       x, target, rtol=1e-6 if one_hot else 0.0)
 
 
 def test_off_for_label_smoothing_and_a_user_subclass(taken):

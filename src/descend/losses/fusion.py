@@ -25,6 +25,10 @@ Examples
 'SoftmaxCrossEntropy'
 >>> losses.SparseCategoricalCrossentropy(ignore_class=0).fusion_spec() is None
 True
+>>> losses.BinaryCrossentropy().fusion_spec().kernel.__name__
+'BinaryCrossEntropy'
+>>> losses.MeanSquaredError().fusion_spec().kernel.__name__
+'SquaredError'
 """
 
 from __future__ import annotations
@@ -53,12 +57,18 @@ class LossSpec:
     epsilon : bool
         ``forward`` also takes ``eps=descend.config.epsilon()``, read at each
         call as the reference does.
+    per_sample_mean : bool
+        ``forward`` returns one loss per output value, shape ``predictions.shape``,
+        and each sample's loss is their mean over the last axis (Keras's
+        elementwise losses: binary cross-entropy, mean squared error). Labels of
+        shape ``(batch,)`` then also fit an output of one unit.
     """
 
     kernel: type
     options: dict = field(default_factory=dict)
     sparse: bool = True
     epsilon: bool = False
+    per_sample_mean: bool = False
 
 
 FUSED: dict[Callable[..., Any], Callable[..., LossSpec | None]] = {}

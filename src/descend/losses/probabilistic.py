@@ -425,6 +425,16 @@ def _crossentropy_spec(sparse: bool, from_logits: bool = False, axis: int = -1,
     return LossSpec(_nn.ProbabilityCrossEntropy, {"sparse": sparse}, sparse, epsilon=True)
 
 
+def _binary_spec(from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 **other: Any) -> LossSpec | None:
+    """The fused primitive behind the binary cross-entropy (descend.losses.fusion)."""
+    if axis != -1 or label_smoothing or other:
+        return None
+    return LossSpec(_nn.BinaryCrossEntropy, {"from_logits": from_logits}, sparse=False,
+                    epsilon=True, per_sample_mean=True)
+
+
+FUSED[binary_crossentropy] = _binary_spec
 FUSED[sparse_categorical_crossentropy] = functools.partial(_crossentropy_spec, True)
 FUSED[categorical_crossentropy] = functools.partial(_crossentropy_spec, False)
 VALIDATORS[binary_crossentropy] = validation.binary

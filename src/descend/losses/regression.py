@@ -17,7 +17,9 @@ import numpy as np
 from descend import config
 from descend.activations import softplus
 from descend.autograd import Tensor, ops
+from descend.autograd.ops import nn as _nn
 from descend.losses import validation
+from descend.losses.fusion import FUSED, LossSpec
 from descend.losses.loss import VALIDATORS, LossFunctionWrapper, squeeze_or_expand_to_same_rank
 
 
@@ -55,7 +57,7 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
     array([2.], dtype=float32)
     """
     t, p = prepare(y_true, y_pred)
-    return ops.mean(ops.square(p - t), axis=-1)
+    return ops.mean(ops.squared_error(p, t), axis=-1)
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
@@ -384,6 +386,12 @@ class CosineSimilarity(LossFunctionWrapper):
                          axis=axis)
 
 
+def _squared_error_spec(**other: Any) -> LossSpec | None:
+    """The fused primitive behind the mean squared error (descend.losses.fusion)."""
+    return None if other else LossSpec(_nn.SquaredError, sparse=False, per_sample_mean=True)
+
+
+FUSED[mean_squared_error] = _squared_error_spec
 for _fn in (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
             mean_squared_logarithmic_error, huber, log_cosh, cosine_similarity):
     VALIDATORS[_fn] = functools.partial(validation.same_shape, _fn_name=_fn.__name__)

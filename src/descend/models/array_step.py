@@ -14,7 +14,8 @@ It runs the same kernels in the same order on arrays, with nothing recorded:
 2. the per-sample losses and their gradient: the loss's primitive
    (:meth:`Loss.fusion_spec <descend.losses.LossFunctionWrapper.fusion_spec>`),
    its ``forward`` then ``backward``, around the mean's
-   (:class:`~descend.autograd.ops.reduce.Mean`);
+   (:class:`~descend.autograd.ops.reduce.Mean`; for binary cross-entropy and
+   mean squared error first each sample's mean over its output values);
 3. backward: :func:`~descend.autograd.ops.nn.dense_chain_backward`, writing each
    weight's gradient into its gradient sink (the optimizer's flat gradient
    buffer) where it has one, as the engine does;
@@ -24,7 +25,8 @@ The numbers are those of the graph path, operation for operation
 (``tests/test_array_step.py`` compares both). A call returns None, and the
 trainer takes the graph path for that batch, whenever the batch does not fit:
 not one 2-D input with the first layer's width, labels of another layout than
-the loss's (class ids ``(batch,)`` or ``(batch, 1)``, else the output's shape),
+the loss's (class ids ``(batch,)`` or ``(batch, 1)``, else the output's shape, or
+``(batch,)`` for one output unit where the loss averages over output values),
 a weight that already holds a gradient or does not require one, or a loss
 primitive that rejects the labels (the graph path then raises its own error).
 """
@@ -99,7 +101,9 @@ class ArrayTrainStep:
             if y.shape != (n,) and y.shape != (n, 1):
                 return None
         elif y.shape != (n, self.units):
-            return None
+            if not (spec.per_sample_mean and self.units == 1 and y.shape == (n,)):
+                return None
+            y = y.reshape(n, 1)  # the reference's rank fix-up for one output unit
         arrays, targets, weights = [], [], []
         for kernel, bias, activation in self.params:
             if kernel.grad is not None or not kernel.requires_grad:
@@ -124,11 +128,19 @@ class ArrayTrainStep:
             values = loss_fn.forward(out, target=y, **options)
         except ValueError:
             return None  # the graph path raises the loss's own message
+        per_sample = None
+        if spec.per_sample_mean:  # each sample's loss: the mean over its output values
+            per_sample = Mean()
+            per_sample.needs_grad = (True,)
+            values = per_sample.forward(values, axis=-1)
         mean = Mean()
         mean.needs_grad = (True,)
         loss = np.asarray(mean.forward(values))
         seed = np.array(1, dtype=loss.dtype).reshape(loss.shape)  # d loss / d loss
-        (grad,) = loss_fn.backward(mean.backward(seed)[0])
+        grad = mean.backward(seed)[0]
+        if per_sample is not None:
+            grad = per_sample.backward(grad)[0]
+        (grad,) = loss_fn.backward(grad)
         _, weight_grads = dense_chain_backward(grad, x, arrays, outputs, targets, False)
         for (kernel, bias), (gk, gb) in zip(weights, weight_grads, strict=True):
             # as the engine's leaves receive them: in the weight's dtype

@@ -373,5 +373,10 @@ def binary_crossentropy(
     )
 
 
+def squared_error(x: Any, target: Any) -> Tensor:
+    """Elementwise ``(x - target)²``; ``target`` is a constant (no gradient)."""
+    return _nn.SquaredError.apply(as_tensor(x), target=_labels(target))
+
+
 del builtins
 

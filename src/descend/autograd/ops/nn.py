@@ -408,6 +408,25 @@ class ProbabilityCrossEntropy(Function):
         return (dp.reshape(self.shape),)
 
 
+class SquaredError(Function):
+    """Elementwise squared error ``(x - t)²`` against ``target`` (an option, no gradient).
+
+    The gradient ``g·d + g·d`` with ``d = x - t`` is what the engine gives
+    ``square(x - t)`` (a product of ``d`` with itself receives ``g·d`` from each
+    factor), so both record the same numbers.
+    """
+
+    def forward(self, x, target: Any = None):
+        d = x - np.asarray(target, dtype=x.dtype)
+        if self.needs_grad is not None:
+            self.d = d
+        return d * d
+
+    def backward(self, grad):
+        gd = grad * self.d
+        return (gd + gd,)
+
+
 class BinaryCrossEntropy(Function):
     """Elementwise binary cross-entropy against ``target`` (an option, no gradient).
 
