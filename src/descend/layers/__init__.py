@@ -24,6 +24,7 @@ from descend.layers.depthwise_separable import (
     SeparableConv1D,
     SeparableConv2D,
 )
+from descend.layers.dot import Dot, dot
 from descend.layers.dropout import Dropout
 from descend.layers.einsum_dense import EinsumDense
 from descend.layers.embedding import Embedding
@@ -42,7 +43,6 @@ from descend.layers.merging import (
     Add,
     Average,
     Concatenate,
-    Dot,
     Maximum,
     Minimum,
     Multiply,
@@ -50,7 +50,6 @@ from descend.layers.merging import (
     add,
     average,
     concatenate,
-    dot,
     maximum,
     minimum,
     multiply,
