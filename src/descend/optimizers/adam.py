@@ -135,12 +135,13 @@ class Adam(Optimizer):
 
     def _update_flat(self, group: Group, learning_rate: float, step: int) -> None:
         # update_step's rule over the whole group: one compiled pass when numba is
-        # installed (optimizers/_kernels.py, bit-identical), else twelve NumPy passes
+        # installed and loading it has paid off (optimizers/_kernels.py, bit-identical),
+        # else twelve NumPy passes
         w, g = group.values, group.grads
         m, v = group.slots["momentum"], group.slots["velocity"]
         c1, c2 = 1.0 - self.beta_1, 1.0 - self.beta_2
         alpha = learning_rate * math.sqrt(1.0 - self.beta_2**step) / (1.0 - self.beta_1**step)
-        kernel = _kernels.adam(self.amsgrad) if w.dtype in _KERNEL_DTYPES else None
+        kernel = _kernels.adam(self.amsgrad, w.size) if w.dtype in _KERNEL_DTYPES else None
         if kernel is not None:
             scalar = w.dtype.type
             hat = (group.slots["velocity_hat"],) if self.amsgrad else ()
