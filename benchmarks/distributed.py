@@ -3,7 +3,10 @@
 Each measurement is a fresh ``mpiexec -n P python benchmarks/distributed.py --worker ...``
 run of the workload's ``fit`` (the code of ``benchmarks/workers/keras_api.py``: same data,
 model, optimizer, warm-up and timed epochs) under ``descend.distribution.DataParallel``
-with ``DESCEND_BLAS_THREADS=1``. The global batch is the workload's (1024 for B, 64 for
+with ``DESCEND_BLAS_THREADS=1`` and ``DESCEND_NUMBA=1`` unless set otherwise: with
+numba installed, Adam's one-pass kernel runs from the first step, as it does in the long
+runs that data parallelism is for (by default a process loads it only once it has paid
+off, which these short timed runs would not reach). The global batch is the workload's (1024 for B, 64 for
 C), so both runs do the same arithmetic; the 2-process run splits every batch in two
 and adds the gradient communication of every step. Rounds are interleaved (1 process,
 2 processes, next workload...), and the speedup of each round is the ratio of its
@@ -307,6 +310,7 @@ def measure(name: str, processes: int, quick: bool, timeout: float, update: str 
         command.append("--phases")
     env = dict(os.environ, DESCEND_BLAS_THREADS="1", PYTHONPATH=os.pathsep.join(
         [str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    env.setdefault("DESCEND_NUMBA", "1")  # a long run's update (see the module docstring)
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout,
                           cwd=ROOT)
     if done.returncode != 0:
