@@ -2,18 +2,18 @@
 
 Each measurement is a fresh ``mpiexec -n P python benchmarks/distributed.py --worker ...``
 run of the workload's ``fit`` (the code of ``benchmarks/workers/keras_api.py``: same data,
-model, optimizer, warm-up and timed epochs) under ``descend.distribution.DataParallel``
-with ``DESCEND_BLAS_THREADS=1`` and ``DESCEND_NUMBA=1`` unless set otherwise: with
-numba installed, Adam's one-pass kernel runs from the first step, as it does in the long
-runs that data parallelism is for (by default a process loads it only once it has paid
-off, which these short timed runs would not reach). The global batch is the workload's (1024 for B, 64 for
-C), so both runs do the same arithmetic; the 2-process run splits every batch in two
-and adds the gradient communication of every step. Rounds are interleaved (1 process,
-2 processes, next workload...), and the speedup of each round is the ratio of its
-samples/s to the same round's 1-process samples/s; the report gives the median over
-rounds. Process 0 also reports the communication time per step (with the wait for the
-other process), the bytes handed to MPI per step and the time of one ``Allreduce`` of the
-gradients alone, from which ``docs/distributed.md`` projects larger runs.
+model, optimizer, warm-up and timed epochs) under ``descend.distribution.DataParallel`` with
+``DESCEND_BLAS_THREADS=1`` and ``DESCEND_NUMBA=1`` unless set otherwise: with numba
+installed, Adam's one-pass kernel runs from the first step, as it does in the long runs that
+data parallelism is for (by default a process loads it only once it has paid off, which
+these short timed runs would not reach). The global batch is the workload's (1024 for B, 64
+for C), so both runs do the same arithmetic; the 2-process run splits every batch in two and
+adds the gradient communication of every step. Rounds are interleaved (1 process, 2
+processes, next workload...), and the speedup of each round is the ratio of its samples/s to
+the same round's 1-process samples/s; the report gives the median over rounds. Process 0
+also reports the communication time per step (with the wait for the other process), the
+bytes handed to MPI per step and the time of one ``Allreduce`` of the gradients alone, from
+which ``docs/distributed.md`` projects larger runs.
 
 Run from the repository root (needs ``pip install descend[mpi]``; about 3 minutes)::
 
