@@ -91,6 +91,7 @@ def test_loaded_once_it_has_paid_off_and_numbers_unchanged(monkeypatch):
 def test_short_runs_never_load_numba():
     """A short training (the course network, a few hundred updates) leaves numba
     unimported: loading it would cost more than it saves."""
+    pytest.importorskip("numba", reason="the kernels need numba: pip install descend[fast]")
     code = ("import sys, numpy as np, descend\n"
             "from descend import layers\n"
             "m = descend.Sequential([layers.Input((1,)), layers.Dense(16, 'relu'),\n"

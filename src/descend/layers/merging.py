@@ -1,10 +1,11 @@
 """Merging layers: combine a list of tensors into one (Keras's ``layers.merging``).
 
 ``Add``, ``Subtract``, ``Multiply``, ``Average``, ``Maximum`` and ``Minimum`` work
-elementwise; ``Concatenate`` joins along an axis; ``Dot`` (:mod:`descend.layers.dot`)
-takes per-sample dot products. They are called on a *list* of tensors, usually symbolic ones in a
-functional model, and have no weights. Each has a lower-case functional alias
-(``add([a, b])`` is ``Add()([a, b])``), as in Keras.
+elementwise; ``Concatenate`` joins along an axis; ``Dot``
+(:mod:`descend.layers.dot`) takes per-sample dot products. They are called on a
+*list* of tensors, usually symbolic ones in a functional model, and have no weights.
+Each has a lower-case functional alias (``add([a, b])`` is ``Add()([a, b])``), as in
+Keras.
 
 Elementwise layers broadcast as Keras does: the batch axis stays first, the
 other axes are aligned from the right, and an axis of length 1 stretches to
